@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import type { io } from '@tensorflow/tfjs-core';
+import { ModelError, errorMessage } from './errors.js';
+import {
+  MANIFEST_FILE,
+  TEACHABLE_METADATA_FILE,
+  isRecord,
+  manifestFromTeachableMachine,
+  parseManifest,
+  type ModelManifest,
+} from './model-manifest.js';
+
+/** Where a model's files come from: a directory, the Lambda package, a /tmp cache. */
+export interface ModelFiles {
+  /** Shown in error messages, e.g. the directory path or s3:// URI. */
+  readonly where: string;
+  /** The file's bytes, or undefined when it does not exist. */
+  read(name: string): Promise<Uint8Array | undefined>;
+}
+
+export interface ModelBundle {
+  readonly manifest: ModelManifest;
+  readonly artifacts: io.ModelArtifacts;
+}
+
+export const MODEL_JSON = 'model.json';
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The weight file names model.json refers to, in order. */
+export function weightFileNames(modelJson: Record<string, unknown>): string[] {
+  const groups = Array.isArray(modelJson.weightsManifest) ? modelJson.weightsManifest : [];
+  return groups.flatMap((group: unknown) => (isRecord(group) && Array.isArray(group.paths) ? group.paths.map((p) => String(p).replace(/^\.\//, '')) : []));
+}
+
+/**
+ * Reads model.json, its weights and its manifest (framescore-model.json, or a
+ * Teachable Machine metadata.json), checking every sha256 the manifest lists.
+ */
+export async function readModelBundle(files: ModelFiles): Promise<ModelBundle> {
+  const modelJsonBytes = await files.read(MODEL_JSON);
+  if (modelJsonBytes === undefined) throw new ModelError(`model ${files.where} has no ${MODEL_JSON}`);
+  const modelJson = parseJson(modelJsonBytes, `${files.where}/${MODEL_JSON}`);
+  if (!isRecord(modelJson) || !isRecord(modelJson.modelTopology)) {
+    throw new ModelError(`model ${files.where}/${MODEL_JSON} is not a TF.js model (no modelTopology)`);
+  }
+  const format = modelFormat(modelJson);
+  const names = weightFileNames(modelJson);
+  const weights: Uint8Array[] = [];
+  for (const name of names) {
+    const bytes = await files.read(name);
+    if (bytes === undefined) throw new ModelError(`model ${files.where} is missing weights file ${name}`);
+    weights.push(bytes);
+  }
+  const weightData = concat(weights);
+  const actual = { files: Object.fromEntries([[MODEL_JSON, sha256Hex(modelJsonBytes)], ...names.map((name, i) => [name, sha256Hex(weights[i]!)])]) as Record<string, string>, sha256: sha256Hex(weightData) };
+
+  const manifestBytes = await files.read(MANIFEST_FILE);
+  let manifest: ModelManifest;
+  if (manifestBytes !== undefined) {
+    manifest = parseManifest(parseJson(manifestBytes, `${files.where}/${MANIFEST_FILE}`), `${files.where}/${MANIFEST_FILE}`);
+    verifyDigests(manifest, actual, files.where);
+  } else {
+    const metadataBytes = await files.read(TEACHABLE_METADATA_FILE);
+    if (metadataBytes === undefined) {
+      throw new ModelError(`model ${files.where} has neither ${MANIFEST_FILE} nor a Teachable Machine ${TEACHABLE_METADATA_FILE}, so its labels are unknown`);
+    }
+    const partial = manifestFromTeachableMachine(parseJson(metadataBytes, `${files.where}/${TEACHABLE_METADATA_FILE}`), format, `${files.where}/${TEACHABLE_METADATA_FILE}`);
+    manifest = { ...partial, ...actual };
+  }
+
+  const weightSpecs = (modelJson.weightsManifest as Array<{ weights: io.WeightsManifestEntry[] }>).flatMap((group) => group.weights);
+  const artifacts: io.ModelArtifacts = {
+    modelTopology: modelJson.modelTopology as io.ModelArtifacts['modelTopology'],
+    weightSpecs,
+    weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength) as ArrayBuffer,
+    format,
+    ...(typeof modelJson.generatedBy === 'string' ? { generatedBy: modelJson.generatedBy } : {}),
+    ...(typeof modelJson.convertedBy === 'string' ? { convertedBy: modelJson.convertedBy } : {}),
+    ...(modelJson.signature !== undefined ? { signature: modelJson.signature as object } : {}),
+    ...(modelJson.modelInitializer !== undefined ? { modelInitializer: modelJson.modelInitializer as object } : {}),
+  };
+  return { manifest, artifacts };
+}
+
+/** Computes the digests a manifest must carry for the given model files. */
+export async function digestModel(files: ModelFiles): Promise<{ files: Record<string, string>; sha256: string; format: ModelManifest['format'] }> {
+  const modelJsonBytes = await files.read(MODEL_JSON);
+  if (modelJsonBytes === undefined) throw new ModelError(`model ${files.where} has no ${MODEL_JSON}`);
+  const modelJson = parseJson(modelJsonBytes, `${files.where}/${MODEL_JSON}`);
+  if (!isRecord(modelJson)) throw new ModelError(`model ${files.where}/${MODEL_JSON} is not a JSON object`);
+  const digests: Record<string, string> = { [MODEL_JSON]: sha256Hex(modelJsonBytes) };
+  const weights: Uint8Array[] = [];
+  for (const name of weightFileNames(modelJson)) {
+    const bytes = await files.read(name);
+    if (bytes === undefined) throw new ModelError(`model ${files.where} is missing weights file ${name}`);
+    digests[name] = sha256Hex(bytes);
+    weights.push(bytes);
+  }
+  return { files: digests, sha256: sha256Hex(concat(weights)), format: modelFormat(modelJson) };
+}
+
+function verifyDigests(manifest: ModelManifest, actual: { files: Record<string, string>; sha256: string }, where: string): void {
+  for (const [name, expected] of Object.entries(manifest.files)) {
+    const got = actual.files[name];
+    if (got === undefined) continue; // extra files (metadata, readme) are not part of the graph
+    if (got !== expected) throw new ModelError(`model ${where}: ${name} fails its sha256 check (manifest ${expected.slice(0, 12)}…, file ${got.slice(0, 12)}…)`);
+  }
+  if (manifest.sha256 !== actual.sha256) {
+    throw new ModelError(`model ${where}: weights fail their sha256 check (manifest ${manifest.sha256.slice(0, 12)}…, files ${actual.sha256.slice(0, 12)}…)`);
+  }
+}
+
+function modelFormat(modelJson: Record<string, unknown>): ModelManifest['format'] {
+  if (modelJson.format === 'graph-model' || modelJson.format === 'layers-model') return modelJson.format;
+  const topology = modelJson.modelTopology;
+  return isRecord(topology) && Array.isArray(topology.node) ? 'graph-model' : 'layers-model';
+}
+
+function parseJson(bytes: Uint8Array, where: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new ModelError(`${where} is not valid JSON: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const total = parts.reduce((sum, part) => sum + part.byteLength, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}

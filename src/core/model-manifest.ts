@@ -1,0 +1,87 @@
+import { ModelError } from './errors.js';
+
+/** The file framescore writes beside a TF.js model.json. */
+export const MANIFEST_FILE = 'framescore-model.json';
+/** Teachable Machine's image-model export names its labels here. */
+export const TEACHABLE_METADATA_FILE = 'metadata.json';
+export const MANIFEST_SCHEMA = 'framescore-model/1';
+
+export interface ModelManifest {
+  readonly schema: typeof MANIFEST_SCHEMA;
+  readonly name: string;
+  readonly version: string;
+  readonly format: 'layers-model' | 'graph-model';
+  readonly labels: readonly string[];
+  readonly input: { readonly width: number; readonly height: number };
+  /** Pixel value v (0–255) becomes v / divisor + offset. */
+  readonly normalization: { readonly divisor: number; readonly offset: number };
+  /** sha256 (hex) of every file of the model, model.json included, by file name. */
+  readonly files: Readonly<Record<string, string>>;
+  /** sha256 (hex) of the weight bytes in weightsManifest order: the model's identity. */
+  readonly sha256: string;
+}
+
+/** What the CLI and Lambda report about the model that produced the scores. */
+export interface ModelIdentity {
+  readonly name: string;
+  readonly version: string;
+  readonly sha256: string;
+  readonly labels: readonly string[];
+}
+
+export function modelIdentity(manifest: ModelManifest): ModelIdentity {
+  return { name: manifest.name, version: manifest.version, sha256: manifest.sha256, labels: manifest.labels };
+}
+
+export function parseManifest(json: unknown, where: string): ModelManifest {
+  const problem = (what: string): never => {
+    throw new ModelError(`model manifest ${where} is malformed: ${what}`);
+  };
+  if (!isRecord(json)) return problem('not a JSON object');
+  if (json.schema !== MANIFEST_SCHEMA) problem(`schema is not "${MANIFEST_SCHEMA}"`);
+  if (typeof json.name !== 'string' || json.name === '') problem('name is missing');
+  if (typeof json.version !== 'string') problem('version is missing');
+  if (json.format !== 'layers-model' && json.format !== 'graph-model') problem('format must be layers-model or graph-model');
+  if (!Array.isArray(json.labels) || json.labels.length === 0 || !json.labels.every((label) => typeof label === 'string')) {
+    problem('labels must be a non-empty list of strings');
+  }
+  const input = json.input;
+  if (!isRecord(input) || !isPositiveInteger(input.width) || !isPositiveInteger(input.height)) problem('input.width and input.height must be positive integers');
+  const normalization = json.normalization;
+  if (!isRecord(normalization) || typeof normalization.divisor !== 'number' || normalization.divisor === 0 || typeof normalization.offset !== 'number') {
+    problem('normalization must have a non-zero divisor and an offset');
+  }
+  if (!isRecord(json.files) || !Object.values(json.files).every(isSha256)) problem('files must map file names to sha256 hex digests');
+  if (!isSha256(json.sha256)) problem('sha256 is not a hex digest');
+  return json as unknown as ModelManifest;
+}
+
+/** A manifest for a Teachable Machine export, whose metadata.json carries the labels. */
+export function manifestFromTeachableMachine(metadata: unknown, format: ModelManifest['format'], where: string): Omit<ModelManifest, 'files' | 'sha256'> {
+  if (!isRecord(metadata) || !Array.isArray(metadata.labels) || !metadata.labels.every((label) => typeof label === 'string')) {
+    throw new ModelError(`${where} has no "labels" list`);
+  }
+  const size = isPositiveInteger(metadata.imageSize) ? metadata.imageSize : 224;
+  return {
+    schema: MANIFEST_SCHEMA,
+    name: typeof metadata.modelName === 'string' ? metadata.modelName : 'teachable-machine-model',
+    version: typeof metadata.timeStamp === 'string' ? metadata.timeStamp : String(metadata.packageVersion ?? '0'),
+    format,
+    labels: metadata.labels as string[],
+    input: { width: size, height: size },
+    // @teachablemachine/image normalises with x / 127 - 1.
+    normalization: { divisor: 127, offset: -1 },
+  };
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isPositiveInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0;
+}
+
+function isSha256(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
+}
