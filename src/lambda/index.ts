@@ -1,0 +1,59 @@
+/**
+ * The classifier Lambda. One function, four kinds of event: a batch per the
+ * CLI contract, an HTTP proxy request with one image, a warm-up ping, and
+ * anything else (answered with a validation error, never a crash).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { errorMessage } from '../core/errors.js';
+import { errorResponse, handleBatch, type Outcome } from './batch.js';
+import { routeEvent, type RoutedEvent } from './events.js';
+import { handleHttp, httpError } from './http-handler.js';
+import { logInitFailure, logInvocation, NO_FRAMES, roundMs } from './log.js';
+import { loadModel } from './model-loader.js';
+import { ModelRuntime } from './runtime.js';
+import { handleWarmup } from './warmup.js';
+
+/** The parts of the Lambda context object the handler uses. */
+export interface LambdaContext {
+  readonly awsRequestId?: string;
+  getRemainingTimeInMillis?(): number;
+}
+
+const codeDir = path.dirname(fileURLToPath(import.meta.url));
+const runtime = new ModelRuntime(() => loadModel(codeDir));
+
+// Load during INIT so the first request does not pay for it. A failure must not
+// crash the environment: it is logged, and the next invocation retries and
+// answers MODEL_UNAVAILABLE with the reason if it fails again.
+await runtime.start().catch((error: unknown) => logInitFailure(errorMessage(error)));
+
+export async function handler(event: unknown, context?: LambdaContext): Promise<unknown> {
+  const started = performance.now();
+  const route = routeEvent(event);
+  let outcome: Outcome<unknown>;
+  try {
+    outcome = await dispatch(route, context);
+  } catch (error) {
+    // A bug, not bad input: answer in the caller's terms and keep the environment alive.
+    const message = `internal error: ${errorMessage(error)}`;
+    outcome = route.kind === 'http' ? httpError('INTERNAL', message, 0) : { response: errorResponse('INTERNAL', message), stats: { ...NO_FRAMES, error: { code: 'INTERNAL', message } } };
+  }
+  logInvocation({ requestId: context?.awsRequestId ?? 'local', kind: route.kind, durationMs: roundMs(performance.now() - started), ...outcome.stats });
+  return outcome.response;
+}
+
+function dispatch(route: RoutedEvent, context: LambdaContext | undefined): Promise<Outcome<unknown>> {
+  switch (route.kind) {
+    case 'batch':
+      return handleBatch(route.event, runtime);
+    case 'http':
+      return handleHttp(route.request, runtime);
+    case 'warmup':
+      return handleWarmup(route.holdMs, runtime, context?.getRemainingTimeInMillis?.bind(context));
+    case 'invalid': {
+      const error = { code: 'INVALID_REQUEST' as const, message: route.message };
+      return Promise.resolve({ response: errorResponse(error.code, error.message), stats: { ...NO_FRAMES, error } });
+    }
+  }
+}
