@@ -1,0 +1,62 @@
+/**
+ * Deterministic zips for the Lambda package: sorted entries, one fixed
+ * timestamp, fixed permissions, so the same commit always gives the same sha256.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { unzipSync, zipSync, type Zippable } from 'fflate';
+
+/** Local-time components are what a zip stores, so building the date from them is time-zone proof. */
+const FIXED_MTIME = new Date(2020, 0, 1, 0, 0, 0);
+/** Regular file, rw-r--r--: Lambda runs code as a user that is neither owner nor group. */
+const FILE_MODE = 0o100644;
+const UNIX = 3;
+
+/** Every file under dir, as sorted relative paths with forward slashes. */
+export async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
+    .sort();
+}
+
+export async function zipDirectory(dir: string): Promise<{ zip: Uint8Array; unzippedBytes: number; files: string[] }> {
+  const files = await listFiles(dir);
+  const entries: Zippable = {};
+  let unzippedBytes = 0;
+  for (const name of files) {
+    const data = new Uint8Array(await readFile(path.join(dir, name)));
+    unzippedBytes += data.byteLength;
+    entries[name] = [data, { mtime: FIXED_MTIME, os: UNIX, attrs: (FILE_MODE << 16) >>> 0, level: 9 }];
+  }
+  return { zip: zipSync(entries), unzippedBytes, files };
+}
+
+const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
+const MACHO_MAGICS = [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe];
+
+/**
+ * Names of entries that are native code: .node addons or ELF / Mach-O binaries.
+ * Anything native would tie the package to one CPU architecture.
+ */
+export function nativeEntries(zip: Uint8Array): string[] {
+  const found: string[] = [];
+  for (const [name, data] of Object.entries(unzipSync(zip))) {
+    const elf = ELF_MAGIC.every((byte, i) => data[i] === byte);
+    const magic = data.byteLength >= 4 ? new DataView(data.buffer, data.byteOffset, 4).getUint32(0) : 0;
+    if (name.endsWith('.node') || elf || MACHO_MAGICS.includes(magic)) found.push(name);
+  }
+  return found.sort();
+}
+
+/** Writes a zip's entries into dir (which should be empty), like `unzip`. */
+export async function extractZip(zip: Uint8Array, dir: string): Promise<void> {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  for (const [name, data] of Object.entries(unzipSync(zip))) {
+    const target = path.join(dir, name);
+    if (!target.startsWith(path.resolve(dir) + path.sep)) throw new Error(`zip entry ${name} escapes the target directory`);
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, data);
+  }
+}

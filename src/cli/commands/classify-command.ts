@@ -1,0 +1,100 @@
+import os from 'node:os';
+import path from 'node:path';
+import { readModelBundle } from '../../core/model-files.js';
+import { directoryModelFiles } from '../../core/model-directory.js';
+import { ModelError } from '../../core/errors.js';
+import type { CommandContext, CommandStatus } from '../context.js';
+import { UsageError } from '../errors.js';
+import type { FitMode } from '../ffmpeg/extract.js';
+import { BACKEND_CHOICES } from '../local/backend.js';
+import { LocalScorer } from '../local/pool.js';
+import { parseChoice, parseFormats, parseInteger, parseNumber, parseSampling, type SamplingFlags } from '../option-values.js';
+import { createProgress, progressStyle } from '../output/progress.js';
+import { DEFAULT_MODEL_DIR } from '../paths.js';
+import { classify, type ClassifyOutcome } from './classify.js';
+
+/** The flags commander hands over, all as given on the command line. */
+export interface ClassifyFlags extends SamplingFlags {
+  readonly local?: boolean;
+  readonly model?: string;
+  readonly backend: string;
+  readonly workers?: string;
+  readonly batchSize: string;
+  readonly fit: string;
+  readonly threshold: string;
+  readonly format: string;
+  readonly out?: string;
+  readonly output?: string;
+  readonly outDir?: string;
+  readonly sampleConcurrency?: string;
+  readonly frameTimeout: string;
+  readonly saveFrames?: string;
+  readonly ffmpeg?: string;
+  readonly profile?: string;
+  readonly region?: string;
+  readonly s3Endpoint?: string;
+}
+
+export async function classifyCommand(inputs: string[], flags: ClassifyFlags, context: CommandContext): Promise<CommandStatus> {
+  if (inputs.length === 0) throw new UsageError('classify needs a video, image or URI (see framescore classify --help)');
+  if (inputs.length > 1 && (flags.out !== undefined || (flags.output !== undefined && flags.output !== '-'))) {
+    throw new UsageError('--out and -o name one report; with several inputs use --out-dir');
+  }
+  const formats = parseFormats(flags.format);
+  if (flags.output !== undefined && flags.output !== '-' && formats.length > 1) throw new UsageError('-o FILE takes one --format; use --out BASE for several');
+  const sampling = parseSampling(flags);
+  const cores = os.availableParallelism();
+  const workers = flags.workers === undefined ? Math.min(cores, 4) : parseInteger(flags.workers, '--workers', 1, 64);
+  const backend = parseChoice(flags.backend, '--backend', BACKEND_CHOICES);
+  const modelDir = path.resolve(flags.model ?? DEFAULT_MODEL_DIR);
+  const options = {
+    inputs,
+    sampling,
+    fit: parseChoice<FitMode>(flags.fit, '--fit', ['crop', 'stretch']),
+    threshold: parseNumber(flags.threshold, '--threshold', 0, 1),
+    formats,
+    out: flags.out,
+    output: flags.output,
+    outDir: flags.outDir,
+    sampleConcurrency: flags.sampleConcurrency === undefined ? cores : parseInteger(flags.sampleConcurrency, '--sample-concurrency', 1, 64),
+    frameTimeoutMs: parseNumber(flags.frameTimeout, '--frame-timeout', 0, 3600, { exclusiveMin: true }) * 1000,
+    saveFrames: flags.saveFrames,
+    ffmpeg: flags.ffmpeg,
+    context: { profile: flags.profile, region: flags.region, s3Endpoint: flags.s3Endpoint },
+  };
+  const batchSize = parseInteger(flags.batchSize, '--batch-size', 1, 256);
+
+  // Read and verify the model here first: a bad --model is a one-line error before any decoding starts.
+  if (flags.model === undefined && !(await exists(modelDir))) {
+    throw new ModelError(`the bundled model is missing at ${modelDir}: run "npm run build" first`);
+  }
+  const bundle = await readModelBundle(directoryModelFiles(modelDir));
+  const scorer = await LocalScorer.start({ workers, backend, modelDir, batchSize });
+  context.messages.debug(`model ${bundle.manifest.name} ${bundle.manifest.version} (${bundle.manifest.sha256.slice(0, 12)}…) on ${scorer.description}`);
+  try {
+    const outcome = await classify(options, {
+      stdout: context.stdout,
+      messages: context.messages,
+      progress: createProgress(progressStyle(context.stderr, context.env, context.quiet), context.stderr),
+      signal: context.signal,
+      manifest: bundle.manifest,
+      scorer,
+      mode: 'local',
+    });
+    return statusOf(outcome);
+  } finally {
+    await scorer.close();
+  }
+}
+
+export function statusOf(outcome: ClassifyOutcome): CommandStatus {
+  if (outcome.interrupted) return 'interrupted';
+  if (outcome.videos.some((video) => video.status === 'unreadable')) return 'bad-input';
+  if (outcome.videos.some((video) => video.status === 'failures')) return 'failures';
+  return 'ok';
+}
+
+async function exists(dir: string): Promise<boolean> {
+  const { stat } = await import('node:fs/promises');
+  return stat(dir).then(() => true, () => false);
+}

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { readModelBundle } from '../../core/model-files.js';
+import { directoryModelFiles } from '../../core/model-directory.js';
+import { errorMessage } from '../../core/errors.js';
+import { wasmFeatures } from '../../core/tf-backend.js';
+import type { CommandContext, CommandStatus } from '../context.js';
+import { resolveBinaries } from '../ffmpeg/binaries.js';
+import { runProcess } from '../ffmpeg/process.js';
+import { BACKEND_CHOICES, selectBackend } from '../local/backend.js';
+import { parseChoice } from '../option-values.js';
+import { DEFAULT_MODEL_DIR, VERSION } from '../paths.js';
+
+/** Prints what framescore would use, one `name: value` line each on stdout; problems make it exit 2. */
+export async function doctorCommand(flags: { model?: string; backend: string; ffmpeg?: string }, context: CommandContext): Promise<CommandStatus> {
+  const lines: Array<[string, string]> = [['framescore', VERSION], ['node', process.version]];
+  let healthy = true;
+  const fail = (name: string, error: unknown): void => {
+    healthy = false;
+    lines.push([name, `PROBLEM: ${errorMessage(error)}`]);
+  };
+  try {
+    const binaries = resolveBinaries({ ffmpeg: flags.ffmpeg, env: context.env });
+    for (const name of ['ffmpeg', 'ffprobe'] as const) {
+      try {
+        const { stdout } = await runProcess(binaries[name], ['-version'], { timeoutMs: 10_000 });
+        const version = stdout.toString('utf8').split('\n')[0]?.split(' ')[2] ?? 'unknown';
+        lines.push([name, `${binaries[name]} (version ${version}, from ${binaries.sources[name]})`]);
+      } catch (error) {
+        fail(name, error);
+      }
+    }
+  } catch (error) {
+    fail('ffmpeg', error);
+  }
+  try {
+    const backend = await selectBackend(parseChoice(flags.backend, '--backend', BACKEND_CHOICES));
+    const detail = backend === 'wasm' ? ` (SIMD ${(await wasmFeatures()).simd ? 'on' : 'off'}, single-threaded: local mode runs one worker per core)` : '';
+    lines.push(['tfjs backend', `${backend}${detail}`]);
+  } catch (error) {
+    fail('tfjs backend', error);
+  }
+  const modelDir = path.resolve(flags.model ?? DEFAULT_MODEL_DIR);
+  try {
+    const { manifest } = await readModelBundle(directoryModelFiles(modelDir));
+    lines.push(['model', `${manifest.name} ${manifest.version} at ${modelDir}`]);
+    lines.push(['model sha256', manifest.sha256]);
+    lines.push(['model labels', manifest.labels.join(', ')]);
+    lines.push(['model input', `${manifest.input.width}x${manifest.input.height}, pixels / ${manifest.normalization.divisor} + ${manifest.normalization.offset}`]);
+  } catch (error) {
+    fail('model', error);
+  }
+  const width = Math.max(...lines.map(([name]) => name.length));
+  for (const [name, value] of lines) context.stdout.write(`${`${name}:`.padEnd(width + 2)}${value}\n`);
+  return healthy ? 'ok' : 'bad-input';
+}

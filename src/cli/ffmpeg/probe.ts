@@ -1,0 +1,130 @@
+import { stat, access, constants } from 'node:fs/promises';
+import { InputError } from '../../core/errors.js';
+import { isRecord } from '../../core/model-manifest.js';
+import { SubprocessError } from '../errors.js';
+import { runProcess } from './process.js';
+
+export interface MediaInfo {
+  /** What the user named (a path or URI); never a presigned URL. */
+  readonly source: string;
+  readonly container: string;
+  readonly codec: string;
+  /** Seconds (0 for a still image). */
+  readonly duration: number;
+  /** Average frames per second (0 when unknown). */
+  readonly frameRate: number;
+  /** Display size, after rotation. */
+  readonly width: number;
+  readonly height: number;
+  /** Degrees clockwise the player rotates the picture; ffmpeg applies it when decoding. */
+  readonly rotation: number;
+  /** Presentation time of the first frame; frame times in reports are relative to it. */
+  readonly startTime: number;
+  readonly stillImage: boolean;
+  readonly sizeBytes?: number | undefined;
+}
+
+const STILL_FORMATS = /(^|,)(image2|png_pipe|jpeg_pipe|webp_pipe|bmp_pipe|tiff_pipe|gif)(,|$)/;
+
+/** Checks a local path before ffprobe sees it, so the message names the real problem. */
+export async function checkLocalFile(file: string): Promise<number> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(`cannot read video "${file}": ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`);
+  }
+  if (info.isDirectory()) throw new InputError(`cannot read video "${file}": it is a directory`);
+  if (!info.isFile()) throw new InputError(`cannot read video "${file}": not a regular file`);
+  try {
+    await access(file, constants.R_OK);
+  } catch {
+    throw new InputError(`cannot read video "${file}": permission denied`);
+  }
+  if (info.size === 0) throw new InputError(`cannot read video "${file}": the file is empty (0 bytes)`);
+  return info.size;
+}
+
+/** Probes a media file or URL with ffprobe. `input` is what ffprobe opens; `source` is what messages show. */
+export async function probeMedia(ffprobe: string, input: string, source: string, options: { timeoutMs?: number; sizeBytes?: number } = {}): Promise<MediaInfo> {
+  let stdout: Buffer;
+  try {
+    ({ stdout } = await runProcess(ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', input], { timeoutMs: options.timeoutMs ?? 60_000 }));
+  } catch (error) {
+    if (error instanceof SubprocessError) {
+      const detail = error.timedOut ? 'ffprobe timed out' : cleanReason(error.lastLine, input);
+      throw new InputError(`cannot read video "${source}": ${detail}`, { cause: error });
+    }
+    throw error;
+  }
+  const json: unknown = JSON.parse(stdout.toString('utf8'));
+  if (!isRecord(json) || !isRecord(json.format)) throw new InputError(`cannot read video "${source}": ffprobe found no container`);
+  const streams = Array.isArray(json.streams) ? json.streams.filter(isRecord) : [];
+  const video = streams.find((stream) => stream.codec_type === 'video' && !isAttachedPicture(stream));
+  if (video === undefined) {
+    const kinds = [...new Set(streams.map((stream) => String(stream.codec_type)))];
+    throw new InputError(`cannot read video "${source}": no video stream${kinds.length ? ` (only ${kinds.join(', ')})` : ''}`);
+  }
+  const container = String(json.format.format_name ?? 'unknown');
+  const stillImage = STILL_FORMATS.test(container);
+  const rotation = readRotation(video);
+  const codedWidth = Number(video.width ?? 0);
+  const codedHeight = Number(video.height ?? 0);
+  const quarterTurn = Math.abs(rotation) % 180 === 90;
+  const duration = stillImage ? 0 : firstNumber(json.format.duration, video.duration);
+  if (!stillImage && !(duration > 0)) throw new InputError(`cannot read video "${source}": its duration is unknown (not a seekable video?)`);
+  return {
+    source,
+    container,
+    codec: String(video.codec_name ?? 'unknown'),
+    duration,
+    frameRate: parseRate(video.avg_frame_rate) || parseRate(video.r_frame_rate),
+    width: quarterTurn ? codedHeight : codedWidth,
+    height: quarterTurn ? codedWidth : codedHeight,
+    rotation,
+    startTime: stillImage ? 0 : firstNumber(video.start_time, json.format.start_time),
+    stillImage,
+    sizeBytes: options.sizeBytes ?? (json.format.size !== undefined ? Number(json.format.size) : undefined),
+  };
+}
+
+function isAttachedPicture(stream: Record<string, unknown>): boolean {
+  return isRecord(stream.disposition) && stream.disposition.attached_pic === 1;
+}
+
+function readRotation(stream: Record<string, unknown>): number {
+  const sideData = Array.isArray(stream.side_data_list) ? stream.side_data_list : [];
+  for (const entry of sideData) {
+    if (isRecord(entry) && typeof entry.rotation === 'number') return normaliseDegrees(-entry.rotation);
+  }
+  const tags = isRecord(stream.tags) ? stream.tags : {};
+  return tags.rotate !== undefined ? normaliseDegrees(Number(tags.rotate)) : 0;
+}
+
+function normaliseDegrees(degrees: number): number {
+  return ((Math.round(degrees) % 360) + 360) % 360;
+}
+
+function parseRate(value: unknown): number {
+  if (typeof value !== 'string') return 0;
+  const [num, den] = value.split('/').map(Number);
+  if (!num || !den) return 0;
+  return num / den;
+}
+
+function firstNumber(...values: unknown[]): number {
+  for (const value of values) {
+    const n = Number(value);
+    if (value !== undefined && Number.isFinite(n)) return n;
+  }
+  return 0;
+}
+
+/** ffprobe's last line repeats the input path (which may be a presigned URL); keep only the reason. */
+function cleanReason(line: string, input: string): string {
+  const reason = line.replace(input, '').replace(/^:\s*/, '').trim();
+  if (/Invalid data found/i.test(reason)) return 'not a video (ffprobe: invalid data found when processing input)';
+  if (/moov atom not found/i.test(reason)) return 'not a complete video (moov atom not found: truncated or still being written?)';
+  return reason ? `ffprobe: ${reason}` : 'ffprobe could not read it';
+}

@@ -1,0 +1,19 @@
+import type { ImageResult } from '../../core/classifier.js';
+import type { ModelIdentity } from '../../core/model-manifest.js';
+import type { BackendChoice } from './backend.js';
+
+export interface WorkerInit {
+  readonly backend: BackendChoice;
+  readonly modelDir: string;
+}
+
+export interface WorkerRequest {
+  readonly id: number;
+  readonly images: Uint8Array[];
+}
+
+export type WorkerReply =
+  | { readonly type: 'ready'; readonly backend: string; readonly model: ModelIdentity; readonly initMs: number }
+  | { readonly type: 'error'; readonly name: string; readonly message: string }
+  | { readonly type: 'result'; readonly id: number; readonly results: ImageResult[]; readonly inferMs: number }
+  | { readonly type: 'failed'; readonly id: number; readonly message: string };

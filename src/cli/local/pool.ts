@@ -1,0 +1,162 @@
+import { Worker } from 'node:worker_threads';
+import { ModelError } from '../../core/errors.js';
+import type { ImageResult } from '../../core/classifier.js';
+import type { ModelIdentity } from '../../core/model-manifest.js';
+import { failedFrame, type FrameResult, type SampledFrame } from '../../core/results.js';
+import type { FrameScorer } from '../scorer.js';
+import { BackendUnavailableError, type BackendChoice } from './backend.js';
+import type { WorkerInit, WorkerReply, WorkerRequest } from './messages.js';
+
+export interface LocalScorerOptions {
+  readonly workers: number;
+  readonly backend: BackendChoice;
+  readonly modelDir: string;
+  /** Most frames handed to one worker at once. */
+  readonly batchSize: number;
+}
+
+type Sampled = Extract<SampledFrame, { status: 'sampled' }>;
+
+interface Slot {
+  readonly worker: Worker;
+  busy: boolean;
+  pending?: { batch: Sampled[]; resolve: (results: FrameResult[]) => void };
+}
+
+/** Scores frames in-process on a pool of worker threads, each with its own model. */
+export class LocalScorer implements FrameScorer {
+  readonly model: ModelIdentity;
+  readonly description: string;
+  readonly backend: string;
+  private readonly slots: Slot[];
+  private readonly batchSize: number;
+  private nextId = 0;
+
+  private constructor(slots: Slot[], ready: Extract<WorkerReply, { type: 'ready' }>, batchSize: number) {
+    this.slots = slots;
+    this.model = ready.model;
+    this.backend = ready.backend;
+    this.batchSize = batchSize;
+    this.description = `local, ${ready.backend}, ${slots.length} worker${slots.length === 1 ? '' : 's'}`;
+  }
+
+  static async start(options: LocalScorerOptions): Promise<LocalScorer> {
+    const init: WorkerInit = { backend: options.backend, modelDir: options.modelDir };
+    const workers = Array.from({ length: options.workers }, () => new Worker(new URL('./worker.js', import.meta.url), { workerData: init }));
+    try {
+      const replies = await Promise.all(workers.map((worker) => firstReply(worker)));
+      const slots = workers.map((worker) => ({ worker, busy: false }));
+      return new LocalScorer(slots, replies[0]!, options.batchSize);
+    } catch (error) {
+      await Promise.all(workers.map((worker) => worker.terminate()));
+      throw error;
+    }
+  }
+
+  async *score(frames: AsyncIterable<SampledFrame>): AsyncGenerator<FrameResult> {
+    const queue: Sampled[] = [];
+    const finished: FrameResult[] = [];
+    let inputDone = false;
+    let inputError: { error: unknown } | undefined;
+    // The consumer below and the reader (when the queue is full) each wait on their own wake-up.
+    let wakeConsumer: (() => void) | undefined;
+    let wakeReader: (() => void) | undefined;
+    const signal = (): void => {
+      const consumer = wakeConsumer;
+      const reader = wakeReader;
+      wakeConsumer = wakeReader = undefined;
+      consumer?.();
+      reader?.();
+    };
+    const maxQueued = this.slots.length * this.batchSize * 2;
+
+    const dispatch = (): void => {
+      for (const slot of this.slots) {
+        if (slot.busy || queue.length === 0) continue;
+        const batch = queue.splice(0, this.batchSize);
+        slot.busy = true;
+        this.run(slot, batch).then((results) => {
+          slot.busy = false;
+          finished.push(...results);
+          dispatch();
+          signal();
+        });
+      }
+    };
+
+    const reader = (async () => {
+      try {
+        for await (const frame of frames) {
+          if (frame.status === 'failed') finished.push(failedFrame(frame, frame.code, frame.message));
+          else queue.push(frame);
+          dispatch();
+          signal();
+          while (queue.length >= maxQueued) await new Promise<void>((resolve) => { wakeReader = resolve; });
+        }
+      } catch (error) {
+        inputError = { error };
+      } finally {
+        inputDone = true;
+        signal();
+      }
+    })();
+
+    while (true) {
+      if (finished.length > 0) {
+        yield finished.shift()!;
+        signal();
+        continue;
+      }
+      if (inputDone && queue.length === 0 && this.slots.every((slot) => !slot.busy)) break;
+      await new Promise<void>((resolve) => { wakeConsumer = resolve; });
+    }
+    await reader;
+    if (inputError) throw inputError.error;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private run(slot: Slot, batch: Sampled[]): Promise<FrameResult[]> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const onMessage = (reply: WorkerReply): void => {
+        if ((reply.type !== 'result' && reply.type !== 'failed') || reply.id !== id) return;
+        cleanup();
+        if (reply.type === 'failed') resolve(batch.map((frame) => failedFrame(frame, 'INFERENCE_FAILED', reply.message)));
+        else resolve(batch.map((frame, i) => toFrameResult(frame, reply.results[i])));
+      };
+      const onError = (error: Error): void => {
+        cleanup();
+        resolve(batch.map((frame) => failedFrame(frame, 'INFERENCE_FAILED', `inference worker crashed: ${error.message}`)));
+      };
+      const cleanup = (): void => {
+        slot.worker.off('message', onMessage);
+        slot.worker.off('error', onError);
+      };
+      slot.worker.on('message', onMessage);
+      slot.worker.on('error', onError);
+      // Copies, not transfers: the sampler may still be writing --save-frames from these buffers.
+      slot.worker.postMessage({ id, images: batch.map((frame) => frame.jpeg) } satisfies WorkerRequest);
+    });
+  }
+}
+
+function toFrameResult(frame: Sampled, result: ImageResult | undefined): FrameResult {
+  const position = { index: frame.index, requestedTime: frame.requestedTime, actualTime: frame.actualTime };
+  if (result === undefined) return failedFrame(position, 'INFERENCE_FAILED', 'worker returned no result');
+  if (result.status === 'failed') return failedFrame(position, result.code, result.message);
+  return { ...position, status: 'ok', scores: result.scores, top: result.top };
+}
+
+function firstReply(worker: Worker): Promise<Extract<WorkerReply, { type: 'ready' }>> {
+  return new Promise((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', (reply: WorkerReply) => {
+      if (reply.type === 'ready') resolve(reply);
+      else if (reply.type === 'error') reject(reply.name === 'ModelError' ? new ModelError(reply.message) : new BackendUnavailableError(reply.message));
+      else reject(new Error(`inference worker sent ${reply.type} before ready`));
+    });
+  });
+}

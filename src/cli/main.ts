@@ -1,0 +1,71 @@
+import { CommanderError } from 'commander';
+import { ContractError, ImageDecodeError, InputError, ModelError, errorMessage } from '../core/errors.js';
+import { EXIT_CODES, type CommandContext, type CommandStatus } from './context.js';
+import { BinaryNotFoundError, UsageError } from './errors.js';
+import { BackendUnavailableError } from './local/backend.js';
+import { createMessages } from './output/messages.js';
+import { buildProgram } from './program.js';
+
+export interface MainIo {
+  readonly stdout?: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr?: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly env?: NodeJS.ProcessEnv;
+  /** Installs Ctrl-C handling on the process; tests running main in-process turn it off. */
+  readonly handleSignals?: boolean;
+}
+
+/** The one place that decides exit codes. Returns the code; never calls process.exit on the normal path. */
+export async function main(argv: readonly string[], io: MainIo = {}): Promise<number> {
+  const stdout = (io.stdout ?? process.stdout) as CommandContext['stdout'];
+  const stderr = (io.stderr ?? process.stderr) as CommandContext['stderr'];
+  const quiet = argv.includes('-q') || argv.includes('--quiet');
+  const verbose = argv.includes('-v') || argv.includes('--verbose');
+  const messages = createMessages(stderr, { quiet, verbose });
+  const abort = new AbortController();
+  const context: CommandContext = { stdout, stderr, env: io.env ?? process.env, messages, signal: abort.signal, quiet, verbose };
+
+  const onSigint = (): void => {
+    if (abort.signal.aborted) {
+      stderr.write('framescore: interrupted again: stopping now\n');
+      process.exit(EXIT_CODES.interrupted);
+    }
+    stderr.write('\nframescore: interrupted: finishing frames in flight and writing the partial report (Ctrl-C again to stop at once)\n');
+    abort.abort();
+  };
+  if (io.handleSignals !== false) {
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+  }
+
+  let status: Promise<CommandStatus> | undefined;
+  try {
+    const program = buildProgram(context, (result) => { status = result; });
+    program.exitOverride();
+    await program.parseAsync([...argv], { from: 'user' });
+    if (status === undefined) return EXIT_CODES.ok; // --help, --version
+    return EXIT_CODES[await status];
+  } catch (error) {
+    return exitCodeFor(error, messages, verbose);
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+function exitCodeFor(error: unknown, messages: ReturnType<typeof createMessages>, verbose: boolean): number {
+  if (error instanceof CommanderError) {
+    // commander has already printed its message; help and version exit 0.
+    return error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES['bad-input'];
+  }
+  if (
+    error instanceof UsageError || error instanceof InputError || error instanceof ModelError || error instanceof BinaryNotFoundError ||
+    error instanceof BackendUnavailableError || error instanceof ImageDecodeError || error instanceof ContractError
+  ) {
+    messages.error(errorMessage(error));
+    if (verbose && error.cause) messages.error(`cause: ${errorMessage(error.cause)}`);
+    return EXIT_CODES['bad-input'];
+  }
+  messages.error(`internal error: ${errorMessage(error)}${verbose ? '' : ' (run with --verbose for details)'}`);
+  if (verbose && error instanceof Error && error.stack) messages.error(error.stack);
+  return EXIT_CODES.internal;
+}

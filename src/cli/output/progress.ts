@@ -1,0 +1,82 @@
+import cliProgress from 'cli-progress';
+import type { Writable } from 'node:stream';
+
+/** Progress of one run: frames sampled and classified. */
+export interface Progress {
+  begin(label: string, total: number): void;
+  sampled(): void;
+  classified(failed: boolean): void;
+  end(): void;
+}
+
+export type ProgressStyle = 'bar' | 'lines' | 'none';
+
+/** A bar on a TTY (never in CI), plain lines otherwise, nothing with --quiet. */
+export function progressStyle(stream: Writable & { isTTY?: boolean }, env: NodeJS.ProcessEnv, quiet: boolean): ProgressStyle {
+  if (quiet) return 'none';
+  return stream.isTTY === true && !env.CI ? 'bar' : 'lines';
+}
+
+export function createProgress(style: ProgressStyle, stream: Writable): Progress {
+  if (style === 'none') return { begin() {}, sampled() {}, classified() {}, end() {} };
+  return style === 'bar' ? barProgress(stream) : lineProgress(stream);
+}
+
+function barProgress(stream: Writable): Progress {
+  let bar: cliProgress.SingleBar | undefined;
+  let sampled = 0;
+  let done = 0;
+  let failed = 0;
+  let started = 0;
+  const payload = () => ({ sampled, failed, fps: rate(done, started) });
+  return {
+    begin(label, total) {
+      sampled = done = failed = 0;
+      started = performance.now();
+      bar = new cliProgress.SingleBar(
+        {
+          stream: stream as NodeJS.WritableStream,
+          format: `${label} [{bar}] {value}/{total} scored | {sampled} sampled | {failed} failed | {fps} fps | ETA {eta_formatted}`,
+          hideCursor: true,
+          clearOnComplete: false,
+          etaBuffer: 30,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(total, 0, payload());
+    },
+    sampled() { sampled += 1; bar?.update(done, payload()); },
+    classified(isFailed) { done += 1; if (isFailed) failed += 1; bar?.update(done, payload()); },
+    end() { bar?.stop(); bar = undefined; },
+  };
+}
+
+function lineProgress(stream: Writable): Progress {
+  let label = '';
+  let total = 0;
+  let done = 0;
+  let failed = 0;
+  let started = 0;
+  let lastLine = 0;
+  const line = (): void => {
+    stream.write(`framescore: ${label}: ${done}/${total} frames scored${failed ? `, ${failed} failed` : ''} (${rate(done, started)} frames/s)\n`);
+    lastLine = performance.now();
+  };
+  return {
+    begin(name, count) { label = name; total = count; done = failed = 0; started = lastLine = performance.now(); },
+    sampled() {},
+    classified(isFailed) {
+      done += 1;
+      if (isFailed) failed += 1;
+      // A line every 10% or every 5 s keeps CI logs short but alive.
+      const step = Math.max(1, Math.ceil(total / 10));
+      if (done === total || done % step === 0 || performance.now() - lastLine > 5000) line();
+    },
+    end() {},
+  };
+}
+
+function rate(done: number, started: number): string {
+  const seconds = (performance.now() - started) / 1000;
+  return seconds > 0 ? (done / seconds).toFixed(1) : '0.0';
+}

@@ -1,0 +1,44 @@
+import type { ModelIdentity } from './model-manifest.js';
+import type { FrameResult } from './results.js';
+import type { SamplingSettings } from './sampling-plan.js';
+import type { ScoreSummary } from './summary.js';
+
+export const REPORT_SCHEMA = 'framescore-report/1';
+
+export interface VideoFacts {
+  /** As the user named it: a path, s3:// or https:// URI (never a presigned URL). */
+  readonly source: string;
+  readonly container: string;
+  readonly codec: string;
+  readonly duration: number;
+  readonly frameRate: number;
+  readonly width: number;
+  readonly height: number;
+  readonly rotation: number;
+  readonly stillImage: boolean;
+  readonly sizeBytes?: number | undefined;
+}
+
+export interface RunFacts {
+  readonly mode: 'local' | 'lambda';
+  /** e.g. "local, wasm, 2 workers" or "lambda frame-classifier:live". */
+  readonly scorer: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly wallMs: number;
+  readonly framesPerSecond: number;
+  readonly interrupted: boolean;
+  /** Extra facts a scorer adds (invocation statistics, cost). */
+  readonly [extra: string]: unknown;
+}
+
+export interface Report {
+  readonly schema: typeof REPORT_SCHEMA;
+  readonly generator: { readonly name: 'framescore'; readonly version: string };
+  readonly video: VideoFacts;
+  readonly model: ModelIdentity;
+  readonly sampling: SamplingSettings & { readonly description: string; readonly fit: string };
+  readonly frames: readonly FrameResult[];
+  readonly summary: ScoreSummary;
+  readonly run: RunFacts;
+}
