@@ -9,7 +9,7 @@ import { errorMessage } from '../core/errors.js';
 import { errorResponse, handleBatch, type Outcome } from './batch.js';
 import { routeEvent, type RoutedEvent } from './events.js';
 import { handleHttp, httpError } from './http-handler.js';
-import { logInitFailure, logInvocation, NO_FRAMES, roundMs } from './log.js';
+import { logInitFailure, logInvocation, logModelReady, NO_FRAMES, roundMs } from './log.js';
 import { loadModel } from './model-loader.js';
 import { ModelRuntime } from './runtime.js';
 import { handleWarmup } from './warmup.js';
@@ -21,7 +21,12 @@ export interface LambdaContext {
 }
 
 const codeDir = path.dirname(fileURLToPath(import.meta.url));
-const runtime = new ModelRuntime(() => loadModel(codeDir));
+const runtime = new ModelRuntime(async () => {
+  const started = performance.now();
+  const model = await loadModel(codeDir);
+  logModelReady({ source: model.source, downloaded: model.downloaded, loadMs: roundMs(performance.now() - started), sha256: model.classifier.identity.sha256 });
+  return model;
+});
 
 // Load during INIT so the first request does not pay for it. A failure must not
 // crash the environment: it is logged, and the next invocation retries and

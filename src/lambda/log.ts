@@ -44,6 +44,11 @@ export function logInvocation(entry: InvocationLog): void {
   sink(JSON.stringify({ level, message: 'framescore invocation', timestamp: new Date().toISOString(), ...entry }));
 }
 
+/** Where the model came from and whether /tmp already had it: the first thing to check on a slow cold start. */
+export function logModelReady(details: { source: string; downloaded: boolean | undefined; loadMs: number; sha256: string }): void {
+  sink(JSON.stringify({ level: 'info', message: 'framescore model ready', timestamp: new Date().toISOString(), ...details }));
+}
+
 export function logInitFailure(message: string): void {
   sink(JSON.stringify({ level: 'error', message: 'framescore model load failed during init', timestamp: new Date().toISOString(), error: message }));
 }
