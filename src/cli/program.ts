@@ -19,11 +19,11 @@ export function buildProgram(context: CommandContext, done: (status: Promise<Com
     .command('classify')
     .description('sample frames from videos (or score still images) and write a score report per input')
     .argument('[inputs...]', 'video or image files, s3:// or https:// URIs')
-    .option('--local', 'score in-process with the model (the default)')
-    .option('--model <dir>', 'TF.js model directory with framescore-model.json or a Teachable Machine metadata.json (default: bundled MobileNetV2)')
+    .option('--local', 'score in-process with the model (the default without --function)')
+    .option('--model <dir|s3uri>', 'TF.js model directory (or s3:// prefix) with framescore-model.json or a Teachable Machine metadata.json (default: bundled MobileNetV2)')
     .addOption(new Option('--backend <name>', 'TF.js backend for local mode: auto|wasm|node|cpu').default('auto'))
-    .option('--workers <n>', 'inference worker threads (default: one per core, at most 4)')
-    .option('--batch-size <n>', 'frames per model call', '8')
+    .option('--workers <n>', 'local inference worker threads (default: one per core, at most 4)')
+    .option('--batch-size <n|auto>', 'frames per model call (local) or per Lambda invocation', 'auto')
     .option('--frames <n>', 'evenly spaced frames (default 150); with --scenes, the most to keep')
     .option('--every <seconds>', 'a frame every so many seconds')
     .option('--at <times>', 'frames at these times: 12.5,00:01:03.200,...')
@@ -37,16 +37,87 @@ export function buildProgram(context: CommandContext, done: (status: Promise<Com
     .option('--out <base>', 'write BASE.csv, BASE.json, ... (default: the input name in --out-dir)')
     .option('-o, --output <file>', 'write the one --format to FILE, or - for stdout')
     .option('--out-dir <dir>', 'directory for reports named after each input', '.')
+    .option('--html <file>', 'also write a self-contained HTML report (one input)')
+    .option('--manifest <file>', 'read inputs from FILE, one path or URI per line')
+    .option('--resume', 'skip frames already scored in the JSONL journal for the same video, sampling and model')
     .option('--sample-concurrency <n>', 'ffmpeg processes at once (default: one per core)')
     .option('--frame-timeout <seconds>', 'give up decoding one frame after this long', '60')
     .option('--save-frames <dir>', 'also keep the sampled JPEGs here')
     .option('--ffmpeg <path>', 'ffmpeg binary (ffprobe is looked for beside it); else FFMPEG_PATH, PATH, bundled')
+    .option('--function <name|arn>', 'score on this Lambda function instead of in-process')
+    .option('--qualifier <alias|version>', 'Lambda alias or version')
+    .option('--concurrency <n>', 'Lambda invocations in flight at most', '150')
+    .option('--max-attempts <n>', 'attempts per invocation for throttles and transient faults', '6')
+    .option('--invoke-timeout <seconds>', 'client timeout for one invocation', '30')
+    .option('--warm', 'send warm-up events first, one per expected concurrent invocation')
+    .option('--endpoint-url <url>', 'Lambda endpoint (else AWS_ENDPOINT_URL_LAMBDA), e.g. an emulator')
+    .addOption(new Option('--architecture <arch>', 'function architecture, for the cost estimate').choices(['arm64', 'x86_64']).default('arm64'))
+    .option('--price-gb-second <usd>', 'Lambda price per GB-second (default: current us-east-1 price for --architecture)')
+    .option('--price-request <usd>', 'Lambda price per request', '0.0000002')
     .option('--profile <name>', 'AWS profile')
     .option('--region <region>', 'AWS region')
     .option('--s3-endpoint <url>', 'S3-compatible endpoint (else AWS_ENDPOINT_URL_S3); path-style addressing')
     .action(async (inputs: string[], flags) => {
       const { classifyCommand } = await import('./commands/classify-command.js');
       done(classifyCommand(inputs, flags, context));
+    });
+
+  program
+    .command('warm')
+    .description('start N Lambda execution environments with concurrent warm-up events and report cold starts')
+    .requiredOption('--function <name|arn>', 'the classifier function')
+    .option('--qualifier <alias|version>', 'Lambda alias or version')
+    .option('--count <n>', 'environments to warm', '10')
+    .option('--hold-ms <ms>', 'how long each warm-up keeps its environment busy', '1000')
+    .option('--endpoint-url <url>', 'Lambda endpoint (else AWS_ENDPOINT_URL_LAMBDA)')
+    .option('--profile <name>', 'AWS profile')
+    .option('--region <region>', 'AWS region')
+    .option('--json', 'print the result as JSON on stdout')
+    .action(async (flags) => {
+      const { warmCommand } = await import('./commands/warm.js');
+      done(warmCommand(flags, context));
+    });
+
+  const model = program.command('model').description('manage models');
+  model
+    .command('push')
+    .description('upload a model directory to S3 with a manifest carrying the sha256 of every file')
+    .argument('<dir>', 'model directory')
+    .argument('<s3uri>', 'destination prefix, s3://bucket/prefix/')
+    .option('--profile <name>', 'AWS profile')
+    .option('--region <region>', 'AWS region')
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint (else AWS_ENDPOINT_URL_S3)')
+    .action(async (dir: string, uri: string, flags) => {
+      const { modelPushCommand } = await import('./commands/model-push.js');
+      done(modelPushCommand(dir, uri, flags, context));
+    });
+
+  program
+    .command('report')
+    .description('render an existing JSON report')
+    .argument('<report.json>', 'a report written by classify --format json')
+    .requiredOption('--html <file>', 'write a self-contained HTML report')
+    .action(async (file: string, flags) => {
+      const { reportCommand } = await import('./commands/report.js');
+      done(reportCommand(file, flags, context));
+    });
+
+  program
+    .command('smoke')
+    .description('check a deployed classifier: expected scores, model sha256, latency; exit 0 only if all pass')
+    .requiredOption('--function <name|arn>', 'the classifier function')
+    .option('--qualifier <alias|version>', 'Lambda alias or version')
+    .option('--url <function-url>', 'also POST a JPEG to this Function URL')
+    .option('--max-latency-ms <ms>', 'warm invocation latency limit', '3000')
+    .option('--tolerance <x>', 'largest allowed score difference', '0.0001')
+    .option('--junit <file>', 'write JUnit XML')
+    .option('--json', 'print results as JSON on stdout')
+    .option('--endpoint-url <url>', 'Lambda endpoint (else AWS_ENDPOINT_URL_LAMBDA)')
+    .option('--profile <name>', 'AWS profile')
+    .option('--region <region>', 'AWS region')
+    .action(async (flags) => {
+      const { smokeCommand } = await import('./commands/smoke.js');
+      done(smokeCommand(flags, context));
     });
 
   program

@@ -27,10 +27,12 @@ export interface ModelIdentity {
   readonly version: string;
   readonly sha256: string;
   readonly labels: readonly string[];
+  /** Input size, so a caller can sample frames at the size the model wants. */
+  readonly input: { readonly width: number; readonly height: number };
 }
 
 export function modelIdentity(manifest: ModelManifest): ModelIdentity {
-  return { name: manifest.name, version: manifest.version, sha256: manifest.sha256, labels: manifest.labels };
+  return { name: manifest.name, version: manifest.version, sha256: manifest.sha256, labels: manifest.labels, input: manifest.input };
 }
 
 export function parseManifest(json: unknown, where: string): ModelManifest {

@@ -1,8 +1,6 @@
 import os from 'node:os';
-import path from 'node:path';
 import { readModelBundle } from '../../core/model-files.js';
 import { directoryModelFiles } from '../../core/model-directory.js';
-import { ModelError } from '../../core/errors.js';
 import type { CommandContext, CommandStatus } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { FitMode } from '../ffmpeg/extract.js';
@@ -10,7 +8,7 @@ import { BACKEND_CHOICES } from '../local/backend.js';
 import { LocalScorer } from '../local/pool.js';
 import { parseChoice, parseFormats, parseInteger, parseNumber, parseSampling, type SamplingFlags } from '../option-values.js';
 import { createProgress, progressStyle } from '../output/progress.js';
-import { DEFAULT_MODEL_DIR } from '../paths.js';
+import { resolveModelDir } from '../model-source.js';
 import { classify, type ClassifyOutcome } from './classify.js';
 
 /** The flags commander hands over, all as given on the command line. */
@@ -33,10 +31,16 @@ export interface ClassifyFlags extends SamplingFlags {
   readonly profile?: string;
   readonly region?: string;
   readonly s3Endpoint?: string;
+  readonly html?: string;
+  readonly function?: string;
 }
+
+/** Local batches: the wasm backend's speed is flat from 1 to 32 frames (FACTS), 8 keeps latency low. */
+const DEFAULT_LOCAL_BATCH = 8;
 
 export async function classifyCommand(inputs: string[], flags: ClassifyFlags, context: CommandContext): Promise<CommandStatus> {
   if (inputs.length === 0) throw new UsageError('classify needs a video, image or URI (see framescore classify --help)');
+  if (inputs.length > 1 && flags.html !== undefined) throw new UsageError('--html writes one report; with several inputs use "framescore report" on each JSON');
   if (inputs.length > 1 && (flags.out !== undefined || (flags.output !== undefined && flags.output !== '-'))) {
     throw new UsageError('--out and -o name one report; with several inputs use --out-dir');
   }
@@ -46,7 +50,6 @@ export async function classifyCommand(inputs: string[], flags: ClassifyFlags, co
   const cores = os.availableParallelism();
   const workers = flags.workers === undefined ? Math.min(cores, 4) : parseInteger(flags.workers, '--workers', 1, 64);
   const backend = parseChoice(flags.backend, '--backend', BACKEND_CHOICES);
-  const modelDir = path.resolve(flags.model ?? DEFAULT_MODEL_DIR);
   const options = {
     inputs,
     sampling,
@@ -59,15 +62,15 @@ export async function classifyCommand(inputs: string[], flags: ClassifyFlags, co
     sampleConcurrency: flags.sampleConcurrency === undefined ? cores : parseInteger(flags.sampleConcurrency, '--sample-concurrency', 1, 64),
     frameTimeoutMs: parseNumber(flags.frameTimeout, '--frame-timeout', 0, 3600, { exclusiveMin: true }) * 1000,
     saveFrames: flags.saveFrames,
+    html: flags.html,
     ffmpeg: flags.ffmpeg,
     context: { profile: flags.profile, region: flags.region, s3Endpoint: flags.s3Endpoint },
   };
-  const batchSize = parseInteger(flags.batchSize, '--batch-size', 1, 256);
+  const batchSize = flags.batchSize === 'auto' ? DEFAULT_LOCAL_BATCH : parseInteger(flags.batchSize, '--batch-size', 1, 256);
+  if (flags.function !== undefined) throw new UsageError('--function is not available in this build yet; use --local');
 
   // Read and verify the model here first: a bad --model is a one-line error before any decoding starts.
-  if (flags.model === undefined && !(await exists(modelDir))) {
-    throw new ModelError(`the bundled model is missing at ${modelDir}: run "npm run build" first`);
-  }
+  const modelDir = await resolveModelDir(flags.model, options.context);
   const bundle = await readModelBundle(directoryModelFiles(modelDir));
   const scorer = await LocalScorer.start({ workers, backend, modelDir, batchSize });
   context.messages.debug(`model ${bundle.manifest.name} ${bundle.manifest.version} (${bundle.manifest.sha256.slice(0, 12)}…) on ${scorer.description}`);
@@ -92,9 +95,4 @@ export function statusOf(outcome: ClassifyOutcome): CommandStatus {
   if (outcome.videos.some((video) => video.status === 'unreadable')) return 'bad-input';
   if (outcome.videos.some((video) => video.status === 'failures')) return 'failures';
   return 'ok';
-}
-
-async function exists(dir: string): Promise<boolean> {
-  const { stat } = await import('node:fs/promises');
-  return stat(dir).then(() => true, () => false);
 }

@@ -31,6 +31,8 @@ export interface ClassifyOptions {
   readonly sampleConcurrency: number;
   readonly frameTimeoutMs: number;
   readonly saveFrames?: string | undefined;
+  /** Also write a self-contained HTML report here (keeps each frame's JPEG for thumbnails). */
+  readonly html?: string | undefined;
   readonly ffmpeg?: string | undefined;
   readonly context: InputContext;
 }
@@ -86,6 +88,7 @@ async function classifyOne(spec: string, options: ClassifyOptions, deps: Classif
   deps.messages.debug(`${opened.source}: ${media.codec} ${media.width}x${media.height} ${media.frameRate.toFixed(3)} fps, ${media.duration.toFixed(3)} s; ${plan.length} frames`);
 
   deps.progress.begin(opened.source, plan.length);
+  const thumbnails = new Map<number, Uint8Array>();
   const frames = tapSampled(sampleFrames(plan, {
     ffmpeg: binaries.ffmpeg,
     input: opened.input,
@@ -99,7 +102,7 @@ async function classifyOne(spec: string, options: ClassifyOptions, deps: Classif
     signal: deps.signal,
     concurrency: options.sampleConcurrency,
     saveFramesDir: options.saveFrames,
-  }), deps);
+  }), deps, options.html !== undefined ? thumbnails : undefined);
   const results: FrameResult[] = [];
   for await (const result of deps.scorer.score(frames)) {
     results.push(result);
@@ -111,6 +114,10 @@ async function classifyOne(spec: string, options: ClassifyOptions, deps: Classif
   const interrupted = deps.signal.aborted;
   const report = buildReport(opened, media, options, deps, results, { startedAt, wallMs: performance.now() - started, interrupted });
   const files = await writeReport(report, options.formats, reportTarget(opened.source, options), deps.stdout);
+  if (options.html !== undefined) {
+    const { writeHtmlReport } = await import('../output/html-report.js');
+    files.push(await writeHtmlReport(report, options.html, thumbnails));
+  }
   const { total, ok, failed } = report.summary.frames;
   if (files.length > 0) deps.messages.info(`${opened.source}: ${ok}/${plan.length} frames scored${failed ? `, ${failed} failed` : ''}${interrupted ? ' (interrupted)' : ''}; wrote ${files.join(', ')}`);
   return { source: opened.source, status: interrupted ? 'interrupted' : failed > 0 ? 'failures' : 'complete', files, frames: { total, ok, failed } };
@@ -129,9 +136,10 @@ async function makePlan(opened: OpenedInput, media: MediaInfo, options: Classify
 }
 
 /** Counts sampled frames for progress; drops frames cancelled by Ctrl-C (they were never attempted in full). */
-async function* tapSampled(frames: AsyncIterable<SampledFrame>, deps: ClassifyDeps): AsyncGenerator<SampledFrame> {
+async function* tapSampled(frames: AsyncIterable<SampledFrame>, deps: ClassifyDeps, keep?: Map<number, Uint8Array>): AsyncGenerator<SampledFrame> {
   for await (const frame of frames) {
     if (frame.status === 'failed' && deps.signal.aborted) continue;
+    if (keep !== undefined && frame.status === 'sampled') keep.set(frame.index, frame.jpeg);
     deps.progress.sampled();
     yield frame;
   }

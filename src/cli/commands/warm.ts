@@ -1,0 +1,7 @@
+import type { CommandContext, CommandStatus } from '../context.js';
+import { UsageError } from '../errors.js';
+
+// Placeholder until this command lands; it says so instead of failing obscurely.
+export async function warmCommand(..._args: [...unknown[], CommandContext]): Promise<CommandStatus> {
+  throw new UsageError('framescore warm is not available in this build yet');
+}
