@@ -56,6 +56,9 @@ export async function packageLambda(out: string): Promise<PackageResult> {
     // tfjs-core only requires node-fetch when global fetch is missing, which Node 18+ always has.
     external: ['node-fetch'],
     logLevel: 'warning',
+    // tfjs-backend-cpu's CJS entry is not in its sideEffects list, so esbuild drops
+    // the bare import: the Lambda runs on wasm only and never needs the cpu backend.
+    logOverride: { 'ignored-bare-import': 'silent' },
   });
   const wasmDist = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
   for (const name of WASM_FILES) await copyFile(path.join(wasmDist, name), path.join(staging, name));

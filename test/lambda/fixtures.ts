@@ -1,0 +1,94 @@
+/**
+ * Shared fixtures for the Lambda tests: test images made with ffmpeg, the
+ * packaged zip unpacked into an empty temp dir, and a fresh `node` process that
+ * runs a handler module against a list of events.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { extractZip } from '../../scripts/lambda-zip.js';
+import { packageLambda, type PackageResult } from '../../scripts/package-lambda.js';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const unbundledHandler = path.join(repoRoot, 'dist', 'src', 'lambda', 'index.js');
+export const defaultModelDir = path.join(repoRoot, 'models', 'nsfw-mobilenet-v2');
+
+export async function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), `framescore-${prefix}-`));
+}
+
+/** A 224×224 (or given size) test-pattern frame encoded by ffmpeg as .jpg or .png. */
+export async function makeImage(dir: string, name: string, size = '224x224', pattern = 'testsrc2'): Promise<Uint8Array> {
+  const file = path.join(dir, name);
+  await promisify(execFile)('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `${pattern}=size=${size}`, '-frames:v', '1', file]);
+  return new Uint8Array(await readFile(file));
+}
+
+export interface UnpackedPackage extends PackageResult {
+  /** The zip's contents, in a temp dir with no node_modules above it. */
+  readonly dir: string;
+  cleanup(): Promise<void>;
+}
+
+/** Runs the real packaging into a temp zip and unpacks it into an empty temp dir. */
+export async function unpackedPackage(): Promise<UnpackedPackage> {
+  const work = await tempDir('package');
+  const result = await packageLambda(path.join(work, 'lambda.zip'));
+  const dir = path.join(work, 'unzipped');
+  await extractZip(new Uint8Array(await readFile(result.out)), dir);
+  return { ...result, dir, cleanup: () => rm(work, { recursive: true, force: true }) };
+}
+
+export interface HandlerRun {
+  readonly responses: unknown[];
+  /** Structured log lines the handler wrote to stdout. */
+  readonly logs: Array<Record<string, unknown>>;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const RESULT_MARK = '@@framescore-responses ';
+// Inline so that no extra .js file lands under dist/test, where `node --test` would run it.
+const RUNNER = `
+import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+const { handler } = await import(pathToFileURL(process.env.FRAMESCORE_HANDLER_MODULE).href);
+const events = JSON.parse(readFileSync(0, 'utf8'));
+const responses = [];
+for (const [i, event] of events.entries()) {
+  responses.push(await handler(event, { awsRequestId: 'req-' + i, getRemainingTimeInMillis: () => 60000 }));
+}
+process.stdout.write('\\n${RESULT_MARK}' + JSON.stringify(responses) + '\\n');
+`;
+
+/**
+ * Runs handlerModule in a fresh `node` process (fresh module-scope init) with
+ * cwd set to its directory, feeding it the events one after another.
+ */
+export async function runHandlerProcess(handlerModule: string, events: readonly unknown[], env: Record<string, string> = {}): Promise<HandlerRun> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', RUNNER], {
+    cwd: path.dirname(handlerModule),
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), FRAMESCORE_HANDLER_MODULE: handlerModule, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdin.end(JSON.stringify(events));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  const marked = stdout.split('\n').find((line) => line.startsWith(RESULT_MARK));
+  if (code !== 0 || marked === undefined) throw new Error(`handler process exited ${code}:\n${stderr.slice(-2000)}\n${stdout.slice(-1000)}`);
+  const logs = stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { responses: JSON.parse(marked.slice(RESULT_MARK.length)) as unknown[], logs, stdout, stderr };
+}
+
+export function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('base64');
+}
