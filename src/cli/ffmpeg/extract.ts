@@ -18,6 +18,12 @@ export interface ExtractOptions {
   readonly stillImage: boolean;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * A decoded frame this much later than asked for means the seek skipped a corrupt
+   * or missing stretch: the frame fails (SEEK_MISSED) rather than being reported at
+   * a time it does not belong to. Default 1 s.
+   */
+  readonly maxLateSeconds?: number | undefined;
 }
 
 export interface ExtractedFrame {
@@ -29,7 +35,7 @@ export interface ExtractedFrame {
 /** A frame could not be decoded at the requested time; the run goes on without it. */
 export class FrameExtractError extends Error {
   override name = 'FrameExtractError';
-  readonly code: 'NO_FRAME' | 'DECODE_FAILED' | 'TIMEOUT';
+  readonly code: 'NO_FRAME' | 'DECODE_FAILED' | 'TIMEOUT' | 'SEEK_MISSED';
   constructor(code: FrameExtractError['code'], message: string, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
@@ -43,7 +49,7 @@ export function scaleFilter(width: number, height: number, fit: FitMode): string
 }
 
 /** ffmpeg arguments that decode one frame at `time`, scaled to the model input, as a JPEG on stdout. */
-export function extractArgs(time: number, options: Omit<ExtractOptions, 'ffmpeg' | 'timeoutMs' | 'signal'>): string[] {
+export function extractArgs(time: number, options: Omit<ExtractOptions, 'ffmpeg' | 'timeoutMs' | 'signal' | 'maxLateSeconds'>): string[] {
   const seek = options.stillImage
     ? []
     : [
@@ -67,6 +73,7 @@ export function extractArgs(time: number, options: Omit<ExtractOptions, 'ffmpeg'
   ];
 }
 
+const DEFAULT_MAX_LATE_SECONDS = 1;
 const SHOWINFO_PTS = /Parsed_showinfo.*\bpts_time:\s*(-?[\d.]+)/;
 
 /** Decodes the frame at `time` seconds (relative to the video's start). */
@@ -90,7 +97,13 @@ export async function extractFrame(time: number, options: ExtractOptions): Promi
   if (stdout.length === 0 || firstPts === undefined) {
     throw new FrameExtractError('NO_FRAME', `no frame could be decoded at ${time.toFixed(3)} s (corrupt or truncated stretch?)`);
   }
-  return { jpeg: stdout, actualTime: options.stillImage ? 0 : Math.max(0, firstPts - options.startTime) };
+  if (options.stillImage) return { jpeg: stdout, actualTime: 0 };
+  const actualTime = Math.max(0, firstPts - options.startTime);
+  const late = actualTime - time;
+  if (late > (options.maxLateSeconds ?? DEFAULT_MAX_LATE_SECONDS)) {
+    throw new FrameExtractError('SEEK_MISSED', `asked for ${time.toFixed(3)} s but the first decodable frame is at ${actualTime.toFixed(3)} s (corrupt or missing stretch?)`);
+  }
+  return { jpeg: stdout, actualTime };
 }
 
 /** Presigned URLs are credentials: never let one into a message. */

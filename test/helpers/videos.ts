@@ -1,0 +1,92 @@
+/**
+ * Real media files for integration tests, made with real ffmpeg (whichever
+ * framescore resolves) into a cache directory under the OS temp dir, keyed by the
+ * recipe, so repeated test runs reuse them.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, open, rename, stat, truncate } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { resolveBinaries } from '../../src/cli/ffmpeg/binaries.js';
+import { runProcess } from '../../src/cli/ffmpeg/process.js';
+
+const cacheDir = path.join(os.tmpdir(), 'framescore-test-media');
+const SIZE = '320x240';
+
+/** Each fixture: ffmpeg arguments after the global ones (output name appended). */
+const RECIPES = {
+  /** H.264 High with B-frames, keyframe every second, AAC audio. */
+  'h264.mp4': ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=8`, '-f', 'lavfi', '-i', 'sine=frequency=300:duration=8', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest'],
+  'h264.mkv': ['-f', 'lavfi', '-i', `testsrc=size=${SIZE}:rate=30:duration=6`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '30', '-pix_fmt', 'yuv420p'],
+  /** MPEG-4 Part 2 in AVI, 24 fps. */
+  'mpeg4.avi': ['-f', 'lavfi', '-i', `mandelbrot=size=${SIZE}:rate=24`, '-t', '6', '-c:v', 'mpeg4', '-q:v', '5', '-g', '24'],
+  /** Three stretches at 10, 30 and 15 fps, kept variable. */
+  'vfr.mkv': [
+    '-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=10:duration=2`,
+    '-f', 'lavfi', '-i', `testsrc=size=${SIZE}:rate=30:duration=2`,
+    '-f', 'lavfi', '-i', `smptebars=size=${SIZE}:rate=15:duration=2`,
+    '-filter_complex', '[0:v]settb=1/1000,setsar=1[a];[1:v]settb=1/1000,setsar=1[b];[2:v]settb=1/1000,setsar=1[c];[a][b][c]concat=n=3:v=1:a=0[v]',
+    '-map', '[v]', '-vsync', 'vfr', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p',
+  ],
+  'audio-only.m4a': ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=3', '-c:a', 'aac'],
+  /** MPEG-TS: starts at a non-zero timestamp (1.4 s), which reports must subtract. */
+  'h264.ts': ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=12`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-pix_fmt', 'yuv420p'],
+  'still.png': ['-f', 'lavfi', '-i', 'testsrc2=size=640x360', '-frames:v', '1'],
+  'still.jpg': ['-f', 'lavfi', '-i', 'smptebars=size=300x200', '-frames:v', '1', '-q:v', '3'],
+} as const;
+
+export type Fixture = keyof typeof RECIPES | 'rotated.mov' | 'truncated.mp4' | 'corrupt-middle.mp4' | 'empty.mp4' | 'not-a-video.mp4';
+
+export async function fixture(name: Fixture): Promise<string> {
+  await mkdir(cacheDir, { recursive: true });
+  const { ffmpeg } = resolveBinaries();
+  const file = path.join(cacheDir, `${digest(name, ffmpeg)}-${name}`);
+  if (await exists(file)) return file;
+  const temp = `${file}.tmp-${process.pid}${path.extname(name)}`;
+  switch (name) {
+    case 'rotated.mov':
+      // Stream copy with a rotate tag writes a display matrix (re-encoding would drop it on ffmpeg 5+).
+      await encode(ffmpeg, ['-i', await fixture('h264.mp4'), '-c', 'copy', '-metadata:s:v:0', 'rotate=90'], temp);
+      break;
+    case 'truncated.mp4':
+      // moov first (faststart), then cut in half: the second half of the frames is gone.
+      await encode(ffmpeg, ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=12`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-pix_fmt', 'yuv420p', '-movflags', '+faststart'], temp);
+      await truncate(temp, Math.floor((await stat(temp)).size / 2));
+      break;
+    case 'corrupt-middle.mp4': {
+      await encode(ffmpeg, ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=12`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-pix_fmt', 'yuv420p', '-movflags', '+faststart'], temp);
+      // Zero 40–60% of the file: roughly 5–7 s of picture data becomes unreadable.
+      const size = (await stat(temp)).size;
+      const handle = await open(temp, 'r+');
+      await handle.write(Buffer.alloc(Math.floor(size * 0.2)), 0, Math.floor(size * 0.2), Math.floor(size * 0.4));
+      await handle.close();
+      break;
+    }
+    case 'empty.mp4':
+      await (await open(temp, 'w')).close();
+      break;
+    case 'not-a-video.mp4': {
+      const handle = await open(temp, 'w');
+      await handle.write('This is a text file with a video extension.\n'.repeat(200));
+      await handle.close();
+      break;
+    }
+    default:
+      await encode(ffmpeg, [...RECIPES[name]], temp);
+  }
+  await rename(temp, file);
+  return file;
+}
+
+async function encode(ffmpeg: string, args: string[], output: string): Promise<void> {
+  await runProcess(ffmpeg, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args, output], { timeoutMs: 120_000 });
+}
+
+function digest(name: string, ffmpeg: string): string {
+  const recipe = name in RECIPES ? JSON.stringify(RECIPES[name as keyof typeof RECIPES]) : name;
+  return createHash('sha256').update(`v1 ${ffmpeg} ${recipe}`).digest('hex').slice(0, 10);
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then((info) => info.size > 0 || file.endsWith('empty.mp4'), () => false);
+}
