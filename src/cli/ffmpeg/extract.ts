@@ -48,24 +48,29 @@ export function scaleFilter(width: number, height: number, fit: FitMode): string
     : `scale=${width}:${height},setsar=1`;
 }
 
-/** ffmpeg arguments that decode one frame at `time`, scaled to the model input, as a JPEG on stdout. */
-export function extractArgs(time: number, options: Omit<ExtractOptions, 'ffmpeg' | 'timeoutMs' | 'signal' | 'maxLateSeconds'>): string[] {
+/**
+ * ffmpeg arguments that decode one frame at `time`, scaled to the model input, as a
+ * JPEG on stdout. Exact mode seeks `preroll` seconds early and lets a select filter
+ * pass the first frame at or after the time: containers without an index (MPEG-TS)
+ * land after the target when seeking, and accurate seek cannot go back.
+ */
+export function extractArgs(time: number, options: Omit<ExtractOptions, 'ffmpeg' | 'timeoutMs' | 'signal' | 'maxLateSeconds'>, preroll = 0): string[] {
+  const target = options.startTime + time;
   const seek = options.stillImage
     ? []
-    : [
-        ...(options.keyframes ? ['-skip_frame', 'nokey'] : []),
-        '-ss', (options.startTime + time).toFixed(6),
-        ...(options.keyframes ? ['-noaccurate_seek'] : []),
-        // Keep the stream's own timestamps so showinfo reports the decoded frame's real time.
-        '-copyts',
-      ];
+    : options.keyframes
+      ? ['-skip_frame', 'nokey', '-ss', time.toFixed(6), '-noaccurate_seek', '-copyts']
+      // -ss is relative to the file's start; -copyts keeps the stream's own timestamps
+      // so the select filter and showinfo see the real presentation times.
+      : ['-ss', Math.max(0, time - preroll).toFixed(6), '-copyts'];
+  const select = options.stillImage || options.keyframes ? '' : `select='gte(t,${(target - 0.0005).toFixed(6)})',`;
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'info',
     ...seek,
     '-i', options.input,
     '-map', '0:v:0', '-an', '-sn', '-dn',
     '-frames:v', '1',
-    '-vf', `showinfo,${scaleFilter(options.width, options.height, options.fit)}`,
+    '-vf', `${select}showinfo,${scaleFilter(options.width, options.height, options.fit)}`,
     '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '2', '-pix_fmt', 'yuvj420p',
     // One thread per process: framescore runs one process per core instead (measured faster).
     '-threads', '1',
@@ -74,10 +79,32 @@ export function extractArgs(time: number, options: Omit<ExtractOptions, 'ffmpeg'
 }
 
 const DEFAULT_MAX_LATE_SECONDS = 1;
+/** How far back to seek when a container's seek lands late (MPEG-TS and other unindexed streams). */
+const PREROLL_SECONDS = 5;
+/** Inputs whose seeks have landed late once: later frames seek early from the start. */
+const needsPreroll = new Set<string>();
+const RETRY_LATE_SECONDS = 0.1;
 const SHOWINFO_PTS = /Parsed_showinfo.*\bpts_time:\s*(-?[\d.]+)/;
 
 /** Decodes the frame at `time` seconds (relative to the video's start). */
 export async function extractFrame(time: number, options: ExtractOptions): Promise<ExtractedFrame> {
+  const maxLate = options.maxLateSeconds ?? DEFAULT_MAX_LATE_SECONDS;
+  const exact = !options.stillImage && !options.keyframes;
+  let frame = await decodeOnce(time, options, exact && needsPreroll.has(options.input) ? PREROLL_SECONDS : 0);
+  // A correct exact seek lands at most one frame late; more means the demuxer overshot.
+  if (exact && frame.actualTime - time > RETRY_LATE_SECONDS && !needsPreroll.has(options.input) && time > 0) {
+    needsPreroll.add(options.input);
+    frame = await decodeOnce(time, options, PREROLL_SECONDS);
+  }
+  // Keyframe mode lands on a nearby keyframe by design; only a gap of many seconds means damage.
+  const late = frame.actualTime - time;
+  if (late > (exact ? maxLate : Math.max(maxLate, 10))) {
+    throw new FrameExtractError('SEEK_MISSED', `asked for ${time.toFixed(3)} s but the first decodable frame is at ${frame.actualTime.toFixed(3)} s (corrupt or missing stretch?)`);
+  }
+  return frame;
+}
+
+async function decodeOnce(time: number, options: ExtractOptions, preroll: number): Promise<ExtractedFrame> {
   let firstPts: number | undefined;
   const onStderrLine = (line: string): void => {
     if (firstPts !== undefined) return;
@@ -86,7 +113,7 @@ export async function extractFrame(time: number, options: ExtractOptions): Promi
   };
   let stdout: Buffer;
   try {
-    ({ stdout } = await runProcess(options.ffmpeg, extractArgs(time, options), { timeoutMs: options.timeoutMs, signal: options.signal, onStderrLine }));
+    ({ stdout } = await runProcess(options.ffmpeg, extractArgs(time, options, preroll), { timeoutMs: options.timeoutMs, signal: options.signal, onStderrLine }));
   } catch (error) {
     if (error instanceof SubprocessError) {
       if (error.timedOut) throw new FrameExtractError('TIMEOUT', `ffmpeg took longer than ${options.timeoutMs} ms`, { cause: error });
@@ -97,13 +124,7 @@ export async function extractFrame(time: number, options: ExtractOptions): Promi
   if (stdout.length === 0 || firstPts === undefined) {
     throw new FrameExtractError('NO_FRAME', `no frame could be decoded at ${time.toFixed(3)} s (corrupt or truncated stretch?)`);
   }
-  if (options.stillImage) return { jpeg: stdout, actualTime: 0 };
-  const actualTime = Math.max(0, firstPts - options.startTime);
-  const late = actualTime - time;
-  if (late > (options.maxLateSeconds ?? DEFAULT_MAX_LATE_SECONDS)) {
-    throw new FrameExtractError('SEEK_MISSED', `asked for ${time.toFixed(3)} s but the first decodable frame is at ${actualTime.toFixed(3)} s (corrupt or missing stretch?)`);
-  }
-  return { jpeg: stdout, actualTime };
+  return { jpeg: stdout, actualTime: options.stillImage ? 0 : Math.max(0, firstPts - options.startTime) };
 }
 
 /** Presigned URLs are credentials: never let one into a message. */
