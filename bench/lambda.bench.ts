@@ -1,0 +1,126 @@
+/**
+ * Lambda benchmark (a program, not a test): package size, cold init (fresh
+ * process → model ready) and warm invoke latency for 1, 8 and 32 frames, with
+ * the packaged model and with the model from S3 (s3rver) with the /tmp cache
+ * cold and warm. Each configuration runs in fresh `node` processes that import
+ * the unzipped package, as Lambda would. Targets: cold init ≤ 1.5 s, warm
+ * 1-frame invoke ≤ 100 ms.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { extractZip } from '../scripts/lambda-zip.js';
+import { LIMITS, mb, packageLambda } from '../scripts/package-lambda.js';
+import { startS3rver } from '../test/helpers/s3rver.js';
+
+const COLD_RUNS = 3;
+const BATCHES = [1, 8, 32] as const;
+const REPEATS: Record<number, number> = { 1: 20, 8: 5, 32: 3 };
+const MARK = '@@bench ';
+
+// Runs in the child: import the handler (INIT), then time warm batches.
+const CHILD = `
+const ready0 = performance.now();
+const { handler } = await import(process.env.BENCH_HANDLER);
+const readyMs = performance.now();
+const image = process.env.BENCH_IMAGE;
+const batches = JSON.parse(process.env.BENCH_BATCHES);
+const warm = {};
+for (const [size, repeats] of batches) {
+  const request = { v: 1, frames: Array.from({ length: size }, (_, i) => ({ id: 'f' + i, image })) };
+  await handler(request);
+  const times = [];
+  for (let r = 0; r < repeats; r++) {
+    const t = performance.now();
+    const response = await handler(request);
+    times.push(performance.now() - t);
+    if (!response.results) throw new Error(JSON.stringify(response).slice(0, 300));
+  }
+  warm[size] = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+process.stdout.write('\\n${MARK}' + JSON.stringify({ readyMs, importStartMs: ready0, warm }) + '\\n');
+`;
+
+interface ChildResult {
+  readonly readyMs: number;
+  readonly warm: Record<string, number>;
+}
+
+async function runChild(handler: string, image: string, env: Record<string, string>, batches: Array<[number, number]>): Promise<ChildResult> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
+    cwd: path.dirname(handler),
+    // NODE_NO_WARNINGS: the bundled AWS SDK warns about Node 20 on every start; Lambda runs 22.
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), NODE_NO_WARNINGS: '1', BENCH_HANDLER: handler, BENCH_IMAGE: image, BENCH_BATCHES: JSON.stringify(batches), ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  const line = stdout.split('\n').find((entry) => entry.startsWith(MARK));
+  if (code !== 0 || line === undefined) throw new Error(`benchmark child exited ${code}: ${stdout.slice(-500)}`);
+  return JSON.parse(line.slice(MARK.length)) as ChildResult;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+const fmt = (ms: number): string => `${ms.toFixed(0).padStart(6)} ms`;
+const work = await mkdtemp(path.join(os.tmpdir(), 'framescore-bench-lambda-'));
+const s3 = await startS3rver({ buckets: ['bench-models'] });
+try {
+  const pkg = await packageLambda(path.join(work, 'lambda.zip'));
+  const dir = path.join(work, 'unzipped');
+  await extractZip(new Uint8Array(await readFile(pkg.out)), dir);
+  console.log(`zip: ${mb(pkg.zippedBytes)} zipped (${((pkg.zippedBytes / LIMITS.zipped) * 100).toFixed(1)}% of the 50 MB limit, target ≤ 10 MB), ${mb(pkg.unzippedBytes)} unzipped (${((pkg.unzippedBytes / LIMITS.unzipped) * 100).toFixed(1)}% of 250 MB)`);
+
+  const modelDir = path.join(dir, 'models', 'nsfw-mobilenet-v2');
+  for (const name of await readdir(modelDir)) {
+    await s3.client.send(new PutObjectCommand({ Bucket: 'bench-models', Key: `m/${name}`, Body: await readFile(path.join(modelDir, name)) }));
+  }
+  const jpegFile = path.join(work, 'frame.jpg');
+  await promisify(execFile)('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=224x224', '-frames:v', '1', jpegFile]);
+  const image = (await readFile(jpegFile)).toString('base64');
+  const handler = path.join(dir, 'index.mjs');
+  const cache = path.join(work, 'cache');
+  const s3Env = { ...s3.env, MODEL_URI: 's3://bench-models/m/', MODEL_CACHE_DIR: cache };
+  const batches = BATCHES.map((size) => [size, REPEATS[size]!] as [number, number]);
+
+  const configs: Array<{ name: string; env: Record<string, string>; before?: () => Promise<void> }> = [
+    { name: 'packaged model', env: {} },
+    { name: 'S3, /tmp cache cold', env: s3Env, before: () => rm(cache, { recursive: true, force: true }) },
+    { name: 'S3, /tmp cache warm', env: s3Env },
+  ];
+  const rows: Array<{ name: string; coldMs: number; warm: Record<string, number> }> = [];
+  for (const config of configs) {
+    const colds: number[] = [];
+    let warm: Record<string, number> = {};
+    for (let run = 0; run < COLD_RUNS; run++) {
+      await config.before?.();
+      // Only the last run times warm batches; the others measure init alone.
+      const result = await runChild(handler, image, config.env, run === COLD_RUNS - 1 ? batches : []);
+      colds.push(result.readyMs);
+      warm = result.warm;
+    }
+    rows.push({ name: config.name, coldMs: median(colds), warm });
+  }
+
+  const baseline = rows[0]!;
+  console.log(`\ncold init = process start → handler module imported with the model loaded (median of ${COLD_RUNS} fresh processes)`);
+  console.log('warm invoke = one handler call on a warm environment, base64 decode + JPEG decode + inference (median)\n');
+  console.log(`${'configuration'.padEnd(22)} ${'cold init'.padStart(9)}  ${BATCHES.map((size) => `${size} frame${size > 1 ? 's' : ''}`.padStart(10)).join(' ')}  ms/frame@32  cold vs packaged`);
+  for (const row of rows) {
+    const perFrame = row.warm['32']! / 32;
+    console.log(`${row.name.padEnd(22)} ${fmt(row.coldMs)}  ${BATCHES.map((size) => fmt(row.warm[String(size)]!).padStart(10)).join(' ')}  ${perFrame.toFixed(1).padStart(11)}  ${(row.coldMs / baseline.coldMs).toFixed(2)}×`);
+  }
+  const oneFrame = baseline.warm['1']!;
+  console.log(`\ntargets: cold init ${fmt(baseline.coldMs).trim()} vs 1500 ms (${baseline.coldMs <= 1500 ? 'met' : 'MISSED'}); warm 1-frame ${fmt(oneFrame).trim()} vs 100 ms (${oneFrame <= 100 ? 'met' : 'MISSED'})`);
+  console.log(`batching: 32 frames cost ${(baseline.warm['32']! / oneFrame).toFixed(1)}× one frame (${((baseline.warm['32']! / 32 / oneFrame) * 100).toFixed(0)}% of the per-frame cost)`);
+} finally {
+  await s3.stop();
+  await rm(work, { recursive: true, force: true });
+}
