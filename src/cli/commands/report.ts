@@ -1,7 +1,19 @@
 import type { CommandContext, CommandStatus } from '../context.js';
-import { UsageError } from '../errors.js';
+import { writeHtmlReport } from '../output/html-report.js';
+import { readJsonReport } from '../output/html/read-report.js';
 
-// Placeholder until this command lands; it says so instead of failing obscurely.
-export async function reportCommand(..._args: [...unknown[], CommandContext]): Promise<CommandStatus> {
-  throw new UsageError('framescore report is not available in this build yet');
+export interface ReportFlags {
+  readonly html: string;
+}
+
+/**
+ * Renders an existing JSON report as HTML. The JSON keeps no frames, so the
+ * page has no thumbnails; decoding the video again would need the video, which
+ * may have moved, and `classify --html` already embeds them.
+ */
+export async function reportCommand(file: string, flags: ReportFlags, context: CommandContext): Promise<CommandStatus> {
+  const report = await readJsonReport(file);
+  const written = await writeHtmlReport(report, flags.html, new Map());
+  context.messages.info(`wrote ${written} (${report.frames.length} frames, no thumbnails: the JSON report does not keep frames)`);
+  return 'ok';
 }

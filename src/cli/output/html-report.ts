@@ -1,7 +1,15 @@
 import type { Report } from '../../core/report.js';
-import { UsageError } from '../errors.js';
+import { renderHtmlPage } from './html/page.js';
+import { makeThumbnails } from './html/thumbnails.js';
+import { writeFileAtomic } from './write-report.js';
 
-// Placeholder until the HTML report lands; it says so instead of failing obscurely.
-export async function writeHtmlReport(_report: Report, _file: string, _thumbnails: ReadonlyMap<number, Uint8Array>): Promise<string> {
-  throw new UsageError('--html is not available in this build yet');
+/**
+ * Writes the self-contained HTML report. `frames` maps frame index to the
+ * sampled JPEG; they are shrunk to small thumbnails and embedded. An empty map
+ * (a report rendered from JSON) gives a page without thumbnails.
+ * Returns the file written.
+ */
+export async function writeHtmlReport(report: Report, file: string, frames: ReadonlyMap<number, Uint8Array>): Promise<string> {
+  await writeFileAtomic(file, renderHtmlPage(report, makeThumbnails(frames)));
+  return file;
 }
