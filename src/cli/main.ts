@@ -40,7 +40,6 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
   let status: Promise<CommandStatus> | undefined;
   try {
     const program = buildProgram(context, (result) => { status = result; });
-    program.exitOverride();
     await program.parseAsync([...argv], { from: 'user' });
     if (status === undefined) return EXIT_CODES.ok; // --help, --version
     return EXIT_CODES[await status];

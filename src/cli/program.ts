@@ -13,7 +13,9 @@ export function buildProgram(context: CommandContext, done: (status: Promise<Com
     .option('-q, --quiet', 'no progress or messages on stderr (errors still appear)')
     .option('-v, --verbose', 'more detail, and stack traces for internal errors')
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: (text) => context.stderr.write(text) });
+    .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: (text) => context.stderr.write(text) })
+    // Throw instead of process.exit, so main.ts decides the exit code; subcommands inherit this.
+    .exitOverride();
 
   program
     .command('classify')
@@ -69,6 +71,8 @@ export function buildProgram(context: CommandContext, done: (status: Promise<Com
     .option('--qualifier <alias|version>', 'Lambda alias or version')
     .option('--count <n>', 'environments to warm', '10')
     .option('--hold-ms <ms>', 'how long each warm-up keeps its environment busy', '1000')
+    .option('--max-attempts <n>', 'attempts per warm-up for throttles and transient faults', '6')
+    .option('--invoke-timeout <seconds>', 'client timeout for one warm-up, on top of --hold-ms', '30')
     .option('--endpoint-url <url>', 'Lambda endpoint (else AWS_ENDPOINT_URL_LAMBDA)')
     .option('--profile <name>', 'AWS profile')
     .option('--region <region>', 'AWS region')

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { resolveBinaries } from '../../src/cli/ffmpeg/binaries.js';
 import { runProcess } from '../../src/cli/ffmpeg/process.js';
+import { ROOT } from './cli.js';
 
 const cacheDir = path.join(os.tmpdir(), 'framescore-test-media');
 const SIZE = '320x240';
@@ -35,7 +36,7 @@ const RECIPES = {
   'still.jpg': ['-f', 'lavfi', '-i', 'smptebars=size=300x200', '-frames:v', '1', '-q:v', '3'],
 } as const;
 
-export type Fixture = keyof typeof RECIPES | 'rotated.mov' | 'truncated.mp4' | 'corrupt-middle.mp4' | 'empty.mp4' | 'not-a-video.mp4';
+export type Fixture = keyof typeof RECIPES | 'sample.mp4' | 'rotated.mov' | 'truncated.mp4' | 'corrupt-middle.mp4' | 'empty.mp4' | 'not-a-video.mp4';
 
 export async function fixture(name: Fixture): Promise<string> {
   await mkdir(cacheDir, { recursive: true });
@@ -44,6 +45,10 @@ export async function fixture(name: Fixture): Promise<string> {
   if (await exists(file)) return file;
   const temp = `${file}.tmp-${process.pid}${path.extname(name)}`;
   switch (name) {
+    case 'sample.mp4':
+      // The demo's sample episode: eight scenes with boundaries at 5, 10, 14, 19, 22, 26 and 31 s.
+      await runProcess(process.execPath, [path.join(ROOT, 'dist', 'scripts', 'make-sample-video.js'), temp], { timeoutMs: 120_000 });
+      break;
     case 'rotated.mov':
       // Stream copy with a rotate tag writes a display matrix (re-encoding would drop it on ffmpeg 5+).
       await encode(ffmpeg, ['-i', await fixture('h264.mp4'), '-c', 'copy', '-metadata:s:v:0', 'rotate=90'], temp);
