@@ -4,6 +4,7 @@
  * runs a handler module against a list of events.
  */
 import { execFile, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,8 +17,16 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const unbundledHandler = path.join(repoRoot, 'dist', 'src', 'lambda', 'index.js');
 export const defaultModelDir = path.join(repoRoot, 'models', 'nsfw-mobilenet-v2');
 
+const tempDirs: string[] = [];
+// Removed when the test file's process exits, however its tests ended.
+process.once('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 export async function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), `framescore-${prefix}-`));
+  const dir = await mkdtemp(path.join(os.tmpdir(), `framescore-${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
 }
 
 /** A 224×224 (or given size) test-pattern frame encoded by ffmpeg as .jpg or .png. */
