@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
+import { errorMessage, InputError } from '../../core/errors.js';
 import { readModelBundle } from '../../core/model-files.js';
 import { directoryModelFiles } from '../../core/model-directory.js';
 import type { CommandContext, CommandStatus } from '../context.js';
@@ -33,12 +35,24 @@ export interface ClassifyFlags extends SamplingFlags {
   readonly s3Endpoint?: string;
   readonly html?: string;
   readonly function?: string;
+  readonly manifest?: string;
+  readonly resume?: boolean;
+  readonly qualifier?: string;
+  readonly concurrency?: string;
+  readonly maxAttempts?: string;
+  readonly invokeTimeout?: string;
+  readonly warm?: boolean;
+  readonly endpointUrl?: string;
+  readonly architecture?: string;
+  readonly priceGbSecond?: string;
+  readonly priceRequest?: string;
 }
 
 /** Local batches: the wasm backend's speed is flat from 1 to 32 frames (FACTS), 8 keeps latency low. */
 const DEFAULT_LOCAL_BATCH = 8;
 
-export async function classifyCommand(inputs: string[], flags: ClassifyFlags, context: CommandContext): Promise<CommandStatus> {
+export async function classifyCommand(args: string[], flags: ClassifyFlags, context: CommandContext): Promise<CommandStatus> {
+  const inputs = flags.manifest === undefined ? args : [...args, ...(await readManifest(flags.manifest))];
   if (inputs.length === 0) throw new UsageError('classify needs a video, image or URI (see framescore classify --help)');
   if (inputs.length > 1 && flags.html !== undefined) throw new UsageError('--html writes one report; with several inputs use "framescore report" on each JSON');
   if (inputs.length > 1 && (flags.out !== undefined || (flags.output !== undefined && flags.output !== '-'))) {
@@ -48,8 +62,6 @@ export async function classifyCommand(inputs: string[], flags: ClassifyFlags, co
   if (flags.output !== undefined && flags.output !== '-' && formats.length > 1) throw new UsageError('-o FILE takes one --format; use --out BASE for several');
   const sampling = parseSampling(flags);
   const cores = os.availableParallelism();
-  const workers = flags.workers === undefined ? Math.min(cores, 4) : parseInteger(flags.workers, '--workers', 1, 64);
-  const backend = parseChoice(flags.backend, '--backend', BACKEND_CHOICES);
   const options = {
     inputs,
     sampling,
@@ -65,9 +77,18 @@ export async function classifyCommand(inputs: string[], flags: ClassifyFlags, co
     html: flags.html,
     ffmpeg: flags.ffmpeg,
     context: { profile: flags.profile, region: flags.region, s3Endpoint: flags.s3Endpoint },
+    resume: flags.resume === true,
   };
+  if (flags.function !== undefined) {
+    if (flags.local === true) throw new UsageError('--local and --function cannot be used together');
+    if (flags.model !== undefined) throw new UsageError('--model applies to --local; the function runs the model it was deployed with');
+    // Imported only here so local runs never load the AWS SDK.
+    const { classifyOnLambda } = await import('../lambda/classify-remote.js');
+    return statusOf(await classifyOnLambda(options, flags, context));
+  }
+  const workers = flags.workers === undefined ? Math.min(cores, 4) : parseInteger(flags.workers, '--workers', 1, 64);
+  const backend = parseChoice(flags.backend, '--backend', BACKEND_CHOICES);
   const batchSize = flags.batchSize === 'auto' ? DEFAULT_LOCAL_BATCH : parseInteger(flags.batchSize, '--batch-size', 1, 256);
-  if (flags.function !== undefined) throw new UsageError('--function is not available in this build yet; use --local');
 
   // Read and verify the model here first: a bad --model is a one-line error before any decoding starts.
   const modelDir = await resolveModelDir(flags.model, options.context);
@@ -88,6 +109,19 @@ export async function classifyCommand(inputs: string[], flags: ClassifyFlags, co
   } finally {
     await scorer.close();
   }
+}
+
+/** --manifest FILE: one path or URI per line; blank lines and # comments are skipped. */
+async function readManifest(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read manifest "${file}": ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : errorMessage(error)}`, { cause: error });
+  }
+  const inputs = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  if (inputs.length === 0) throw new InputError(`manifest "${file}" lists no inputs`);
+  return inputs;
 }
 
 export function statusOf(outcome: ClassifyOutcome): CommandStatus {

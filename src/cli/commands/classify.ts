@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
+import { mapBounded } from '../../core/bounded-map.js';
 import { errorMessage, InputError } from '../../core/errors.js';
-import type { ModelManifest } from '../../core/model-manifest.js';
 import { REPORT_SCHEMA, type Report } from '../../core/report.js';
 import type { ReportFormat } from '../../core/report-formats.js';
 import type { FrameResult, SampledFrame } from '../../core/results.js';
@@ -11,6 +11,8 @@ import type { FitMode } from '../ffmpeg/extract.js';
 import { probeMedia, type MediaInfo } from '../ffmpeg/probe.js';
 import { detectScenes } from '../ffmpeg/scenes.js';
 import { openInput, type InputContext, type OpenedInput } from '../input.js';
+import { writeRunIndex } from '../lambda/run-index.js';
+import { journalFile, journalKey, JournalWriter, readJournal, type JournalIdentity } from '../lambda/journal.js';
 import type { Messages } from '../output/messages.js';
 import type { Progress } from '../output/progress.js';
 import { reportBase, writeReport } from '../output/write-report.js';
@@ -35,6 +37,12 @@ export interface ClassifyOptions {
   readonly html?: string | undefined;
   readonly ffmpeg?: string | undefined;
   readonly context: InputContext;
+  /** Append each result to BASE.journal.jsonl as it arrives. */
+  readonly journal?: boolean | undefined;
+  /** Skip frames the journal already holds for the same video, sampling and model. */
+  readonly resume?: boolean | undefined;
+  /** Videos sampled and scored at once (they share the scorer); default 1. */
+  readonly videoConcurrency?: number | undefined;
 }
 
 export interface ClassifyDeps {
@@ -42,10 +50,15 @@ export interface ClassifyDeps {
   readonly messages: Messages;
   readonly progress: Progress;
   readonly signal: AbortSignal;
-  /** The model the scorer runs, for input size and labels. */
-  readonly manifest: ModelManifest;
+  /** The model the scorer runs: frames are sampled at its input size. */
+  readonly manifest: { readonly input: { readonly width: number; readonly height: number } };
   readonly scorer: FrameScorer;
   readonly mode: 'local' | 'lambda';
+}
+
+/** A scorer that keeps per-video statistics (the Lambda fan-out); they go into report.run. */
+export interface SessionScorer extends FrameScorer {
+  session(expectedFrames: number): { score(frames: AsyncIterable<SampledFrame>): AsyncIterable<FrameResult>; facts(wallMs: number): Record<string, unknown> };
 }
 
 export interface VideoOutcome {
@@ -54,42 +67,87 @@ export interface VideoOutcome {
   readonly files: readonly string[];
   readonly frames: { readonly total: number; readonly ok: number; readonly failed: number };
   readonly error?: string;
+  readonly wallMs?: number;
 }
 
 export interface ClassifyOutcome {
   readonly videos: readonly VideoOutcome[];
   readonly interrupted: boolean;
+  /** The index of all runs, when there were several inputs. */
+  readonly indexFiles?: readonly string[];
 }
 
-/** Samples and scores each input in turn, writing one report per input. */
+interface Prepared {
+  readonly position: number;
+  readonly opened: OpenedInput;
+  readonly media: MediaInfo;
+  readonly plan: PlannedFrame[];
+}
+
+/**
+ * Plans every input first (so one progress display can cover them all), then
+ * samples and scores them, several at once when the scorer is shared, writing
+ * one report per input and, for several inputs, an index of all runs.
+ */
 export async function classify(options: ClassifyOptions, deps: ClassifyDeps): Promise<ClassifyOutcome> {
   const binaries = resolveBinaries({ ffmpeg: options.ffmpeg });
-  const videos: VideoOutcome[] = [];
-  for (const spec of options.inputs) {
+  const outcomes: Array<VideoOutcome | undefined> = [];
+  const prepared: Prepared[] = [];
+  for (const [position, spec] of options.inputs.entries()) {
     if (deps.signal.aborted) break;
     try {
-      videos.push(await classifyOne(spec, options, deps, binaries));
+      prepared.push(await prepare(spec, position, options, deps, binaries));
     } catch (error) {
       // One unreadable input must not cost the others their reports.
       if (!(error instanceof InputError) || options.inputs.length === 1) throw error;
       deps.messages.error(errorMessage(error));
-      videos.push({ source: spec, status: 'unreadable', files: [], frames: { total: 0, ok: 0, failed: 0 }, error: errorMessage(error) });
+      outcomes[position] = { source: spec, status: 'unreadable', files: [], frames: { total: 0, ok: 0, failed: 0 }, error: errorMessage(error) };
     }
   }
-  return { videos, interrupted: deps.signal.aborted };
+  const shared = options.inputs.length > 1;
+  if (shared) deps.progress.begin(`${prepared.length} videos`, prepared.reduce((sum, video) => sum + video.plan.length, 0));
+  const progress: Progress = shared ? { begin() {}, end() {}, sampled: () => deps.progress.sampled(), classified: (failed) => deps.progress.classified(failed) } : deps.progress;
+  const runs = mapBounded(prepared, options.videoConcurrency ?? 1, async (video) => ({ position: video.position, outcome: await classifyOne(video, options, { ...deps, progress }, binaries) }));
+  try {
+    for await (const { position, outcome } of runs) outcomes[position] = outcome;
+  } finally {
+    if (shared) deps.progress.end();
+  }
+  const videos = outcomes.filter((outcome): outcome is VideoOutcome => outcome !== undefined);
+  const interrupted = deps.signal.aborted;
+  if (!shared || options.output === '-') return { videos, interrupted };
+  const indexFiles = await writeRunIndex(videos, options.outDir ?? '.', { interrupted });
+  deps.messages.info(`${videos.length} inputs: wrote ${indexFiles.join(', ')}`);
+  return { videos, interrupted, indexFiles };
 }
 
-async function classifyOne(spec: string, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries): Promise<VideoOutcome> {
-  const startedAt = new Date();
-  const started = performance.now();
+async function prepare(spec: string, position: number, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries): Promise<Prepared> {
   const opened = await openInput(spec, options.context);
   const media = await probeMedia(binaries.ffprobe, opened.input, opened.source, { sizeBytes: opened.sizeBytes });
   const plan = await makePlan(opened, media, options, deps, binaries);
   deps.messages.debug(`${opened.source}: ${media.codec} ${media.width}x${media.height} ${media.frameRate.toFixed(3)} fps, ${media.duration.toFixed(3)} s; ${plan.length} frames`);
+  return { position, opened, media, plan };
+}
+
+async function classifyOne(video: Prepared, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries): Promise<VideoOutcome> {
+  const startedAt = new Date();
+  const started = performance.now();
+  const { opened, media, plan } = video;
+  const target = reportTarget(opened.source, options);
+  const identity: JournalIdentity = { video: opened.source, sampling: options.sampling, fit: options.fit, modelSha256: deps.scorer.model.sha256 };
+  const journalPath = journalFile(target.kind === 'base' ? target.base : target.kind === 'file' ? target.file : reportBase(opened.source, options.outDir ?? '.'));
+  const carried = options.resume ? matchPlan(await readJournal(journalPath, journalKey(identity)), plan) : new Map<number, FrameResult>();
+  if (carried.size > 0) deps.messages.info(`${opened.source}: resuming: ${carried.size} of ${plan.length} frames already scored in ${journalPath}`);
+  const remaining = plan.filter((planned) => !carried.has(planned.index));
+  const journal = options.journal || options.resume ? await JournalWriter.open(journalPath, identity, carried.values()) : undefined;
 
   deps.progress.begin(opened.source, plan.length);
+  for (let i = 0; i < carried.size; i += 1) {
+    deps.progress.sampled();
+    deps.progress.classified(false);
+  }
   const thumbnails = new Map<number, Uint8Array>();
-  const frames = tapSampled(sampleFrames(plan, {
+  const frames = tapSampled(sampleFrames(remaining, {
     ffmpeg: binaries.ffmpeg,
     input: opened.input,
     width: deps.manifest.input.width,
@@ -103,24 +161,46 @@ async function classifyOne(spec: string, options: ClassifyOptions, deps: Classif
     concurrency: options.sampleConcurrency,
     saveFramesDir: options.saveFrames,
   }), deps, options.html !== undefined ? thumbnails : undefined);
-  const results: FrameResult[] = [];
-  for await (const result of deps.scorer.score(frames)) {
-    results.push(result);
-    deps.progress.classified(result.status === 'failed');
+  const session = isSessionScorer(deps.scorer) ? deps.scorer.session(remaining.length) : undefined;
+  const results: FrameResult[] = [...carried.values()];
+  try {
+    for await (const result of (session ?? deps.scorer).score(frames)) {
+      results.push(result);
+      journal?.append(result);
+      deps.progress.classified(result.status === 'failed');
+    }
+  } finally {
+    await journal?.close();
+    deps.progress.end();
   }
-  deps.progress.end();
 
   results.sort((a, b) => a.index - b.index);
   const interrupted = deps.signal.aborted;
-  const report = buildReport(opened, media, options, deps, results, { startedAt, wallMs: performance.now() - started, interrupted });
-  const files = await writeReport(report, options.formats, reportTarget(opened.source, options), deps.stdout);
+  const wallMs = performance.now() - started;
+  const extra = { ...(session === undefined ? {} : { lambda: session.facts(wallMs) }), ...(carried.size > 0 ? { resumedFrames: carried.size } : {}) };
+  const report = buildReport(opened, media, options, deps, results, { startedAt, wallMs, interrupted, extra });
+  const files = await writeReport(report, options.formats, target, deps.stdout);
   if (options.html !== undefined) {
     const { writeHtmlReport } = await import('../output/html-report.js');
     files.push(await writeHtmlReport(report, options.html, thumbnails));
   }
   const { total, ok, failed } = report.summary.frames;
   if (files.length > 0) deps.messages.info(`${opened.source}: ${ok}/${plan.length} frames scored${failed ? `, ${failed} failed` : ''}${interrupted ? ' (interrupted)' : ''}; wrote ${files.join(', ')}`);
-  return { source: opened.source, status: interrupted ? 'interrupted' : failed > 0 ? 'failures' : 'complete', files, frames: { total, ok, failed } };
+  return { source: opened.source, status: interrupted ? 'interrupted' : failed > 0 ? 'failures' : 'complete', files, frames: { total, ok, failed }, wallMs: Math.round(wallMs) };
+}
+
+function isSessionScorer(scorer: FrameScorer): scorer is SessionScorer {
+  return typeof (scorer as Partial<SessionScorer>).session === 'function';
+}
+
+/** Journal results that belong to this plan: same index at the same requested time. */
+function matchPlan(scored: Map<number, FrameResult>, plan: readonly PlannedFrame[]): Map<number, FrameResult> {
+  const kept = new Map<number, FrameResult>();
+  for (const planned of plan) {
+    const result = scored.get(planned.index);
+    if (result !== undefined && Math.abs(result.requestedTime - planned.requestedTime) < 1e-6) kept.set(planned.index, result);
+  }
+  return kept;
 }
 
 async function makePlan(opened: OpenedInput, media: MediaInfo, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries): Promise<PlannedFrame[]> {
@@ -154,7 +234,7 @@ function reportTarget(source: string, options: ClassifyOptions): Parameters<type
 
 function buildReport(
   opened: OpenedInput, media: MediaInfo, options: ClassifyOptions, deps: ClassifyDeps, frames: FrameResult[],
-  run: { startedAt: Date; wallMs: number; interrupted: boolean },
+  run: { startedAt: Date; wallMs: number; interrupted: boolean; extra: Record<string, unknown> },
 ): Report {
   const ok = frames.filter((frame) => frame.status === 'ok').length;
   return {
@@ -176,7 +256,7 @@ function buildReport(
       wallMs: Math.round(run.wallMs),
       framesPerSecond: Number((ok / (run.wallMs / 1000)).toFixed(2)),
       interrupted: run.interrupted,
+      ...run.extra,
     },
   };
 }
-

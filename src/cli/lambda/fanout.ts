@@ -1,0 +1,134 @@
+/**
+ * The fan-out pool: one p-limit sized by the AIMD limiter, one HTTP agent, one
+ * set of statistics, shared by every video of a run. Each attempt of a batch
+ * takes a p-limit slot only while its request is in flight; backoff waits
+ * happen outside, so slots are never held by sleeping retries.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { CONTRACT_VERSION, MAX_REQUEST_BYTES, type InvokeRequest } from '../../core/contract.js';
+import { failedFrame, type FrameResult, type SampledFrame } from '../../core/results.js';
+import { AimdLimiter } from './aimd.js';
+import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff.js';
+import type { BatchSizeSetting } from './batching.js';
+import { Capacity } from './capacity.js';
+import { describeTarget, type LambdaTarget } from './client.js';
+import type { Prices } from './cost.js';
+import { FunctionUnavailableError } from './errors.js';
+import { interpretResponse } from './interpret.js';
+import { invokeOnce } from './invoke.js';
+import { Telemetry } from './telemetry.js';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+
+export type Sampled = Extract<SampledFrame, { status: 'sampled' }>;
+
+export interface FanoutOptions {
+  readonly client: LambdaClient;
+  readonly target: LambdaTarget;
+  /** --concurrency: the most invocations in flight. */
+  readonly concurrency: number;
+  readonly batchSize: BatchSizeSetting;
+  readonly maxAttempts: number;
+  readonly timeoutMs: number;
+  readonly prices: Prices;
+  /** Ctrl-C: stop scheduling; in-flight invocations get graceMs to finish. */
+  readonly signal: AbortSignal;
+  readonly graceMs?: number;
+  readonly backoff?: BackoffPolicy;
+  /** The sha256 the function reported when probed; a response from another model fails its frames. */
+  readonly expectedModelSha256?: string | undefined;
+  readonly maxRequestBytes?: number;
+}
+
+/** Ctrl-C grace: long enough for a warm invocation, short enough that a person does not press again. */
+export const DEFAULT_GRACE_MS = 5000;
+
+export class FanoutPool {
+  readonly limit: LimitFunction;
+  readonly aimd: AimdLimiter;
+  readonly telemetry = new Telemetry();
+  readonly capacity: Capacity;
+  readonly options: FanoutOptions;
+  /** Set when the function cannot be used at all; every session rethrows it. */
+  fatal: FunctionUnavailableError | undefined;
+  private readonly hardStop = new AbortController();
+  private graceTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: FanoutOptions) {
+    this.options = options;
+    this.limit = pLimit(options.concurrency);
+    this.aimd = new AimdLimiter({ max: options.concurrency, onChange: (limit) => { this.limit.concurrency = limit; } });
+    // Batches held at once: enough to keep every slot busy while the next ones are sampled and encoded.
+    this.capacity = new Capacity(Math.ceil(options.concurrency * 1.5) + 2);
+    const onAbort = (): void => {
+      this.capacity.wakeAll();
+      this.graceTimer = setTimeout(() => this.hardStop.abort(), options.graceMs ?? DEFAULT_GRACE_MS);
+      this.graceTimer.unref();
+    };
+    if (options.signal.aborted) onAbort();
+    else options.signal.addEventListener('abort', onAbort, { once: true });
+  }
+
+  get maxRequestBytes(): number {
+    return this.options.maxRequestBytes ?? MAX_REQUEST_BYTES;
+  }
+
+  /** No new invocation may start: Ctrl-C or a fatal error. */
+  get stopped(): boolean {
+    return this.options.signal.aborted || this.fatal !== undefined;
+  }
+
+  close(): void {
+    clearTimeout(this.graceTimer);
+    this.hardStop.abort();
+  }
+
+  /**
+   * Scores one batch with retries. Resolves to its frames' results; frames of a
+   * batch cut short by Ctrl-C are left out (the partial report omits them and
+   * --resume redoes them). Never rejects.
+   */
+  async scoreBatch(frames: readonly Sampled[], session: Telemetry): Promise<FrameResult[]> {
+    const request: InvokeRequest = { v: CONTRACT_VERSION, frames: frames.map((frame) => ({ id: String(frame.index), image: Buffer.from(frame.jpeg).toString('base64') })) };
+    const body = JSON.stringify(request);
+    const { maxAttempts, timeoutMs, backoff = DEFAULT_BACKOFF } = this.options;
+    for (let attempt = 1; ; attempt += 1) {
+      let startedAt = 0;
+      const outcome = await this.limit(async () => {
+        if (this.stopped) return undefined;
+        startedAt = performance.now();
+        this.telemetry.started();
+        session.started();
+        return invokeOnce(this.options.client, this.options.target, body, { timeoutMs, signal: this.hardStop.signal });
+      });
+      if (outcome === undefined) return [];
+      const verdict = interpretResponse(outcome, request, frames, this.options.expectedModelSha256);
+      const failure = verdict.kind === 'done' ? undefined : verdict.failure;
+      const record = {
+        telemetry: outcome.telemetry, ok: failure === undefined, throttled: failure?.kind === 'throttle', retry: attempt > 1,
+        coldStart: verdict.kind === 'done' && verdict.coldStart, initMs: verdict.kind === 'done' ? verdict.initMs : undefined,
+      };
+      this.telemetry.record(record);
+      session.record(record);
+      if (verdict.kind === 'done') {
+        this.aimd.onSuccess();
+        return verdict.results.map((result) => ({ ...result, attempts: attempt }));
+      }
+      const { failure: cause } = verdict;
+      if (cause.code === 'INTERRUPTED') return [];
+      if (cause.kind === 'throttle') this.aimd.onThrottle(startedAt);
+      if (cause.kind === 'fatal') {
+        this.fatal ??= new FunctionUnavailableError(describeTarget(this.options.target), cause.code, cause.message);
+        this.capacity.wakeAll();
+        return [];
+      }
+      const telemetry = { attempts: attempt, latencyMs: Math.round(outcome.telemetry.latencyMs) };
+      if (cause.kind === 'permanent' || attempt >= maxAttempts) {
+        const message = cause.kind === 'permanent' ? cause.message : `${cause.message} (gave up after ${attempt} attempts)`;
+        return frames.map((frame) => failedFrame(frame, cause.code, message, telemetry));
+      }
+      const waited = await sleep(retryDelay(attempt, cause.retryAfterMs, backoff), true, { signal: this.options.signal }).catch(() => false);
+      if (!waited || this.stopped) return [];
+    }
+  }
+}

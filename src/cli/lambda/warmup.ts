@@ -1,0 +1,82 @@
+/**
+ * Warm-up: N concurrent {warmup: true, holdMs} events. Each holds its
+ * environment for holdMs, so Lambda must start N distinct environments rather
+ * than reuse one; the responses say which were cold and how long INIT took.
+ */
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseWarmupResponse, type WarmupRequest } from '../../core/contract.js';
+import { errorMessage } from '../../core/errors.js';
+import type { ModelIdentity } from '../../core/model-manifest.js';
+import { isRecord } from '../../core/model-manifest.js';
+import { DEFAULT_BACKOFF, retryDelay } from './backoff.js';
+import { describeTarget, type LambdaTarget } from './client.js';
+import { FunctionUnavailableError } from './errors.js';
+import { classifyErrorResponse, type InvokeFailure } from './failure.js';
+import { invokeOnce } from './invoke.js';
+import { percentile } from './telemetry.js';
+
+export interface WarmOptions {
+  readonly client: LambdaClient;
+  readonly target: LambdaTarget;
+  readonly count: number;
+  readonly holdMs: number;
+  readonly timeoutMs: number;
+  readonly maxAttempts: number;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface WarmResult {
+  readonly requested: number;
+  readonly warmed: number;
+  readonly cold: number;
+  readonly initMs: { readonly p50: number | null; readonly max: number | null; readonly values: readonly number[] };
+  readonly attempts: number;
+  readonly wallMs: number;
+  readonly failures: ReadonlyArray<{ readonly code: string; readonly message: string }>;
+  readonly model?: ModelIdentity | undefined;
+}
+
+export async function warmEnvironments(options: WarmOptions): Promise<WarmResult> {
+  const started = performance.now();
+  const body = JSON.stringify({ warmup: true, holdMs: options.holdMs } satisfies WarmupRequest);
+  let attempts = 0;
+  const one = async (): Promise<{ ok: true; cold: boolean; initMs: number; model?: ModelIdentity | undefined } | { ok: false; failure: InvokeFailure }> => {
+    for (let attempt = 1; ; attempt += 1) {
+      attempts += 1;
+      const outcome = await invokeOnce(options.client, options.target, body, { timeoutMs: options.timeoutMs + options.holdMs, signal: options.signal });
+      let failure: InvokeFailure;
+      if (outcome.ok) {
+        if (isRecord(outcome.payload) && isRecord(outcome.payload.error) && typeof outcome.payload.error.code === 'string') {
+          failure = classifyErrorResponse({ code: outcome.payload.error.code, message: String(outcome.payload.error.message) });
+        } else {
+          try {
+            const response = parseWarmupResponse(outcome.payload);
+            const initMs = outcome.telemetry.report?.initMs ?? response.initMs;
+            return { ok: true, cold: response.coldStart || outcome.telemetry.report?.initMs !== undefined, initMs, model: response.model };
+          } catch (error) {
+            failure = { kind: 'permanent', code: 'CONTRACT_MISMATCH', message: errorMessage(error) };
+          }
+        }
+      } else {
+        failure = outcome.failure;
+      }
+      if (failure.kind === 'fatal') throw new FunctionUnavailableError(describeTarget(options.target), failure.code, failure.message);
+      if (failure.kind === 'permanent' || attempt >= options.maxAttempts || options.signal?.aborted) return { ok: false, failure };
+      await sleep(retryDelay(attempt, failure.retryAfterMs, DEFAULT_BACKOFF), undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
+    }
+  };
+  const outcomes = await Promise.all(Array.from({ length: options.count }, one));
+  const warmed = outcomes.filter((outcome) => outcome.ok);
+  const initMs = warmed.filter((outcome) => outcome.cold).map((outcome) => Math.round(outcome.initMs * 10) / 10).sort((a, b) => a - b);
+  return {
+    requested: options.count,
+    warmed: warmed.length,
+    cold: warmed.filter((outcome) => outcome.cold).length,
+    initMs: { p50: percentile(initMs, 0.5), max: initMs.at(-1) ?? null, values: initMs },
+    attempts,
+    wallMs: Math.round(performance.now() - started),
+    failures: outcomes.flatMap((outcome) => (outcome.ok ? [] : [{ code: outcome.failure.code, message: outcome.failure.message }])),
+    model: warmed.find((outcome) => outcome.model !== undefined)?.model,
+  };
+}
