@@ -25,6 +25,8 @@ export interface ClientOptions {
   /** Client timeout for one invocation (socket idle and overall). */
   readonly timeoutMs: number;
   readonly env: NodeJS.ProcessEnv;
+  /** Explicit credentials (tests); otherwise the default chain, with --profile. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
 }
 
 export interface LambdaConnection {
@@ -53,6 +55,7 @@ export function createLambdaClient(target: LambdaTarget, options: ClientOptions)
     ...(region === undefined ? {} : { region }),
     ...(options.profile === undefined ? {} : { profile: options.profile }),
     ...(endpoint === undefined ? {} : { endpoint }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
     maxAttempts: 1,
     requestHandler: new NodeHttpHandler({ httpAgent, httpsAgent, connectionTimeout: Math.min(options.timeoutMs, 10_000), requestTimeout: options.timeoutMs }),
   });

@@ -99,7 +99,12 @@ export class FanoutPool {
         startedAt = performance.now();
         this.telemetry.started();
         session.started();
-        return invokeOnce(this.options.client, this.options.target, body, { timeoutMs, signal: this.hardStop.signal });
+        try {
+          return await invokeOnce(this.options.client, this.options.target, body, { timeoutMs, signal: this.hardStop.signal });
+        } finally {
+          this.telemetry.finished();
+          session.finished();
+        }
       });
       if (outcome === undefined) return [];
       const verdict = interpretResponse(outcome, request, frames, this.options.expectedModelSha256);

@@ -53,8 +53,12 @@ export class Telemetry {
     this.peak = Math.max(this.peak, this.inFlight);
   }
 
+  /** Called as the response arrives, inside the concurrency slot, so the count matches what p-limit allows. */
+  finished(): void {
+    this.inFlight -= 1;
+  }
+
   record(entry: InvocationRecord): void {
-    this.inFlight = Math.max(0, this.inFlight - 1);
     this.invocations += 1;
     if (!entry.ok) this.failed += 1;
     if (entry.retry) this.retries += 1;
