@@ -13,11 +13,12 @@ export interface CommandContext {
 }
 
 /** What a command reports back; main.ts alone turns it into an exit code. */
-export type CommandStatus = 'ok' | 'failures' | 'bad-input' | 'interrupted';
+export type CommandStatus = 'ok' | 'failures' | 'bad-input' | 'interrupted' | 'checks-failed';
 
 export const EXIT_CODES = {
   ok: 0,
   internal: 1,
+  'checks-failed': 1,
   'bad-input': 2,
   failures: 3,
   interrupted: 130,
