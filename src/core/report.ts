@@ -10,10 +10,14 @@ export interface VideoFacts {
   readonly source: string;
   readonly container: string;
   readonly codec: string;
+  /** Seconds (0 for a still image). */
   readonly duration: number;
+  /** Average frames per second (0 when unknown). */
   readonly frameRate: number;
+  /** Display size, after rotation. */
   readonly width: number;
   readonly height: number;
+  /** Degrees clockwise the player rotates the picture; ffmpeg applies it when decoding. */
   readonly rotation: number;
   readonly stillImage: boolean;
   readonly sizeBytes?: number | undefined;

@@ -1,27 +1,14 @@
 import { stat, access, constants } from 'node:fs/promises';
 import { InputError } from '../../core/errors.js';
 import { isRecord } from '../../core/model-manifest.js';
+import type { VideoFacts } from '../../core/report.js';
 import { SubprocessError } from '../errors.js';
 import { runProcess } from './process.js';
 
-export interface MediaInfo {
-  /** What the user named (a path or URI); never a presigned URL. */
-  readonly source: string;
-  readonly container: string;
-  readonly codec: string;
-  /** Seconds (0 for a still image). */
-  readonly duration: number;
-  /** Average frames per second (0 when unknown). */
-  readonly frameRate: number;
-  /** Display size, after rotation. */
-  readonly width: number;
-  readonly height: number;
-  /** Degrees clockwise the player rotates the picture; ffmpeg applies it when decoding. */
-  readonly rotation: number;
+/** What ffprobe found; the report's video facts are these minus the start time. */
+export interface MediaInfo extends VideoFacts {
   /** Presentation time of the first frame; frame times in reports are relative to it. */
   readonly startTime: number;
-  readonly stillImage: boolean;
-  readonly sizeBytes?: number | undefined;
 }
 
 const STILL_FORMATS = /(^|,)(image2|png_pipe|jpeg_pipe|webp_pipe|bmp_pipe|tiff_pipe|gif)(,|$)/;
