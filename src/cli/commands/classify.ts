@@ -139,7 +139,9 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
   const carried = options.resume ? matchPlan(await readJournal(journalPath, journalKey(identity)), plan) : new Map<number, FrameResult>();
   if (carried.size > 0) deps.messages.info(`${opened.source}: resuming: ${carried.size} of ${plan.length} frames already scored in ${journalPath}`);
   const remaining = plan.filter((planned) => !carried.has(planned.index));
-  const journal = options.journal || options.resume ? await JournalWriter.open(journalPath, identity, carried.values()) : undefined;
+  // With -o - the user asked for stdout only: no journal file appears unless --resume asks for one.
+  const wantJournal = options.resume || (options.journal && target.kind !== 'stdout');
+  const journal = wantJournal ? await JournalWriter.open(journalPath, identity, carried.values()) : undefined;
 
   deps.progress.begin(opened.source, plan.length);
   for (let i = 0; i < carried.size; i += 1) {
