@@ -4,7 +4,7 @@ import { ContractError, errorMessage } from '../core/errors.js';
 import { decodeBase64 } from './base64.js';
 import { Base64Error, ModelUnavailableError } from './errors.js';
 import { roundMs, type InvocationStats } from './log.js';
-import type { ModelRuntime } from './runtime.js';
+import type { Acquired, ModelRuntime } from './runtime.js';
 
 export interface Outcome<T> {
   readonly response: T;
@@ -24,7 +24,7 @@ export async function handleBatch(event: unknown, runtime: ModelRuntime): Promis
     return failure('INVALID_REQUEST', error.message, 0);
   }
   const frames = request.frames.length;
-  let acquired;
+  let acquired: Acquired;
   try {
     acquired = await runtime.acquire();
   } catch (error) {

@@ -7,7 +7,7 @@ import { jsonResponse, type HttpRequest, type HttpResponse } from './http-event.
 import { imageFromRequest } from './http-image.js';
 import { roundMs } from './log.js';
 import type { Outcome } from './batch.js';
-import type { ModelRuntime } from './runtime.js';
+import type { Acquired, ModelRuntime } from './runtime.js';
 
 export async function handleHttp(request: HttpRequest, runtime: ModelRuntime): Promise<Outcome<HttpResponse>> {
   let image: Uint8Array;
@@ -17,7 +17,7 @@ export async function handleHttp(request: HttpRequest, runtime: ModelRuntime): P
     if (!(error instanceof HttpRequestError)) throw error;
     return httpError(error.code, error.message, 0, error.status === 405 ? { allow: 'POST' } : {});
   }
-  let acquired;
+  let acquired: Acquired;
   try {
     acquired = await runtime.acquire();
   } catch (error) {

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { errorResponse, type Outcome } from './batch.js';
 import { ModelUnavailableError } from './errors.js';
 import { NO_FRAMES } from './log.js';
-import type { ModelRuntime } from './runtime.js';
+import type { Acquired, ModelRuntime } from './runtime.js';
 
 /** Time kept free at the end of a hold so the response still makes it out before the timeout. */
 const HOLD_MARGIN_MS = 1000;
@@ -14,7 +14,7 @@ const HOLD_MARGIN_MS = 1000;
  * warm-ups occupy N distinct execution environments instead of one.
  */
 export async function handleWarmup(holdMs: number, runtime: ModelRuntime, remainingMs?: () => number): Promise<Outcome<WarmupResponse | ErrorResponse>> {
-  let acquired;
+  let acquired: Acquired;
   try {
     acquired = await runtime.acquire();
   } catch (error) {

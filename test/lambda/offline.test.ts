@@ -90,3 +90,10 @@ test('HTTP POST of base64 text is scored; other methods get 405; junk gets 400',
   assert.equal(junk.status, 400);
   assert.equal(((await junk.json()) as { error: { code: string } }).error.code, 'INVALID_IMAGE');
 });
+
+test('concurrent warm-ups with holdMs land on distinct environments', async () => {
+  // Earlier tests left one warm environment; while it holds, the emulator must start another.
+  const responses = await Promise.all([invoke({ warmup: true, holdMs: 1000 }), invoke({ warmup: true, holdMs: 1000 })]);
+  const coldStarts = responses.map((response) => parseWarmupResponse(response).coldStart).sort();
+  assert.deepEqual(coldStarts, [false, true]);
+});
