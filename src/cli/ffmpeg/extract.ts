@@ -67,6 +67,8 @@ export function extractArgs(time: number, options: Omit<ExtractOptions, 'ffmpeg'
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'info',
     ...seek,
+    // Remote inputs may answer a range in parts (the S3 relay sends a block at a time): ask for the rest.
+    ...(/^https?:\/\//i.test(options.input) ? ['-reconnect', '1'] : []),
     '-i', options.input,
     '-map', '0:v:0', '-an', '-sn', '-dn',
     '-frames:v', '1',

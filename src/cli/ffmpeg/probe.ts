@@ -37,7 +37,7 @@ export async function checkLocalFile(file: string): Promise<number> {
 export async function probeMedia(ffprobe: string, input: string, source: string, options: { timeoutMs?: number; sizeBytes?: number } = {}): Promise<MediaInfo> {
   let stdout: Buffer;
   try {
-    ({ stdout } = await runProcess(ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', input], { timeoutMs: options.timeoutMs ?? 60_000 }));
+    ({ stdout } = await runProcess(ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...(/^https?:\/\//i.test(input) ? ['-reconnect', '1'] : []), input], { timeoutMs: options.timeoutMs ?? 60_000 }));
   } catch (error) {
     if (error instanceof SubprocessError) {
       const detail = error.timedOut ? 'ffprobe timed out' : cleanReason(error.lastLine, input);

@@ -40,6 +40,7 @@ export async function detectScenes(options: SceneOptions): Promise<SceneChange[]
   const args = [
     '-hide_banner', '-nostdin', '-loglevel', 'info',
     '-ss', (options.startTime + options.start).toFixed(6), '-copyts',
+    ...(/^https?:\/\//i.test(options.input) ? ['-reconnect', '1'] : []), // see extract.ts
     '-i', options.input,
     '-t', (options.end - options.start).toFixed(6),
     '-map', '0:v:0', '-an', '-sn', '-dn',

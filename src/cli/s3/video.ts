@@ -1,7 +1,79 @@
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import path from 'node:path';
 import { InputError } from '../../core/errors.js';
 import type { InputContext, OpenedInput } from '../input.js';
+import { BlockCache } from './block-cache.js';
+import { createS3Client, s3Endpoint } from './client.js';
+import { describeS3Error, isNotFound } from './errors.js';
+import { startRangeRelay } from './range-relay.js';
+import { parseS3Object, type S3Location } from './uri.js';
 
-/** Placeholder until S3 input lands: says so plainly instead of failing obscurely. */
-export async function openS3Video(uri: string, _context: InputContext): Promise<OpenedInput> {
-  throw new InputError(`cannot read video "${uri}": s3:// inputs are not supported yet`);
+/**
+ * How long ffmpeg may keep reading through one presigned URL. Every frame opens
+ * it anew, so it must outlast the slowest whole run over one video.
+ */
+export const PRESIGN_SECONDS = 6 * 60 * 60;
+
+/** Range reads from S3 are this size: small enough that a seek wastes little, large enough that a GET's latency is amortised. */
+export const BLOCK_BYTES = 256 * 1024;
+/** 16 MB of blocks per open video: the moov atom and the stream headers every frame re-reads stay hot. */
+const MAX_BLOCKS = 64;
+
+/**
+ * Opens s3://bucket/key as a video: HeadObject first (size, and one clear line
+ * when the bucket or key is missing, access is denied or the region is wrong),
+ * then a presigned GET URL that ffprobe/ffmpeg read by byte ranges through a
+ * loopback relay (see range-relay.ts), so they fetch only the blocks they need.
+ * The presigned URL is a credential: it never leaves this process.
+ */
+export async function openS3Video(uri: string, context: InputContext): Promise<OpenedInput> {
+  const what = `cannot read video "${uri}"`;
+  const location = parseS3Object(uri, what);
+  const client = createS3Client(context);
+  let presigned: string;
+  let sizeBytes: number;
+  try {
+    sizeBytes = await headVideo(client, location, what, s3Endpoint(context));
+    presigned = await getSignedUrl(client, new GetObjectCommand({ Bucket: location.bucket, Key: location.key }), { expiresIn: PRESIGN_SECONDS });
+  } finally {
+    client.destroy();
+  }
+  const cache = new BlockCache((start, end) => fetchRange(presigned, start, end), { size: sizeBytes, blockBytes: BLOCK_BYTES, maxBlocks: MAX_BLOCKS });
+  const relay = await startRangeRelay(cache, path.posix.basename(location.key));
+  return { source: uri, input: relay.url, sizeBytes };
+}
+
+/** One bounded GET. A server that ignores Range must not stream us the whole object. */
+async function fetchRange(url: string, start: number, end: number): Promise<Uint8Array> {
+  const response = await fetch(url, { headers: { Range: `bytes=${start}-${end}` }, signal: AbortSignal.timeout(60_000) });
+  if (response.status !== 206 && !(response.status === 200 && Number(response.headers.get('content-length')) === end - start + 1)) {
+    await response.body?.cancel();
+    throw new Error(`S3 answered HTTP ${response.status} to a range request`);
+  }
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function headVideo(client: S3Client, location: S3Location, what: string, endpoint: string | undefined): Promise<number> {
+  let size: number | undefined;
+  try {
+    const head = await client.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key }));
+    size = head.ContentLength;
+  } catch (error) {
+    // HEAD responses have no body, so a 404 does not say whether the bucket or the key is missing: ask.
+    if (isNotFound(error)) throw new InputError(`${what}: ${await missingWhat(client, location)}`, { cause: error });
+    throw new InputError(`${what}: ${describeS3Error(error, { endpoint })}`, { cause: error });
+  }
+  if (size === undefined) throw new InputError(`${what}: S3 did not say how large the object is`);
+  if (size === 0) throw new InputError(`${what}: the object is empty (0 bytes)`);
+  return size;
+}
+
+async function missingWhat(client: S3Client, location: S3Location): Promise<string> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: location.bucket }));
+    return 'no such key';
+  } catch (error) {
+    return isNotFound(error) ? `no such bucket "${location.bucket}"` : 'no such key';
+  }
 }

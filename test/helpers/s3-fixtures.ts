@@ -1,0 +1,107 @@
+/**
+ * Fixtures for the S3 tests and benchmark: videos made with ffmpeg (the large
+ * one cached under the OS temp dir between runs), uploads through the CLI's own
+ * client factory, and the CLI run as a subprocess.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../src/cli/s3/client.js';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const cli = path.join(repoRoot, 'bin', 'framescore.js');
+const run = promisify(execFile);
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `framescore ARGS` in a fresh node process with only the given environment on top of PATH/HOME. */
+export async function runCli(args: readonly string[], env: Record<string, string> = {}, cwd = os.tmpdir()): Promise<CliRun> {
+  const child = spawn(process.execPath, [cli, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: env.HOME ?? os.tmpdir(), NODE_NO_WARNINGS: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  return { code, stdout, stderr };
+}
+
+/** Uploads bytes with the CLI's client (the test helper's default client sends aws-chunked bodies s3rver stores verbatim). */
+export async function putObject(endpoint: string, bucket: string, key: string, body: Uint8Array): Promise<void> {
+  const client = createS3Client({ s3Endpoint: endpoint, env: { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' } });
+  try {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  } finally {
+    client.destroy();
+  }
+}
+
+const cacheDir = path.join(os.tmpdir(), 'framescore-s3-fixtures');
+
+/** A 20-second 320x240 H.264 clip (keyframe every second), moov at the end as cameras write it. */
+export async function smallVideo(): Promise<string> {
+  return cached('small-v1.mp4', async (out) => {
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-t', '20', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-pix_fmt', 'yuv420p', out]);
+  });
+}
+
+export interface LargeVideo {
+  readonly file: string;
+  readonly sizeBytes: number;
+  readonly durationSeconds: number;
+}
+
+/**
+ * A ≥ 200 MB, 23-minute 640x360 H.264 video (1.2 Mbit/s, keyframe every 2 s):
+ * one minute of noisy test pattern encoded once and stream-copied 23 times
+ * (seconds, not minutes), cached under the OS temp dir between runs.
+ */
+export async function largeVideo(): Promise<LargeVideo> {
+  const copies = 23;
+  const file = await cached('large-v1.mp4', async (out) => {
+    const segment = `${out}.segment.mp4`;
+    const list = `${out}.list.txt`;
+    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '60', '-vf', 'noise=alls=10:allf=t',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '1200k', '-maxrate', '1200k', '-bufsize', '2400k', '-g', '50', '-pix_fmt', 'yuv420p', segment]);
+    await writeFile(list, Array.from({ length: copies }, () => `file '${segment}'\n`).join(''));
+    await ffmpeg(['-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-movflags', '+faststart', out]);
+    await rm(segment, { force: true });
+    await rm(list, { force: true });
+  });
+  return { file, sizeBytes: (await stat(file)).size, durationSeconds: copies * 60 };
+}
+
+/** Builds `name` once; a half-written file never takes the final name (temp + rename). */
+async function cached(name: string, build: (out: string) => Promise<void>): Promise<string> {
+  const file = path.join(cacheDir, name);
+  if (await stat(file).then((info) => info.size > 0, () => false)) return file;
+  await mkdir(cacheDir, { recursive: true });
+  const temp = path.join(cacheDir, `.${process.pid}-${name}`);
+  try {
+    await build(temp);
+    await rename(temp, file);
+  } finally {
+    await rm(temp, { force: true });
+  }
+  return file;
+}
+
+async function ffmpeg(args: readonly string[]): Promise<void> {
+  // -f mp4: the temp names do not end in .mp4 in a way ffmpeg can guess from.
+  await run('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args.slice(0, -1), '-f', 'mp4', args[args.length - 1]!], { maxBuffer: 16 * 1024 * 1024 });
+}
+
+export async function readBytes(file: string): Promise<Uint8Array> {
+  return new Uint8Array(await readFile(file));
+}
