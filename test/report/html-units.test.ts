@@ -23,21 +23,36 @@ test('jsonForScript cannot close its script element and parses back to the same 
   assert.deepEqual(JSON.parse(text), value);
 });
 
-test('thumbnails are small JPEGs at THUMBNAIL_WIDTH; a frame that does not decode just has none', async () => {
+test('thumbnails are small JPEGs at THUMBNAIL_WIDTH, one per frame, in frame order', async () => {
   const dir = await tempDir('thumbs');
   try {
-    const file = path.join(dir, 'frame.jpg');
-    await promisify(execFile)('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=224x224', '-frames:v', '1', file]);
-    const frame = new Uint8Array(await readFile(file));
-    const thumbnails = makeThumbnails(new Map([[0, frame], [1, new Uint8Array([0xff, 0xd8, 0xff, 0, 1, 2])]]));
-    assert.deepEqual([...thumbnails.keys()], [0]);
-    const bytes = Buffer.from(thumbnails.get(0)!.replace(/^data:image\/jpeg;base64,/, ''), 'base64');
-    const decoded = jpeg.decode(bytes, { useTArray: true });
-    assert.deepEqual([decoded.width, decoded.height], [THUMBNAIL_WIDTH, THUMBNAIL_WIDTH]);
-    assert.ok(bytes.length < frame.length, `${bytes.length} < ${frame.length}`);
+    const frames = new Map<number, Uint8Array>();
+    for (const [index, pattern] of [[7, 'testsrc2'], [3, 'smptebars'], [12, 'mandelbrot']] as const) {
+      const file = path.join(dir, `${pattern}.jpg`);
+      await promisify(execFile)('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `${pattern}=size=224x224`, '-frames:v', '1', '-q:v', '2', file]);
+      frames.set(index, new Uint8Array(await readFile(file)));
+    }
+    const thumbnails = await makeThumbnails(frames);
+    assert.deepEqual([...thumbnails.keys()], [7, 3, 12]);
+    const decoded = [...thumbnails.entries()].map(([index, uri]) => {
+      const bytes = Buffer.from(uri.replace(/^data:image\/jpeg;base64,/, ''), 'base64');
+      assert.ok(bytes.length < frames.get(index)!.length, `${bytes.length} bytes for frame ${index}`);
+      return jpeg.decode(bytes, { useTArray: true });
+    });
+    for (const image of decoded) assert.deepEqual([image.width, image.height], [THUMBNAIL_WIDTH, THUMBNAIL_WIDTH]);
+    // Each thumbnail is its own frame (the bars are mostly grey-white at the top left, the Mandelbrot set dark blue there).
+    const corner = (image: { data: Uint8Array }): number => image.data[0]! + image.data[1]! + image.data[2]!;
+    assert.notEqual(corner(decoded[1]!), corner(decoded[2]!));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('without a working ffmpeg the frames are embedded as they are', async () => {
+  const frame = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
+  const thumbnails = await makeThumbnails(new Map([[0, frame]]), { ffmpeg: '/nonexistent/ffmpeg' });
+  assert.equal(thumbnails.get(0), `data:image/jpeg;base64,${Buffer.from(frame).toString('base64')}`);
+  assert.equal((await makeThumbnails(new Map())).size, 0);
 });
 
 test('run facts a scorer adds are listed whatever their shape, with money and durations formatted', () => {

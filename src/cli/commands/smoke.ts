@@ -1,11 +1,9 @@
 import type { CommandContext, CommandStatus } from '../context.js';
-import { createLambdaClient } from '../lambda/client.js';
 import { parseInteger, parseNumber } from '../option-values.js';
 import { writeFileAtomic } from '../output/write-report.js';
 import { DEFAULT_FIXTURES_DIR, loadSmokeFixtures } from '../smoke/fixtures.js';
 import { renderJunit } from '../smoke/junit.js';
 import { renderJson, renderText } from '../smoke/render.js';
-import { runSmoke } from '../smoke/run.js';
 import { checkHttpUrl } from '../smoke/url.js';
 
 export interface SmokeFlags {
@@ -34,6 +32,8 @@ export async function smokeCommand(flags: SmokeFlags, context: CommandContext): 
   if (flags.url !== undefined) checkHttpUrl(flags.url, '--url');
   const timeoutMs = Math.max(MIN_CALL_TIMEOUT_MS, maxLatencyMs * 2);
   const fixtures = await loadSmokeFixtures(context.env.FRAMESCORE_SMOKE_FIXTURES || DEFAULT_FIXTURES_DIR);
+  // The AWS SDK loads only once the flags and fixtures are known good: usage errors answer at once.
+  const [{ createLambdaClient }, { runSmoke }] = await Promise.all([import('../lambda/client.js'), import('../smoke/run.js')]);
   const target = { functionName: flags.function, qualifier: flags.qualifier };
   // One call at a time; the SDK's retries are off there, which suits a smoke test: a retry would hide the fault.
   const { client, endpoint, close } = createLambdaClient(target, { region: flags.region, profile: flags.profile, endpointUrl: flags.endpointUrl, env: context.env, timeoutMs, maxSockets: 2 });

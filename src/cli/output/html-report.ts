@@ -10,6 +10,6 @@ import { writeFileAtomic } from './write-report.js';
  * Returns the file written.
  */
 export async function writeHtmlReport(report: Report, file: string, frames: ReadonlyMap<number, Uint8Array>): Promise<string> {
-  await writeFileAtomic(file, renderHtmlPage(report, makeThumbnails(frames)));
+  await writeFileAtomic(file, renderHtmlPage(report, await makeThumbnails(frames)));
   return file;
 }

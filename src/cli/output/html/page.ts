@@ -51,7 +51,7 @@ ${renderChart(report, thumbnails)}
 </figure>
 ${thumbNote}
 <section id="details" class="details" aria-live="polite">
-<img id="detail-thumb" alt="the selected frame" width="160" height="160" hidden>
+<img id="detail-thumb" alt="the selected frame" width="144" height="144" hidden>
 <div>
 <p><strong id="detail-frame">Hover or tap the chart to see a frame</strong> <span id="detail-time"></span></p>
 <p id="detail-status"></p>

@@ -30,7 +30,7 @@ figure { margin: 0; }
 .scrub { display: flex; align-items: center; gap: 8px; margin: 8px 0; }
 .scrub input { flex: 1; }
 .details { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 10px; min-height: 120px; }
-.details img { width: 160px; height: auto; border-radius: 4px; image-rendering: auto; }
+.details img { width: 144px; height: auto; border-radius: 4px; image-rendering: auto; }
 .details > div { flex: 1 1 260px; }
 .details p { margin: 0 0 6px; }
 #detail-scores { width: 100%; max-width: 480px; }
