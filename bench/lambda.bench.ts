@@ -69,6 +69,9 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+// Other work on the machine skews every number here; print the load so readers can judge.
+const load = (): string => os.loadavg().map((value) => value.toFixed(1)).join(' ');
+console.log(`load average at start: ${load()} (${os.availableParallelism()} cores)`);
 const fmt = (ms: number): string => `${ms.toFixed(0).padStart(6)} ms`;
 const work = await mkdtemp(path.join(os.tmpdir(), 'framescore-bench-lambda-'));
 const s3 = await startS3rver({ buckets: ['bench-models'] });
@@ -119,6 +122,7 @@ try {
   }
   const oneFrame = baseline.warm['1']!;
   console.log(`\ntargets: cold init ${fmt(baseline.coldMs).trim()} vs 1500 ms (${baseline.coldMs <= 1500 ? 'met' : 'MISSED'}); warm 1-frame ${fmt(oneFrame).trim()} vs 100 ms (${oneFrame <= 100 ? 'met' : 'MISSED'})`);
+  console.log(`load average at end: ${load()}`);
   console.log(`batching: 32 frames cost ${(baseline.warm['32']! / oneFrame).toFixed(1)}× one frame (${((baseline.warm['32']! / 32 / oneFrame) * 100).toFixed(0)}% of the per-frame cost)`);
 } finally {
   await s3.stop();
