@@ -99,6 +99,11 @@ export async function startFakeInvokeServer(options: FakeInvokeOptions): Promise
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const body = await readBody(request);
+    // For a client in another process (the fan-out benchmark) to read the counts.
+    if (request.method === 'GET' && url.pathname === '/__stats') {
+      response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(stats));
+      return;
+    }
     stats.requests += 1;
     const match = PATH.exec(url.pathname);
     if (request.method !== 'POST' || match === null) return sendError(response, 404, 'UnknownOperationException', `no route ${request.method} ${url.pathname}`);

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { CONTRACT_VERSION, MAX_REQUEST_BYTES, type InvokeRequest } from '../../core/contract.js';
-import { failedFrame, type FrameResult, type SampledFrame } from '../../core/results.js';
+import { failedFrame, type FramePosition, type FrameResult, type SampledFrame } from '../../core/results.js';
 import { AimdLimiter } from './aimd.js';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff.js';
 import type { BatchSizeSetting } from './batching.js';
@@ -88,9 +88,13 @@ export class FanoutPool {
    * batch cut short by Ctrl-C are left out (the partial report omits them and
    * --resume redoes them). Never rejects.
    */
-  async scoreBatch(frames: readonly Sampled[], session: Telemetry): Promise<FrameResult[]> {
-    const request: InvokeRequest = { v: CONTRACT_VERSION, frames: frames.map((frame) => ({ id: String(frame.index), image: Buffer.from(frame.jpeg).toString('base64') })) };
-    const body = JSON.stringify(request);
+  scoreBatch(frames: readonly Sampled[], session: Telemetry): Promise<FrameResult[]> {
+    // Encoded once for every attempt; only positions are kept, so the JPEG bytes can be freed while the batch is in flight.
+    const { body, ids, positions } = encodeBatch(frames);
+    return this.attempt(body, ids, positions, session);
+  }
+
+  private async attempt(body: Buffer, ids: InvokeRequest, positions: readonly FramePosition[], session: Telemetry): Promise<FrameResult[]> {
     const { maxAttempts, timeoutMs, backoff = DEFAULT_BACKOFF } = this.options;
     for (let attempt = 1; ; attempt += 1) {
       let startedAt = 0;
@@ -107,7 +111,7 @@ export class FanoutPool {
         }
       });
       if (outcome === undefined) return [];
-      const verdict = interpretResponse(outcome, request, frames, this.options.expectedModelSha256);
+      const verdict = interpretResponse(outcome, ids, positions, this.options.expectedModelSha256);
       const failure = verdict.kind === 'done' ? undefined : verdict.failure;
       const record = {
         telemetry: outcome.telemetry, ok: failure === undefined, throttled: failure?.kind === 'throttle', retry: attempt > 1,
@@ -130,10 +134,23 @@ export class FanoutPool {
       const telemetry = { attempts: attempt, latencyMs: Math.round(outcome.telemetry.latencyMs) };
       if (cause.kind === 'permanent' || attempt >= maxAttempts) {
         const message = cause.kind === 'permanent' ? cause.message : `${cause.message} (gave up after ${attempt} attempts)`;
-        return frames.map((frame) => failedFrame(frame, cause.code, message, telemetry));
+        return positions.map((frame) => failedFrame(frame, cause.code, message, telemetry));
       }
       const waited = await sleep(retryDelay(attempt, cause.retryAfterMs, backoff), true, { signal: this.options.signal }).catch(() => false);
       if (!waited || this.stopped) return [];
     }
   }
+}
+
+function encodeBatch(frames: readonly Sampled[]): { body: Buffer; ids: InvokeRequest; positions: FramePosition[] } {
+  const request: InvokeRequest = {
+    v: CONTRACT_VERSION,
+    frames: frames.map((frame) => ({ id: String(frame.index), image: Buffer.from(frame.jpeg.buffer, frame.jpeg.byteOffset, frame.jpeg.byteLength).toString('base64') })),
+  };
+  return {
+    body: Buffer.from(JSON.stringify(request)),
+    // The response is checked against the ids alone.
+    ids: { v: CONTRACT_VERSION, frames: request.frames.map((frame) => ({ id: frame.id, image: '' })) },
+    positions: frames.map(({ index, requestedTime, actualTime }) => ({ index, requestedTime, actualTime })),
+  };
 }

@@ -4,7 +4,7 @@
  */
 import { isErrorResponse, parseInvokeResponse, type InvokeRequest } from '../../core/contract.js';
 import { ContractError } from '../../core/errors.js';
-import { failedFrame, type FrameResult, type SampledFrame } from '../../core/results.js';
+import { failedFrame, type FramePosition, type FrameResult } from '../../core/results.js';
 import { classifyErrorResponse, type InvokeFailure } from './failure.js';
 import type { InvokeOutcome } from './invoke.js';
 
@@ -12,7 +12,7 @@ export type Verdict =
   | { readonly kind: 'done'; readonly results: FrameResult[]; readonly coldStart: boolean; readonly initMs: number | undefined }
   | { readonly kind: 'failed'; readonly failure: InvokeFailure };
 
-export function interpretResponse(outcome: InvokeOutcome, request: InvokeRequest, frames: readonly SampledFrame[], expectedModelSha256: string | undefined): Verdict {
+export function interpretResponse(outcome: InvokeOutcome, request: InvokeRequest, frames: readonly FramePosition[], expectedModelSha256: string | undefined): Verdict {
   if (!outcome.ok) return { kind: 'failed', failure: outcome.failure };
   let response;
   try {
