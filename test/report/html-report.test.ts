@@ -121,7 +121,7 @@ test('framescore report renders the JSON report without thumbnails', async () =>
   await opened.page.context().close();
 });
 
-test('file names and labels from the report are shown as text, never run as markup', async () => {
+test('file names, labels and run facts from the report are shown as text, never run as markup; a scorer\'s fact groups get their own box', async () => {
   const evil = '"><script>alert("source")</script><img src=x onerror=alert(1)>.mp4';
   const badLabel = '<b onmouseover=alert(2)>Drawing</b>';
   const rename = (label: string): string => (label === 'Drawing' ? badLabel : label);
@@ -132,7 +132,7 @@ test('file names and labels from the report are shown as text, never run as mark
     model: { ...report.model, labels: report.model.labels.map(rename) },
     frames: report.frames.map((frame) => (frame.status === 'ok' ? { ...frame, scores: renameKeys(frame.scores), top: { ...frame.top, label: rename(frame.top.label) } } : frame)),
     summary: { ...report.summary, labels: renameKeys(report.summary.labels), segments: report.summary.segments.map((segment) => ({ ...segment, label: rename(segment.label) })) },
-    run: { ...report.run, '<i>note</i>': '</script><script>alert(3)</script>' },
+    run: { ...report.run, '<i>note</i>': '</script><script>alert(3)</script>', lambda: { coldStarts: 2, retries: 1, latencyMs: { p95: 1830 }, cost: { usd: 0.000193 } } },
   };
   const json = path.join(dir, 'hostile.json');
   await writeFile(json, JSON.stringify(hostile));
@@ -148,6 +148,9 @@ test('file names and labels from the report are shown as text, never run as mark
   assert.ok(((await page.textContent('.legend')) ?? '').includes(badLabel));
   assert.ok(((await page.textContent('#detail-scores')) ?? '').includes(badLabel));
   assert.ok(((await page.textContent('#run-facts')) ?? '').includes('</script><script>alert(3)</script>'));
+  const lambda = await page.$$eval('#facts-lambda dt, #facts-lambda dd', (cells) => cells.map((cell) => cell.textContent));
+  assert.deepEqual(lambda, ['cold starts', '2', 'retries', '1', 'latency ms › p95', '1.8 s', 'cost › usd', '$0.000193']);
+  assert.equal(await page.textContent('#facts-lambda h3'), 'Lambda');
   assert.deepEqual(opened.dialogs, []);
   assert.deepEqual(opened.errors, []);
   await page.context().close();

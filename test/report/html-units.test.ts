@@ -56,15 +56,25 @@ test('without a working ffmpeg the frames are embedded as they are', async () =>
 });
 
 test('run facts a scorer adds are listed whatever their shape, with money and durations formatted', () => {
-  const rows = flattenFacts('', { coldStarts: 3, retries: { throttled: 2, timeouts: 0 }, estimatedCostUsd: 0.001234, invokeP95Ms: 1830, regions: ['us-east-1'], warm: true });
+  const rows = flattenFacts('', {
+    lambda: { coldStarts: 3, retries: 2, initMs: { count: 3, p50: 812.4 }, latencyMs: { p50: 420, p95: 1830, max: null }, cost: { usd: 0.001234, perRequest: 0.0000002, note: 'from REPORT lines' }, executedVersions: ['7'] },
+    warm: true,
+    resumedFrames: 12,
+  });
   assert.deepEqual(rows, [
-    ['cold starts', '3'],
-    ['retries › throttled', '2'],
-    ['retries › timeouts', '0'],
-    ['estimated cost usd', '$0.00123'],
-    ['invoke p95 ms', '1.8 s'],
-    ['regions', 'us-east-1'],
+    ['lambda › cold starts', '3'],
+    ['lambda › retries', '2'],
+    ['lambda › init ms › count', '3'],
+    ['lambda › init ms › p50', '812 ms'],
+    ['lambda › latency ms › p50', '420 ms'],
+    ['lambda › latency ms › p95', '1.8 s'],
+    ['lambda › latency ms › max', '–'],
+    ['lambda › cost › usd', '$0.00123'],
+    ['lambda › cost › per request', '$0.000000200'],
+    ['lambda › cost › note', 'from REPORT lines'],
+    ['lambda › executed versions', '7'],
     ['warm', 'yes'],
+    ['resumed frames', '12'],
   ]);
 });
 

@@ -43,19 +43,26 @@ export function keyToWords(key: string): string {
 
 /**
  * One fact value as text, for run facts a scorer adds that this page does not
- * know by name: money for keys mentioning cost/usd, durations for *Ms keys.
+ * know by name. `path` is the fact's key path in words ("lambda init ms p50"):
+ * money where it mentions cost/usd/price, durations where it mentions ms.
  */
-export function formatFact(key: string, value: unknown): string {
+export function formatFact(path: string, value: unknown): string {
   if (value === null || value === undefined) return '–';
   if (typeof value === 'number') {
-    if (/cost|usd|price/i.test(key)) return `$${value < 0.01 && value > 0 ? value.toPrecision(3) : value.toFixed(4)}`;
-    if (/Ms$|_ms$/.test(key)) return formatMs(value);
+    if (/cost|usd|price/i.test(path)) return formatUsd(value);
+    if (/(^| )ms( (p\d+|max|min|mean|avg|median|total))?$/.test(path)) return formatMs(value);
     return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(4)));
   }
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.map((item) => formatFact(key, item)).join(', ');
+  if (Array.isArray(value)) return value.map((item) => formatFact(path, item)).join(', ');
   return JSON.stringify(value);
+}
+
+/** Three significant digits for the tiny amounts a run costs: $0.000193, $0.000000200. */
+export function formatUsd(usd: number): string {
+  if (usd <= 0 || usd >= 0.01) return `$${usd.toFixed(4)}`;
+  return `$${usd.toFixed(Math.min(12, 2 - Math.floor(Math.log10(usd))))}`;
 }
 
 /** Nested objects become "a › b" rows, so any shape a scorer adds is shown without special cases. */
@@ -64,10 +71,6 @@ export function flattenFacts(prefix: string, value: unknown, into: Array<[string
     for (const [key, inner] of Object.entries(value)) flattenFacts(prefix === '' ? keyToWords(key) : `${prefix} › ${keyToWords(key)}`, inner, into);
     return into;
   }
-  into.push([prefix, formatFact(lastKey(prefix), value)]);
+  into.push([prefix, formatFact(prefix.replace(/ › /g, ' '), value)]);
   return into;
-}
-
-function lastKey(prefix: string): string {
-  return (prefix.split(' › ').pop() ?? prefix).replace(/ /g, '_');
 }

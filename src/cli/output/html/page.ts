@@ -1,5 +1,5 @@
 import type { Report } from '../../../core/report.js';
-import { frameTime } from '../../../core/results.js';
+import { frameTime, type FrameTelemetry } from '../../../core/results.js';
 import { formatTimecode } from '../../../core/timestamps.js';
 import { renderChart } from './chart.js';
 import { labelColour, timeScale } from './chart-geometry.js';
@@ -18,6 +18,8 @@ interface FrameData {
   readonly top?: string;
   readonly err?: string;
   readonly th?: string;
+  /** Remote scoring telemetry: attempts, latency, cold start. */
+  readonly n?: string;
 }
 
 /** The whole report as one HTML document: no external scripts, styles, fonts or images. */
@@ -86,8 +88,18 @@ function frameData(report: Report, thumbnails: ReadonlyMap<number, string>): Fra
     } else {
       entry.err = `${frame.code}: ${frame.message}`;
     }
+    const telemetry = describeTelemetry(frame);
+    if (telemetry !== '') entry.n = telemetry;
     const thumbnail = thumbnails.get(frame.index);
     if (thumbnail !== undefined) entry.th = thumbnail;
     return entry;
   });
+}
+
+function describeTelemetry(frame: FrameTelemetry): string {
+  const parts: string[] = [];
+  if (frame.attempts !== undefined) parts.push(`${frame.attempts} attempt${frame.attempts === 1 ? '' : 's'}`);
+  if (frame.latencyMs !== undefined) parts.push(`${Math.round(frame.latencyMs)} ms`);
+  if (frame.coldStart === true) parts.push('cold start');
+  return parts.join(', ');
 }

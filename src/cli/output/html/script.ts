@@ -37,11 +37,12 @@ export const DETAILS_SCRIPT = String.raw`(function () {
     text('detail-time', frame.tc + (frame.req ? ' (asked for ' + frame.req + ')' : ''));
     if (frame.th) { thumb.src = frame.th; thumb.hidden = false; } else { thumb.removeAttribute('src'); thumb.hidden = true; }
     while (rows.firstChild) rows.removeChild(rows.firstChild);
+    var note = frame.n ? ' · ' + frame.n : '';
     if (!frame.s) {
-      text('detail-status', 'Not scored: ' + frame.err);
+      text('detail-status', 'Not scored: ' + frame.err + note);
       return;
     }
-    text('detail-status', 'Top: ' + frame.top);
+    text('detail-status', 'Top: ' + frame.top + note);
     data.labels.forEach(function (label, i) {
       var row = document.createElement('tr');
       row.setAttribute('data-label', label);

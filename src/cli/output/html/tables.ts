@@ -1,7 +1,7 @@
 import type { Report } from '../../../core/report.js';
 import { labelColour } from './chart-geometry.js';
 import { escapeHtml } from './escape.js';
-import { flattenFacts, formatBytes, formatFact, formatMs, formatScore, formatTime } from './format.js';
+import { flattenFacts, formatBytes, formatFact, formatMs, formatScore, formatTime, keyToWords } from './format.js';
 
 /** Per label: mean, max, time of max, frames over threshold, segments. */
 export function renderSummaryTable(report: Report): string {
@@ -55,21 +55,30 @@ export function renderFacts(report: Report): string {
     ['started', startedAt],
     ['finished', finishedAt],
     ['wall time', formatMs(wallMs)],
-    ['frames/s', formatFact('framesPerSecond', framesPerSecond)],
+    ['frames/s', formatFact('frames per second', framesPerSecond)],
     ['frames', `${report.summary.frames.ok} scored, ${report.summary.frames.failed} failed`],
   ];
   if (interrupted) runFacts.push(['interrupted', 'yes: the report is partial']);
-  runFacts.push(...flattenFacts('', extra));
+  // Facts a scorer adds: plain values join the run list, each group (e.g. "lambda") gets its own box.
+  const groups: string[] = [];
+  for (const [key, value] of Object.entries(extra)) {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) groups.push(factList(capitalise(keyToWords(key)), flattenFacts('', value), `facts-${key}`));
+    else runFacts.push(...flattenFacts(keyToWords(key), value));
+  }
   runFacts.push(['generator', `${report.generator.name} ${report.generator.version}`]);
-  return [factList('Video', videoFacts), factList('Model and sampling', modelFacts), factList('Run', runFacts, 'run-facts')].join('\n');
+  return [factList('Video', videoFacts), factList('Model and sampling', modelFacts), factList('Run', runFacts, 'run-facts'), ...groups].join('\n');
 }
 
 function factList(title: string, facts: ReadonlyArray<[string, string]>, id?: string): string {
   const items = facts.map(([key, value]) => `<dt>${escapeHtml(key)}</dt><dd>${escapeHtml(value)}</dd>`).join('');
-  return `<section class="facts"${id ? ` id="${id}"` : ''}><h3>${escapeHtml(title)}</h3><dl>${items}</dl></section>`;
+  return `<section class="facts"${id ? ` id="${escapeHtml(id)}"` : ''}><h3>${escapeHtml(title)}</h3><dl>${items}</dl></section>`;
 }
 
 function table(caption: string, headers: readonly string[], rows: readonly string[], id: string): string {
   const head = headers.map((header) => `<th scope="col">${escapeHtml(header)}</th>`).join('');
   return `<div class="scroll"><table id="${id}"><caption>${escapeHtml(caption)}</caption><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
