@@ -2,7 +2,7 @@
  * Deterministic zips for the Lambda package: sorted entries, one fixed
  * timestamp, fixed permissions, so the same commit always gives the same sha256.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
 
@@ -52,7 +52,6 @@ export function nativeEntries(zip: Uint8Array): string[] {
 
 /** Writes a zip's entries into dir (which should be empty), like `unzip`. */
 export async function extractZip(zip: Uint8Array, dir: string): Promise<void> {
-  const { mkdir, writeFile } = await import('node:fs/promises');
   for (const [name, data] of Object.entries(unzipSync(zip))) {
     const target = path.join(dir, name);
     if (!target.startsWith(path.resolve(dir) + path.sep)) throw new Error(`zip entry ${name} escapes the target directory`);
