@@ -3,13 +3,18 @@ import { renderHtmlPage } from './html/page.js';
 import { makeThumbnails } from './html/thumbnails.js';
 import { writeFileAtomic } from './write-report.js';
 
+export interface HtmlReportOptions {
+  /** ffmpeg for shrinking thumbnails (classify's --ffmpeg); else FFMPEG_PATH, PATH, the bundled one. */
+  readonly ffmpeg?: string | undefined;
+}
+
 /**
  * Writes the self-contained HTML report. `frames` maps frame index to the
  * sampled JPEG; they are shrunk to small thumbnails and embedded. An empty map
  * (a report rendered from JSON) gives a page without thumbnails.
  * Returns the file written.
  */
-export async function writeHtmlReport(report: Report, file: string, frames: ReadonlyMap<number, Uint8Array>): Promise<string> {
-  await writeFileAtomic(file, renderHtmlPage(report, await makeThumbnails(frames)));
+export async function writeHtmlReport(report: Report, file: string, frames: ReadonlyMap<number, Uint8Array>, options: HtmlReportOptions = {}): Promise<string> {
+  await writeFileAtomic(file, renderHtmlPage(report, await makeThumbnails(frames, { ffmpeg: options.ffmpeg })));
   return file;
 }
