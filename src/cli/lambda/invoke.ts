@@ -31,8 +31,16 @@ const decoder = new TextDecoder();
 export async function invokeOnce(client: LambdaClient, target: LambdaTarget, body: string | Uint8Array, options: InvokeOptions): Promise<InvokeOutcome> {
   const started = performance.now();
   const payload = typeof body === 'string' ? Buffer.from(body) : body;
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const abortSignal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
+  // One controller per invocation rather than AbortSignal.any, whose dependants pile up on a long-lived parent signal in Node 20.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, options.timeoutMs);
+  const onStop = (): void => controller.abort();
+  options.signal?.addEventListener('abort', onStop, { once: true });
+  const abortSignal = controller.signal;
   const base = { requestBytes: payload.byteLength };
   try {
     const response = await client.send(
@@ -57,8 +65,11 @@ export async function invokeOnce(client: LambdaClient, target: LambdaTarget, bod
     return { ok: true, payload: parsed, telemetry };
   } catch (error) {
     const telemetry: InvokeTelemetry = { ...base, latencyMs: performance.now() - started };
-    if (timeout.aborted) return { ok: false, failure: { kind: 'transient', code: 'CLIENT_TIMEOUT', message: `no response within ${options.timeoutMs} ms` }, telemetry };
+    if (timedOut) return { ok: false, failure: { kind: 'transient', code: 'CLIENT_TIMEOUT', message: `no response within ${options.timeoutMs} ms` }, telemetry };
     if (options.signal?.aborted) return { ok: false, failure: { kind: 'permanent', code: 'INTERRUPTED', message: 'abandoned after Ctrl-C' }, telemetry };
     return { ok: false, failure: classifyInvokeError(error), telemetry };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onStop);
   }
 }

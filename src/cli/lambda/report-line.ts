@@ -15,17 +15,19 @@ export interface ReportLine {
   readonly initMs?: number;
 }
 
-const FIELD = /(RequestId|Duration|Billed Duration|Memory Size|Max Memory Used|Init Duration):\s*([^\s\t]+)/g;
+const FIELD = /(RequestId|Billed Duration|Init Duration|Duration|Memory Size|Max Memory Used):\s*(\S+)/g;
 
 /** The REPORT line's fields, or undefined when the log has no complete REPORT line. */
 export function parseReportLine(log: string): ReportLine | undefined {
-  const line = log.split(/\r?\n/).reverse().find((text) => text.startsWith('REPORT '));
-  if (line === undefined) return undefined;
+  const start = log.lastIndexOf('REPORT RequestId:');
+  if (start < 0) return undefined;
+  const end = log.indexOf('\n', start);
+  const line = log.slice(start, end < 0 ? undefined : end);
   const fields = new Map<string, string>();
   for (const match of line.matchAll(FIELD)) fields.set(match[1]!, match[2]!);
   const number = (key: string): number | undefined => {
     const value = fields.get(key);
-    if (value === undefined) return undefined;
+    if (value === undefined || value === '') return undefined;
     const n = Number(value);
     return Number.isFinite(n) ? n : undefined;
   };
