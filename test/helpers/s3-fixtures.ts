@@ -60,26 +60,38 @@ export interface LargeVideo {
   readonly file: string;
   readonly sizeBytes: number;
   readonly durationSeconds: number;
+  readonly description: string;
 }
 
+export interface LargeVideoSpec {
+  readonly width: number;
+  readonly height: number;
+  readonly kbps: number;
+  readonly minutes: number;
+}
+
+/** The test's default: ≥ 200 MB, 23 minutes of 640x360 at 1.2 Mbit/s. */
+export const TEST_LARGE_VIDEO: LargeVideoSpec = { width: 640, height: 360, kbps: 1200, minutes: 23 };
+
 /**
- * A ≥ 200 MB, 23-minute 640x360 H.264 video (1.2 Mbit/s, keyframe every 2 s):
- * one minute of noisy test pattern encoded once and stream-copied 23 times
- * (seconds, not minutes), cached under the OS temp dir between runs.
+ * A long H.264 video (25 fps, keyframe every 2 s): one minute of noisy test
+ * pattern encoded once and stream-copied `minutes` times (seconds, not minutes
+ * of encoding), cached under the OS temp dir between runs.
  */
-export async function largeVideo(): Promise<LargeVideo> {
-  const copies = 23;
-  const file = await cached('large-v1.mp4', async (out) => {
+export async function largeVideo(spec: LargeVideoSpec = TEST_LARGE_VIDEO): Promise<LargeVideo> {
+  const { width, height, kbps, minutes } = spec;
+  const file = await cached(`large-${width}x${height}-${kbps}k-${minutes}min-v1.mp4`, async (out) => {
     const segment = `${out}.segment.mp4`;
     const list = `${out}.list.txt`;
-    await ffmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-t', '60', '-vf', 'noise=alls=10:allf=t',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '1200k', '-maxrate', '1200k', '-bufsize', '2400k', '-g', '50', '-pix_fmt', 'yuv420p', segment]);
-    await writeFile(list, Array.from({ length: copies }, () => `file '${segment}'\n`).join(''));
+    await ffmpeg(['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=25`, '-t', '60', '-vf', 'noise=alls=10:allf=t',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps * 2}k`, '-g', '50', '-pix_fmt', 'yuv420p', segment]);
+    await writeFile(list, Array.from({ length: minutes }, () => `file '${segment}'\n`).join(''));
     await ffmpeg(['-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-movflags', '+faststart', out]);
     await rm(segment, { force: true });
     await rm(list, { force: true });
   });
-  return { file, sizeBytes: (await stat(file)).size, durationSeconds: copies * 60 };
+  const sizeBytes = (await stat(file)).size;
+  return { file, sizeBytes, durationSeconds: minutes * 60, description: `${(sizeBytes / 1e6).toFixed(0)} MB, ${minutes} min ${width}x${height} H.264 at ${kbps} kbit/s` };
 }
 
 /** Builds `name` once; a half-written file never takes the final name (temp + rename). */

@@ -27,15 +27,12 @@ const IDLE_MS = 30_000;
 
 export async function startRangeRelay(cache: BlockCache, name: string): Promise<RangeRelay> {
   const route = `/${randomBytes(16).toString('hex')}/${encodeURIComponent(name)}`;
-  let sequentialEnd = -1;
+  const sequential: Sequential = { end: -1, run: 0 };
   let idle: NodeJS.Timeout | undefined;
   const server = createServer((request, response) => {
     clearTimeout(idle);
     idle = setTimeout(() => cache.clear(), IDLE_MS).unref();
-    const served = serve(request, response, cache, route, sequentialEnd);
-    served.then((end) => {
-      if (end !== undefined) sequentialEnd = end;
-    }, (error: unknown) => {
+    serve(request, response, cache, route, sequential).catch((error: unknown) => {
       if (response.headersSent) response.destroy();
       else response.writeHead(502, { 'Content-Type': 'text/plain' }).end(`cannot read the object: ${(error as Error).message}\n`);
     });
@@ -58,16 +55,24 @@ export async function startRangeRelay(cache: BlockCache, name: string): Promise<
   };
 }
 
-/** Answers one request; returns the end offset served (for read-ahead on sequential reads). */
-async function serve(request: IncomingMessage, response: ServerResponse, cache: BlockCache, route: string, sequentialEnd: number): Promise<number | undefined> {
+/** Answers one request with at most one block. */
+/** Where the last answer ended and how many answers in a row continued the one before. */
+interface Sequential {
+  end: number;
+  run: number;
+}
+
+async function serve(request: IncomingMessage, response: ServerResponse, cache: BlockCache, route: string, sequential: Sequential): Promise<void> {
   if (request.url !== route) return void response.writeHead(404).end();
   if (request.method !== 'GET' && request.method !== 'HEAD') return void response.writeHead(405, { Allow: 'GET, HEAD' }).end();
   const range = parseRange(request.headers.range, cache.size);
   if (range === 'unsatisfiable') return void response.writeHead(416, { 'Content-Range': `bytes */${cache.size}` }).end();
   const start = range?.start ?? 0;
-  // At most to the end of start's block (a little further when that is only a sliver).
+  // At most to the end of start's block: ffmpeg asks again (-reconnect) if it wants more.
   const blockEnd = (Math.floor(start / cache.blockBytes) + 1) * cache.blockBytes - 1;
-  const end = Math.min(range?.end ?? cache.size - 1, blockEnd - start < 64 * 1024 ? blockEnd + cache.blockBytes : blockEnd, cache.size - 1);
+  const end = Math.min(range?.end ?? cache.size - 1, blockEnd, cache.size - 1);
+  sequential.run = start === sequential.end + 1 ? sequential.run + 1 : 0;
+  sequential.end = end;
   // Fetch before answering: a failure becomes a 502 that ffmpeg reports at once,
   // not a broken body it would retry with -reconnect.
   const parts: Uint8Array[] = [];
@@ -81,14 +86,14 @@ async function serve(request: IncomingMessage, response: ServerResponse, cache: 
     ...(range !== undefined || end < cache.size - 1 ? { 'Content-Range': `bytes ${start}-${end}/${cache.size}` } : {}),
   });
   if (request.method === 'HEAD') return void response.end();
-  // A reader continuing where the last answer stopped is reading on: fetch ahead.
-  if (start === sequentialEnd + 1) cache.prefetch(Math.floor(end / cache.blockBytes) + 1);
+  // A reader on its third block in a row is reading on (a scene pass): fetch ahead.
+  // Not sooner: a seek usually needs only a block or two, and a prefetch it never reads is waste.
+  if (sequential.run >= 2) cache.prefetch(Math.floor(end / cache.blockBytes) + 1);
   for (const bytes of parts) {
     if (response.destroyed) break;
     if (!response.write(bytes)) await Promise.race([once(response, 'drain'), once(response, 'close')]);
   }
   response.end();
-  return end;
 }
 
 function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
