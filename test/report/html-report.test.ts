@@ -86,6 +86,15 @@ test('clicking a point shows that frame, its time and its scores; hovering anoth
   await page.hover(`circle.pt[data-frame="${other}"]`, { force: true });
   assert.equal(await page.textContent('#detail-frame'), `Frame ${other}`);
 
+  // The legend hides and shows a label's line, points and segments.
+  const segmentsOf = report.summary.segments.filter((segment) => segment.label === label).length;
+  await page.click(`.legend .toggle[data-label="${label}"]`);
+  assert.equal(await page.locator(`circle.pt[data-label="${label}"]:visible`).count(), 0);
+  assert.equal(await page.locator(`rect.seg[data-label="${label}"]:visible`).count(), 0);
+  await page.click(`.legend .toggle[data-label="${label}"]`);
+  assert.equal(await page.locator(`circle.pt[data-label="${label}"]:visible`).count(), okFrames().length);
+  assert.equal(await page.locator(`rect.seg[data-label="${label}"]:visible`).count(), segmentsOf);
+
   const shot = await page.screenshot({ path: path.join(dir, 'wide.png'), fullPage: true });
   assert.ok(distinctColours(shot) > 200, 'the screenshot is not blank');
   assert.deepEqual(opened.errors, []);

@@ -26,7 +26,9 @@ interface FrameData {
 export function renderHtmlPage(report: Report, thumbnails: ReadonlyMap<number, string>): string {
   const labels = report.model.labels;
   const name = report.video.source.replace(/[?#].*$/, '').split('/').filter(Boolean).pop() ?? report.video.source;
-  const legend = labels.map((label, i) => `<li><span class="swatch" style="background:${labelColour(i)}"></span>${escapeHtml(label)}</li>`).join('');
+  // Buttons: a reader can hide a label's line and segments to see the others.
+  const legend = labels.map((label, i) =>
+    `<li><button type="button" class="toggle" data-label="${escapeHtml(label)}" aria-pressed="true"><span class="swatch" style="background:${labelColour(i)}"></span>${escapeHtml(label)}</button></li>`).join('');
   const frames = frameData(report, thumbnails);
   const data = { labels, colours: labels.map((_, i) => labelColour(i)), threshold: report.summary.threshold, thumbnails: thumbnails.size > 0, frames };
   const thumbNote = thumbnails.size > 0 ? '' : '<p class="note">No thumbnails: this page was rendered from a JSON report, which does not keep the frames.</p>';

@@ -74,6 +74,17 @@ export const DETAILS_SCRIPT = String.raw`(function () {
     if (position >= 0 && position < data.frames.length) show(data.frames[position]);
   }
 
+  Array.prototype.forEach.call(document.querySelectorAll('.legend .toggle'), function (button) {
+    button.addEventListener('click', function () {
+      var label = button.getAttribute('data-label');
+      var shown = button.getAttribute('aria-pressed') !== 'true';
+      button.setAttribute('aria-pressed', String(shown));
+      Array.prototype.forEach.call(chart.querySelectorAll('.series, .seg'), function (element) {
+        if (element.getAttribute('data-label') === label) element.classList.toggle('off', !shown);
+      });
+    });
+  });
+
   chart.addEventListener('mouseover', pick);
   chart.addEventListener('click', pick);
   chart.addEventListener('keydown', function (event) {

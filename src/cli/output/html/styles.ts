@@ -9,6 +9,9 @@ h2 { font-size: 1.1rem; margin: 1.4em 0 0.5em; }
 h3 { font-size: 0.95rem; margin: 0 0 0.4em; color: var(--muted); }
 .sub { color: var(--muted); margin: 0 0 1em; overflow-wrap: anywhere; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; padding: 0; margin: 0 0 6px; list-style: none; }
+.toggle { font: inherit; color: inherit; background: none; border: 0; padding: 2px 0; cursor: pointer; }
+.toggle[aria-pressed="false"] { opacity: 0.4; text-decoration: line-through; }
+.off { display: none; }
 .swatch { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 2px; margin-right: 0.35em; vertical-align: -0.05em; }
 figure { margin: 0; }
 .chart-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
