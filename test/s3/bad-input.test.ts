@@ -10,15 +10,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ELSEWHERE_REGION, startS3ErrorServer, type S3ErrorServer } from '../helpers/s3-error-server.js';
+import { startHttpsFileServer, type HttpsFileServer } from '../helpers/s3-https-server.js';
 import { putObject, repoRoot, runCli } from '../helpers/s3-fixtures.js';
 import { startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
 
 let s3: S3rverHandle;
 let fake: S3ErrorServer;
+let https: HttpsFileServer;
 let work: string;
 
 before(async () => {
-  [s3, work] = await Promise.all([startS3rver({ buckets: ['media'] }), mkdtemp(path.join(os.tmpdir(), 'framescore-s3-bad-'))]);
+  [s3, work, https] = await Promise.all([
+    startS3rver({ buckets: ['media'] }), mkdtemp(path.join(os.tmpdir(), 'framescore-s3-bad-')), startHttpsFileServer({ '/clip.mp4': new Uint8Array(1000) }),
+  ]);
   // One endpoint for every case: the stand-in answers for its two buckets and forwards the rest to s3rver.
   fake = await startS3ErrorServer(s3.endpoint);
   await putObject(s3.endpoint, 'media', 'notes.txt', new TextEncoder().encode('these are not the frames you are looking for\n'));
@@ -27,6 +31,7 @@ before(async () => {
 
 after(async () => {
   await fake?.stop();
+  await https?.stop();
   await s3?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
@@ -35,7 +40,7 @@ function lines(stderr: string): string[] {
   return stderr.trim().split('\n').filter((line) => line !== '');
 }
 
-test('classify: malformed URIs, missing bucket or key, access denied, wrong region, empty object, not a video, HTTP 404 — one line each, exit 2', async () => {
+test('classify: malformed URIs, missing bucket or key, access denied, wrong region, empty object, not a video, HTTP 404, untrusted TLS — one line each, exit 2', async () => {
   const cases: Array<[string, string]> = [
     ['s3://', 'malformed S3 URI: no bucket name (expected s3://bucket/key)'],
     ['s3://media', 'malformed S3 URI: no object key (expected s3://bucket/key)'],
@@ -48,6 +53,8 @@ test('classify: malformed URIs, missing bucket or key, access denied, wrong regi
     ['s3://media/empty.mp4', 'the object is empty (0 bytes)'],
     ['s3://media/notes.txt', 'not a video (ffprobe: invalid data found when processing input)'],
     [`${fake.endpoint}/no-such-bucket/nothing-here.mp4`, 'no such file (HTTP 404)'],
+    // The CLI runs without NODE_EXTRA_CA_CERTS, so the throwaway certificate is untrusted.
+    [`${https.origin}/clip.mp4`, 'its TLS certificate is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT)'],
   ];
   // -q: several inputs also get a summary line; errors are still printed.
   const result = await runCli(['classify', ...cases.map(([uri]) => uri), '-q', '--local', '--workers', '1', '--out-dir', work], { ...s3.env, AWS_ENDPOINT_URL_S3: fake.endpoint });
