@@ -184,7 +184,7 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
   const files = await writeReport(report, options.formats, target, deps.stdout);
   if (options.html !== undefined) {
     const { writeHtmlReport } = await import('../output/html-report.js');
-    files.push(await writeHtmlReport(report, options.html, thumbnails));
+    files.push(await writeHtmlReport(report, options.html, thumbnails, { ffmpeg: binaries.ffmpeg }));
   }
   const { total, ok, failed } = report.summary.frames;
   if (files.length > 0) deps.messages.info(`${opened.source}: ${ok}/${plan.length} frames scored${failed ? `, ${failed} failed` : ''}${interrupted ? ' (interrupted)' : ''}; wrote ${files.join(', ')}`);
