@@ -45,7 +45,7 @@ test('classify --function through throttles and faults: every frame scored, tele
   let n = 0;
   const fake = await server({ capacity: 2, serviceMs: 20, faults: () => (++n % 4 === 2 ? { kind: n % 8 === 2 ? 'service' : 'exit', ...(n % 8 === 2 ? { status: 503 } : {}) } as never : undefined) });
   const out = path.join(work, 'faults');
-  const run = await runCli(['classify', sampleVideo, '--function', 'frame-classifier', '--frames', '8', '--keyframes', '--concurrency', '6', '--batch-size', '1', '--out', out], {
+  const run = await runCli(['classify', sampleVideo, '--function', 'frame-classifier', '--qualifier', 'live', '--frames', '8', '--keyframes', '--concurrency', '6', '--batch-size', '1', '--out', out], {
     env: { AWS_ENDPOINT_URL_LAMBDA: fake.endpoint },
   });
   assert.equal(run.code, 0, run.stderr);
@@ -62,6 +62,8 @@ test('classify --function through throttles and faults: every frame scored, tele
   assert.equal(lambda.concurrency.requested, 6);
   assert.ok(lambda.cost.usd > 0);
   assert.equal(report.model.sha256, model.sha256);
+  assert.equal(report.run.lambda && (report.run.lambda as { qualifier: string }).qualifier, 'live');
+  assert.deepEqual((report.run.lambda as { executedVersions: string[] }).executedVersions, ['live'], 'the qualifier reached the Invoke API');
   const journal = (await readFile(`${out}.journal.jsonl`, 'utf8')).trim().split('\n');
   assert.equal(journal.length, 9, 'a header and one line per frame');
 });
@@ -123,8 +125,9 @@ test('several videos from arguments and --manifest share one pool: a report each
   await symlink(sampleVideo, second);
   const manifest = path.join(work, 'episodes.txt');
   await writeFile(manifest, `# episodes\n${second}\n\n${path.join(work, 'missing.mp4')}\n`);
-  const run = await runCli(['classify', sampleVideo, '--manifest', manifest, '--function', 'frame-classifier', '--frames', '3', '--keyframes', '--endpoint-url', fake.endpoint, '--out-dir', dir]);
+  const run = await runCli(['classify', sampleVideo, '--manifest', manifest, '--function', 'frame-classifier', '--frames', '3', '--keyframes', '--warm', '--concurrency', '3', '--endpoint-url', fake.endpoint, '--out-dir', dir]);
   assert.equal(run.code, 2, 'one input was missing');
+  assert.match(run.stderr, /warmed 3\/3 environments of lambda frame-classifier, concurrency 3: 3 cold/);
   assert.match(run.stderr, /missing\.mp4/);
   assert.match(run.stderr, /framescore: 2 videos: 6\/6 frames scored/);
   const index = JSON.parse(await readFile(path.join(dir, 'framescore-index.json'), 'utf8')) as { runs: Array<{ source: string; status: string; frames: { ok: number } }> };
