@@ -74,17 +74,18 @@ export interface LargeVideoSpec {
 export const TEST_LARGE_VIDEO: LargeVideoSpec = { width: 640, height: 360, kbps: 1200, minutes: 23 };
 
 /**
- * A long H.264 video (25 fps, keyframe every 2 s): one minute of noisy test
+ * A long H.264 video (25 fps, keyframe every 2.28 s: evenly spaced sample
+ * times must not all land on keyframes, as they would with a round 2 s): one minute of noisy test
  * pattern encoded once and stream-copied `minutes` times (seconds, not minutes
  * of encoding), cached under the OS temp dir between runs.
  */
 export async function largeVideo(spec: LargeVideoSpec = TEST_LARGE_VIDEO): Promise<LargeVideo> {
   const { width, height, kbps, minutes } = spec;
-  const file = await cached(`large-${width}x${height}-${kbps}k-${minutes}min-v1.mp4`, async (out) => {
+  const file = await cached(`large-${width}x${height}-${kbps}k-${minutes}min-g57-v1.mp4`, async (out) => {
     const segment = `${out}.segment.mp4`;
     const list = `${out}.list.txt`;
     await ffmpeg(['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=25`, '-t', '60', '-vf', 'noise=alls=10:allf=t',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps * 2}k`, '-g', '50', '-pix_fmt', 'yuv420p', segment]);
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps * 2}k`, '-g', '57', '-pix_fmt', 'yuv420p', segment]);
     await writeFile(list, Array.from({ length: minutes }, () => `file '${segment}'\n`).join(''));
     await ffmpeg(['-f', 'concat', '-safe', '0', '-i', list, '-c', 'copy', '-movflags', '+faststart', out]);
     await rm(segment, { force: true });
