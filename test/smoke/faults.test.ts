@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ModelIdentity } from '../../src/core/model-manifest.js';
 import type { SmokeResult } from '../../src/cli/smoke/result.js';
+import { signedHeaders } from '../../src/cli/smoke/sign-request.js';
 import { bundledModelIdentity, framescoreHandler, startFakeInvokeServer, type FakeInvokeOptions, type FakeInvokeServer } from '../helpers/fake-invoke-server.js';
 import { tempDir } from '../report/cli.js';
 import { checkLines, fixtureClassifier, readExpected, repoRoot, smoke } from './support.js';
@@ -106,10 +107,16 @@ test('too slow: exit 1 with the measured median and the limit', async () => {
   assert.ok((latency.facts.medianMs as number) >= 400);
 });
 
-test('a Function URL that answers an error fails its check with the status and the error', async () => {
+test('the Function URL request is SigV4-signed for IAM auth; an error answer fails its check with the status and the error', async () => {
   const server = await fakeFunction();
-  const http: Server = createServer((_request, response) => {
-    response.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error: out of memory' } }));
+  const seen: Array<{ headers: Record<string, string | string[] | undefined>; body: string }> = [];
+  const http: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      seen.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+      response.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error: out of memory' } }));
+    });
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   servers.push({ stop: () => new Promise<void>((resolve) => http.close(() => resolve())) });
@@ -117,6 +124,17 @@ test('a Function URL that answers an error fails its check with the status and t
   const run = await smoke(['--function', FUNCTION, '--endpoint-url', server.endpoint, '--url', url]);
   assert.equal(run.code, 1);
   assert.ok(run.stdout.includes(`FAIL  function-url  POST ${url} answered HTTP 502: INTERNAL: internal error: out of memory`), run.stdout);
+
+  // The signature is the one SigV4 gives for these credentials, this body and this time: recompute it.
+  const [request] = seen;
+  assert.ok(request !== undefined);
+  const authorization = String(request.headers.authorization);
+  assert.match(authorization, /^AWS4-HMAC-SHA256 Credential=local\/\d{8}\/us-east-1\/lambda\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);
+  const amzDate = String(request.headers['x-amz-date']);
+  const signingDate = new Date(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+  const expected = await signedHeaders(new URL(url), request.body, { 'content-type': 'application/json', accept: 'application/json' }, { accessKeyId: 'local', secretAccessKey: 'local' }, 'us-east-1', signingDate);
+  assert.equal(authorization, expected.authorization);
+  assert.deepEqual(Object.keys(JSON.parse(request.body) as object), ['image']);
 });
 
 test('usage errors exit 2 with one line naming the option', async () => {

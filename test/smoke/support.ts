@@ -12,7 +12,11 @@ export { repoRoot };
 export const FIXTURES_DIR = path.join(repoRoot, 'test', 'fixtures', 'smoke');
 
 /** Dummy credentials: neither serverless-offline nor the fake server checks signatures. */
-export const AWS_ENV = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' } as const;
+export const AWS_ENV = {
+  AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1',
+  // Nothing from this machine's AWS set-up, and never the instance metadata address.
+  AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true', AWS_PROFILE: '',
+} as const;
 
 export function smoke(args: readonly string[]): Promise<CliRun> {
   return runCli(['smoke', ...args], AWS_ENV);

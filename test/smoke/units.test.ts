@@ -5,6 +5,7 @@ import { compareScores, median } from '../../src/cli/smoke/compare.js';
 import { renderJunit, xml } from '../../src/cli/smoke/junit.js';
 import { renderText } from '../../src/cli/smoke/render.js';
 import { check, type SmokeResult } from '../../src/cli/smoke/result.js';
+import { regionOfUrl, signingService } from '../../src/cli/smoke/sign-request.js';
 
 test('scores are compared label by label; a missing label is a difference', () => {
   const same = compareScores('a', { X: 0.5, Y: 0.5 }, { X: 0.50004, Y: 0.49996 }, 1e-4);
@@ -50,4 +51,12 @@ test('the text report puts each diff line under its check and ends with the tota
     'FAILED: 1 passed, 1 failed, 1 skipped in 1.2 s',
     '',
   ].join('\n'));
+});
+
+test('Function URL and API Gateway hosts give the signing region and service', () => {
+  const lambdaUrl = new URL('https://abcdefghijklmnop.lambda-url.eu-west-2.on.aws/');
+  const apiUrl = new URL('https://a1b2c3.execute-api.ap-southeast-1.amazonaws.com/classify');
+  assert.deepEqual([regionOfUrl(lambdaUrl), signingService(lambdaUrl)], ['eu-west-2', 'lambda']);
+  assert.deepEqual([regionOfUrl(apiUrl), signingService(apiUrl)], ['ap-southeast-1', 'execute-api']);
+  assert.equal(regionOfUrl(new URL('http://127.0.0.1:3003/classify')), undefined);
 });

@@ -1,18 +1,26 @@
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { errorMessage } from '../../core/errors.js';
 import { isRecord } from '../../core/model-manifest.js';
 import { compareScores } from './compare.js';
 import type { SmokeFixtures } from './fixtures.js';
 import { clip } from './invoke.js';
 import { check, type CheckResult } from './result.js';
+import { regionOfUrl, signedHeaders } from './sign-request.js';
 
 /**
  * POSTs the first fixture frame to the Function URL as JSON {"image": base64}:
  * every front door the handler supports (Function URL, API Gateway, and
  * serverless-offline, which mangles raw binary bodies) passes JSON intact.
- * Expects 200 with the same model and scores as the batch path.
+ * The request is SigV4-signed with the Lambda client's credentials (IAM auth);
+ * without credentials it goes unsigned. Expects 200 with the same model and
+ * scores as the batch path.
  */
-export async function functionUrlCheck(url: string, fixtures: SmokeFixtures, tolerance: number, timeoutMs: number, signal?: AbortSignal): Promise<CheckResult> {
+export async function functionUrlCheck(
+  url: string, fixtures: SmokeFixtures, tolerance: number, timeoutMs: number, client: LambdaClient, signal?: AbortSignal,
+): Promise<CheckResult> {
   const frame = fixtures.frames[0]!;
+  const body = JSON.stringify({ image: Buffer.from(frame.jpeg).toString('base64') });
+  const { headers, unsigned } = await sign(new URL(url), body, { 'content-type': 'application/json', accept: 'application/json' }, client);
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
   let status: number;
@@ -20,8 +28,8 @@ export async function functionUrlCheck(url: string, fixtures: SmokeFixtures, tol
   try {
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ image: Buffer.from(frame.jpeg).toString('base64') }),
+      headers,
+      body,
       signal: signal === undefined ? AbortSignal.timeout(timeoutMs) : AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
     });
     status = response.status;
@@ -31,22 +39,34 @@ export async function functionUrlCheck(url: string, fixtures: SmokeFixtures, tol
     return check('function-url', 'fail', `POST ${url} failed: ${errorMessage(error)}${cause}`, { durationMs: elapsed() });
   }
   const latencyMs = elapsed();
-  let body: unknown;
+  let answer: unknown;
   try {
-    body = JSON.parse(text);
+    answer = JSON.parse(text);
   } catch {
-    body = undefined;
+    answer = undefined;
   }
   const facts = { status, latencyMs };
-  if (status !== 200 || !isRecord(body)) {
-    const reason = isRecord(body) && isRecord(body.error) ? `${String(body.error.code)}: ${String(body.error.message)}` : clip(text);
-    return check('function-url', 'fail', `POST ${url} answered HTTP ${status}: ${reason}`, { durationMs: latencyMs, facts });
+  if (status !== 200 || !isRecord(answer)) {
+    const reason = isRecord(answer) && isRecord(answer.error) ? `${String(answer.error.code)}: ${String(answer.error.message)}` : clip(text);
+    return check('function-url', 'fail', `POST ${url} answered HTTP ${status}: ${reason}`, { details: unsigned === undefined ? [] : [unsigned], durationMs: latencyMs, facts });
   }
   const details: string[] = [];
-  const model = isRecord(body.model) ? body.model : {};
+  const model = isRecord(answer.model) ? answer.model : {};
   if (model.sha256 !== fixtures.model.sha256) details.push(`model sha256: expected ${fixtures.model.sha256}, got ${String(model.sha256)}`);
-  if (!isRecord(body.scores)) details.push(`the body has no scores: ${clip(text)}`);
-  else details.push(...compareScores(frame.id, frame.scores, body.scores, tolerance).differences);
+  if (!isRecord(answer.scores)) details.push(`the body has no scores: ${clip(text)}`);
+  else details.push(...compareScores(frame.id, frame.scores, answer.scores, tolerance).differences);
   if (details.length > 0) return check('function-url', 'fail', `POST ${url} answered 200 with a different model or scores`, { details, durationMs: latencyMs, facts });
   return check('function-url', 'pass', `POST ${url} answered 200 in ${latencyMs} ms with the expected model and scores`, { durationMs: latencyMs, facts });
+}
+
+/** Signs with the client's credentials and region (or the URL's region); says why when it cannot. */
+async function sign(url: URL, body: string, headers: Record<string, string>, client: LambdaClient): Promise<{ headers: Record<string, string>; unsigned?: string }> {
+  let credentials;
+  try {
+    credentials = await client.config.credentials();
+  } catch (error) {
+    return { headers, unsigned: `the request was sent unsigned: no AWS credentials (${errorMessage(error)})` };
+  }
+  const region = regionOfUrl(url) ?? (await client.config.region());
+  return { headers: await signedHeaders(url, body, headers, credentials, region) };
 }

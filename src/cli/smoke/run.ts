@@ -31,7 +31,7 @@ export async function runSmoke(options: SmokeOptions, client: LambdaClient, sign
     const why = 'not checked: the first invocation failed';
     checks.push(check('model', 'skip', why), check('scores', 'skip', why), check('warm-latency', 'skip', why));
   }
-  if (options.url !== undefined) checks.push(await functionUrlCheck(options.url, options.fixtures, options.tolerance, options.timeoutMs, signal));
+  if (options.url !== undefined) checks.push(await functionUrlCheck(options.url, options.fixtures, options.tolerance, options.timeoutMs, client, signal));
   return {
     function: options.target.functionName,
     qualifier: options.target.qualifier,
