@@ -27,14 +27,14 @@ const SCORES = { Drawing: 0.1, Hentai: 0.1, Neutral: 0.6, Porn: 0.1, Sexy: 0.1 }
 
 interface Endpoint {
   readonly url: string;
-  stats(): Promise<FakeInvokeStats>;
+  stats(): Promise<FakeInvokeStats & { processCpuMs: number }>;
   stop(): void;
 }
 
 async function endpoint(options: { capacity?: number; serviceMs: number }): Promise<Endpoint> {
   const child: ChildProcess = spawn(process.execPath, [fileURLToPath(import.meta.url), '--serve', JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
-  return { url, stats: async () => (await (await fetch(`${url}/__stats`)).json()) as FakeInvokeStats, stop: () => child.kill('SIGTERM') };
+  return { url, stats: async () => (await (await fetch(`${url}/__stats`)).json()) as FakeInvokeStats & { processCpuMs: number }, stop: () => child.kill('SIGTERM') };
 }
 
 /** A 224×224 JPEG with gradients and some texture, about the size the sampler makes; each frame gets its own copy, as from ffmpeg. */
@@ -55,6 +55,8 @@ interface FanOutRun {
   readonly throttles: number;
   readonly limit: number;
   readonly firstResultMs: number;
+  /** Client CPU (this process) spent on the run. */
+  readonly cpuMs: number;
 }
 
 async function fanOut(url: string, count: number, concurrency: number, batchSize: BatchSizeSetting): Promise<FanOutRun> {
@@ -65,6 +67,7 @@ async function fanOut(url: string, count: number, concurrency: number, batchSize
     prices: { architecture: 'arm64', perGbSecond: 0.0000133334, perRequest: 0.0000002 }, signal: new AbortController().signal,
   });
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   let ok = 0;
   let firstResultMs = 0;
   for await (const result of new FanoutSession(pool, count).score(frames(count))) {
@@ -72,10 +75,11 @@ async function fanOut(url: string, count: number, concurrency: number, batchSize
     firstResultMs ||= performance.now() - started;
   }
   const ms = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   const { invocations, throttles } = pool.telemetry.facts(ms, pool.options.prices);
   pool.close();
   connection.close();
-  return { ms, ok, invocations, throttles, limit: pool.aimd.stats().limit, firstResultMs };
+  return { ms, ok, invocations, throttles, limit: pool.aimd.stats().limit, firstResultMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 async function main(): Promise<void> {
@@ -101,9 +105,14 @@ async function makespan(): Promise<void> {
       const setting: BatchSizeSetting = batch === 'auto' ? { kind: 'auto' } : { kind: 'fixed', frames: batch };
       const k = batch === 'auto' ? Math.min(256, Math.max(1, Math.ceil(n / C))) : batch;
       const ideal = Math.ceil(n / (C * k)) * L + overhead;
+      const serverCpu = (await server.stats()).processCpuMs;
       const run = await fanOut(server.url, n, C, setting);
+      const serverMs = (await server.stats()).processCpuMs - serverCpu;
       const ratio = run.ms / ideal;
       console.log(`  N=${n} batch ${batch} (K=${k}): ${run.ms.toFixed(0)} ms, ideal ${ideal.toFixed(0)} ms, ratio ${ratio.toFixed(2)} ${ratio <= 1.15 ? '(ok ≤ 1.15)' : '(over 1.15)'}; ${run.ok}/${n} ok, ${run.invocations} invocations, ${run.throttles} throttled, first result at ${run.firstResultMs.toFixed(0)} ms`);
+      // The client is one JS thread: its CPU is a floor of its own that the ideal leaves out (large on a loaded machine).
+      const floor = Math.max(ideal, run.cpuMs);
+      console.log(`    CPU: client ${run.cpuMs.toFixed(0)} ms (${(run.cpuMs / run.invocations).toFixed(2)} ms/invocation), endpoint ${serverMs.toFixed(0)} ms; measured / max(ideal, client CPU) = ${(run.ms / floor).toFixed(2)}`);
     }
   } finally {
     server.stop();

@@ -101,7 +101,8 @@ export async function startFakeInvokeServer(options: FakeInvokeOptions): Promise
     const body = await readBody(request);
     // For a client in another process (the fan-out benchmark) to read the counts.
     if (request.method === 'GET' && url.pathname === '/__stats') {
-      response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(stats));
+      const cpu = process.cpuUsage();
+      response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ ...stats, processCpuMs: (cpu.user + cpu.system) / 1000 }));
       return;
     }
     stats.requests += 1;

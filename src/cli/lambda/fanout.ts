@@ -4,6 +4,7 @@
  * takes a p-limit slot only while its request is in flight; backoff waits
  * happen outside, so slots are never held by sleeping retries.
  */
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { CONTRACT_VERSION, MAX_REQUEST_BYTES, type InvokeRequest } from '../../core/contract.js';
@@ -52,15 +53,20 @@ export class FanoutPool {
   /** Set when the function cannot be used at all; every session rethrows it. */
   fatal: FunctionUnavailableError | undefined;
   private readonly hardStop = new AbortController();
+  /** Aborted on Ctrl-C: wakes retries sleeping in backoff (one listener on the caller's signal for all of them). */
+  private readonly softStop = new AbortController();
   private graceTimer: NodeJS.Timeout | undefined;
 
   constructor(options: FanoutOptions) {
     this.options = options;
+    // Every invocation in flight listens for the hard stop: hundreds at once is the point, not a leak.
+    setMaxListeners(0, this.hardStop.signal, this.softStop.signal);
     this.limit = pLimit(options.concurrency);
     this.aimd = new AimdLimiter({ max: options.concurrency, onChange: (limit) => { this.limit.concurrency = limit; } });
     // Batches held at once: enough to keep every slot busy while the next ones are sampled and encoded.
     this.capacity = new Capacity(Math.ceil(options.concurrency * 1.5) + 2);
     const onAbort = (): void => {
+      this.softStop.abort();
       this.capacity.wakeAll();
       this.graceTimer = setTimeout(() => this.hardStop.abort(), options.graceMs ?? DEFAULT_GRACE_MS);
       this.graceTimer.unref();
@@ -136,7 +142,7 @@ export class FanoutPool {
         const message = cause.kind === 'permanent' ? cause.message : `${cause.message} (gave up after ${attempt} attempts)`;
         return positions.map((frame) => failedFrame(frame, cause.code, message, telemetry));
       }
-      const waited = await sleep(retryDelay(attempt, cause.retryAfterMs, backoff), true, { signal: this.options.signal }).catch(() => false);
+      const waited = await sleep(retryDelay(attempt, cause.retryAfterMs, backoff), true, { signal: this.softStop.signal }).catch(() => false);
       if (!waited || this.stopped) return [];
     }
   }

@@ -4,6 +4,7 @@
  * back in completion order. The sampler is read only while the pool has room
  * (Capacity), so a long video never piles up in memory.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { failedFrame, type FrameResult, type SampledFrame } from '../../core/results.js';
 import { Batcher, chooseBatchSize } from './batching.js';
 import type { FanoutPool, Sampled } from './fanout.js';
@@ -66,7 +67,12 @@ export class FanoutSession {
             notify();
             continue;
           }
-          for (const batch of batcher.add(item)) await submit(batch);
+          for (const batch of batcher.add(item)) {
+            await submit(batch);
+            // Let I/O run between requests: with frames already at hand the loop would otherwise prepare and
+            // sign every request in microtasks before the first one reaches the socket.
+            await yieldToEventLoop();
+          }
           if (pool.stopped) break;
         }
         if (!pool.stopped) for (const batch of batcher.flush()) await submit(batch);

@@ -4,6 +4,7 @@
  * than reuse one; the responses say which were cold and how long INIT took.
  */
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseWarmupResponse, type WarmupRequest } from '../../core/contract.js';
 import { errorMessage } from '../../core/errors.js';
@@ -40,11 +41,24 @@ export interface WarmResult {
 export async function warmEnvironments(options: WarmOptions): Promise<WarmResult> {
   const started = performance.now();
   const body = JSON.stringify({ warmup: true, holdMs: options.holdMs } satisfies WarmupRequest);
+  // One listener on the caller's signal; the N concurrent warm-ups listen on this one.
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal);
+  const onAbort = (): void => stop.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await warmAll(options, body, stop.signal, started);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+async function warmAll(options: WarmOptions, body: string, signal: AbortSignal, started: number): Promise<WarmResult> {
   let attempts = 0;
   const one = async (): Promise<{ ok: true; cold: boolean; initMs: number; model?: ModelIdentity | undefined } | { ok: false; failure: InvokeFailure }> => {
     for (let attempt = 1; ; attempt += 1) {
       attempts += 1;
-      const outcome = await invokeOnce(options.client, options.target, body, { timeoutMs: options.timeoutMs + options.holdMs, signal: options.signal });
+      const outcome = await invokeOnce(options.client, options.target, body, { timeoutMs: options.timeoutMs + options.holdMs, signal });
       let failure: InvokeFailure;
       if (outcome.ok) {
         if (isRecord(outcome.payload) && isRecord(outcome.payload.error) && typeof outcome.payload.error.code === 'string') {
@@ -62,8 +76,8 @@ export async function warmEnvironments(options: WarmOptions): Promise<WarmResult
         failure = outcome.failure;
       }
       if (failure.kind === 'fatal') throw new FunctionUnavailableError(describeTarget(options.target), failure.code, failure.message);
-      if (failure.kind === 'permanent' || attempt >= options.maxAttempts || options.signal?.aborted) return { ok: false, failure };
-      await sleep(retryDelay(attempt, failure.retryAfterMs, DEFAULT_BACKOFF), undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
+      if (failure.kind === 'permanent' || attempt >= options.maxAttempts || signal.aborted) return { ok: false, failure };
+      await sleep(retryDelay(attempt, failure.retryAfterMs, DEFAULT_BACKOFF), undefined, { signal }).catch(() => undefined);
     }
   };
   const outcomes = await Promise.all(Array.from({ length: options.count }, one));
