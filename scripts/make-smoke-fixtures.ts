@@ -19,7 +19,8 @@ const SOURCES = [
   ['testsrc2', 'testsrc2=size=224x224:rate=1'],
   ['smptebars', 'smptebars=size=224x224:rate=1'],
   ['mandelbrot', 'mandelbrot=size=224x224:rate=1'],
-  ['gradients', 'gradients=size=224x224:rate=1:seed=7'],
+  // Smooth colour waves drawn by a formula (ffmpeg's `gradients` source is random even with a seed).
+  ['waves', "nullsrc=size=224x224:rate=1,geq=r='128+100*sin(X/20)':g='110+80*cos(Y/15)':b='90+60*sin((X+Y)/30)'"],
 ] as const;
 
 const { values } = parseArgs({ options: { model: { type: 'string' }, out: { type: 'string' } } });
