@@ -143,10 +143,13 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
   const wantJournal = options.resume || (options.journal && target.kind !== 'stdout');
   const journal = wantJournal ? await JournalWriter.open(journalPath, identity, carried.values()) : undefined;
 
-  deps.progress.begin(opened.source, plan.length);
-  for (let i = 0; i < carried.size; i += 1) {
-    deps.progress.sampled();
-    deps.progress.classified(false);
+  // One video's own display counts only the frames left to do; the shared display of several counted every planned frame.
+  deps.progress.begin(opened.source, remaining.length);
+  if (options.inputs.length > 1) {
+    for (let i = 0; i < carried.size; i += 1) {
+      deps.progress.sampled();
+      deps.progress.classified(false);
+    }
   }
   const thumbnails = new Map<number, Uint8Array>();
   const frames = tapSampled(sampleFrames(remaining, {
