@@ -47,6 +47,7 @@ export function classifyInvokeError(error: unknown): InvokeFailure {
   const retryAfter = isRecord(error) && typeof error.retryAfterSeconds === 'string' ? Number(error.retryAfterSeconds) * 1000 : undefined;
   const retryAfterMs = retryAfter !== undefined && Number.isFinite(retryAfter) ? { retryAfterMs: retryAfter } : {};
   if (THROTTLES.has(name) || status === 429) return { kind: 'throttle', code: name, message, ...retryAfterMs };
+  if (/Region is missing/i.test(message)) return { kind: 'fatal', code: 'RegionMissing', message: 'no AWS region (use --region, AWS_REGION, a profile with a region, or a function ARN)' };
   if (name === 'CredentialsProviderError') return { kind: 'fatal', code: name, message: `${message} (use --profile, AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)` };
   if (FATAL.has(name) || status === 401 || status === 403) return { kind: 'fatal', code: name, message };
   if (code !== undefined && NETWORK_CODES.has(code)) return { kind: 'transient', code, message };
