@@ -1,11 +1,27 @@
-/** Smoke pieces that need no function: score comparison, JUnit XML, the text report. */
+/** Smoke pieces that need no function: the checked-in fixtures, score comparison, JUnit XML, the text report, signing hosts. */
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { test } from 'node:test';
 import { compareScores, median } from '../../src/cli/smoke/compare.js';
+import { loadSmokeFixtures } from '../../src/cli/smoke/fixtures.js';
 import { renderJunit, xml } from '../../src/cli/smoke/junit.js';
 import { renderText } from '../../src/cli/smoke/render.js';
 import { check, type SmokeResult } from '../../src/cli/smoke/result.js';
 import { regionOfUrl, signingService } from '../../src/cli/smoke/sign-request.js';
+import { bundledModelIdentity } from '../helpers/fake-invoke-server.js';
+import { FIXTURES_DIR, readExpected, repoRoot } from './support.js';
+
+// That the real handler returns the expected scores is checked in offline.test.ts.
+test('the checked-in fixtures load, match their sha256s, and were scored with the bundled model', async () => {
+  const fixtures = await loadSmokeFixtures(FIXTURES_DIR);
+  const model = await bundledModelIdentity(path.join(repoRoot, 'models', 'nsfw-mobilenet-v2'));
+  assert.equal(fixtures.model.sha256, model.sha256, 'model changed: regenerate with node dist/scripts/make-smoke-fixtures.js');
+  assert.deepEqual(fixtures.model.labels, model.labels);
+  assert.ok(fixtures.frames.length >= 3);
+  // Different enough that a mix-up moves a score: not all frames share a top label.
+  const expected = await readExpected();
+  assert.ok(new Set(expected.frames.map((frame) => frame.top.label)).size >= 2);
+});
 
 test('scores are compared label by label; a missing label is a difference', () => {
   const same = compareScores('a', { X: 0.5, Y: 0.5 }, { X: 0.50004, Y: 0.49996 }, 1e-4);
