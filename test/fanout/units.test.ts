@@ -82,6 +82,9 @@ test('AIMD: multiplicative decrease once per congestion event, additive increase
   assert.ok(aimd.limit === 49 || aimd.limit === 50, `limit ${aimd.limit}`);
   for (let i = 0; i < 51; i += 1) aimd.onSuccess();
   assert.ok(aimd.limit === 50 || aimd.limit === 51, `limit ${aimd.limit}`);
+  const before = aimd.limit;
+  for (let i = 0; i < 1000; i += 1) aimd.onSuccess(false);
+  assert.equal(aimd.limit, before, 'an unused limit does not grow');
   for (let i = 0; i < 10_000; i += 1) aimd.onSuccess();
   assert.equal(aimd.limit, 100, 'never above --concurrency');
   assert.deepEqual(aimd.stats(), { limit: 100, minLimit: 49, decreases: 2 });

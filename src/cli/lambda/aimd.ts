@@ -51,7 +51,12 @@ export class AimdLimiter {
     return Math.max(this.min, Math.floor(this.current));
   }
 
-  onSuccess(): void {
+  /**
+   * `windowFull`: whether the limit was actually in use (requests queued, or in flight up to it). Growing an
+   * unused limit would let it drift far above a cap it never tested (RFC 7661's congestion window validation).
+   */
+  onSuccess(windowFull = true): void {
+    if (!windowFull) return;
     this.set(Math.min(this.max, this.current + 1 / this.current));
   }
 

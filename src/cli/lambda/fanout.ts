@@ -126,7 +126,7 @@ export class FanoutPool {
       this.telemetry.record(record);
       session.record(record);
       if (verdict.kind === 'done') {
-        this.aimd.onSuccess();
+        this.aimd.onSuccess(this.limit.pendingCount > 0 || this.limit.activeCount + 1 >= this.aimd.limit);
         return verdict.results.map((result) => ({ ...result, attempts: attempt }));
       }
       const { failure: cause } = verdict;
