@@ -28,9 +28,9 @@ export async function openInput(spec: string, context: InputContext): Promise<Op
     try {
       new URL(spec);
     } catch {
-      throw new InputError(`"${spec}" is not a valid URL`);
+      throw new InputError(`cannot read video "${spec}": not a valid URL`);
     }
-    return { source: spec, input: spec, sizeBytes: await headHttpVideo(spec) };
+    return { source: spec, input: spec, sizeBytes: await probeHttpVideo(spec) };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
     throw new InputError(`cannot read video "${spec}": unsupported scheme (use a path, s3:// or https://)`);
@@ -39,28 +39,33 @@ export async function openInput(spec: string, context: InputContext): Promise<Op
   return { source: spec, input: spec, sizeBytes };
 }
 
-const HEAD_TIMEOUT_MS = 15_000;
+const PROBE_TIMEOUT_MS = 15_000;
 
 /**
- * HEAD before ffprobe: a missing or forbidden URL gets one clear line instead of
- * ffprobe's "Server returned 4XX". Anything inconclusive (no HEAD support, a 5xx)
- * is left to ffprobe, which reads the ranges it needs itself.
+ * Asks for the first byte before ffprobe: a missing or forbidden URL gets one
+ * clear line instead of ffprobe's "Server returned 4XX", and the total size
+ * comes back in Content-Range. A ranged GET rather than HEAD, because a
+ * presigned GET URL (S3, GCS) refuses HEAD with 403. Anything inconclusive
+ * (a 5xx, no Range support) is left to ffprobe.
  */
-async function headHttpVideo(url: string): Promise<number | undefined> {
+async function probeHttpVideo(url: string): Promise<number | undefined> {
   const what = `cannot read video "${url}"`;
   let response: Response;
   try {
-    response = await fetch(url, { method: 'HEAD', redirect: 'follow', signal: AbortSignal.timeout(HEAD_TIMEOUT_MS) });
+    response = await fetch(url, { headers: { Range: 'bytes=0-0' }, redirect: 'follow', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const cause = (error as { cause?: { code?: string } }).cause;
     const reason = cause?.code ?? (error as Error).name;
     if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(reason)) throw new InputError(`${what}: its TLS certificate is not trusted (${reason})`, { cause: error });
     throw new InputError(`${what}: cannot connect (${reason === 'TimeoutError' ? 'no answer in 15 s' : reason})`, { cause: error });
   }
+  // A server that ignores Range would send the whole file: read none of it.
+  await response.body?.cancel();
   if (response.status === 404 || response.status === 410) throw new InputError(`${what}: no such file (HTTP ${response.status})`);
   if (response.status === 401 || response.status === 403) throw new InputError(`${what}: access denied (HTTP ${response.status})`);
-  if (!response.ok) return undefined;
+  if (response.status === 416) throw new InputError(`${what}: the file is empty (0 bytes)`);
+  const total = /\/(\d+)$/.exec(response.headers.get('content-range') ?? '')?.[1];
+  if (response.status === 206 && total !== undefined) return Number(total);
   const length = Number(response.headers.get('content-length') ?? NaN);
-  if (length === 0) throw new InputError(`${what}: the file is empty (0 bytes)`);
-  return Number.isFinite(length) ? length : undefined;
+  return response.status === 200 && Number.isFinite(length) && length > 0 ? length : undefined;
 }

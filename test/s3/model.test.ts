@@ -5,11 +5,13 @@
  * weight file is refused by both.
  */
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../src/cli/s3/client.js';
+import { fetchModel } from '../../src/cli/s3/model-cache.js';
 import { sha256Hex } from '../../src/core/model-files.js';
 import { MANIFEST_FILE, parseManifest } from '../../src/core/model-manifest.js';
 import { runHandlerProcess, unbundledHandler } from '../lambda/fixtures.js';
@@ -73,8 +75,31 @@ test('push, then classify --model s3://… downloads once into the XDG cache, ve
   proxy.reset();
   const second = await classifyWith('s3://models/nsfw/v2/', cacheHome);
   assert.equal(second.code, 0, second.stderr);
-  assert.ok(proxy.servedBytes() < 20_000, `second run fetched only the manifest (${proxy.servedBytes()} bytes)`);
+  assert.ok(proxy.servedBytes() < 20_000, `a verified cache is reused: only the manifest is fetched (${proxy.servedBytes()} bytes)`);
   assert.equal(second.report?.model.sha256, manifest.sha256);
+});
+
+test('a cached copy that no longer verifies is fetched again; a killed download\'s stale staging directory is swept', async () => {
+  const root = path.join(work, 'cache-c');
+  const location = { bucket: 'models', key: 'nsfw/v2/' };
+  const client = createS3Client({ s3Endpoint: s3.endpoint, env: s3.env });
+  try {
+    const first = await fetchModel(client, location, root);
+    assert.equal(first.downloaded, true);
+    // What a download killed mid-way leaves: a staging directory, never the key name.
+    const killed = path.join(root, '.partial-killed');
+    await mkdir(killed);
+    await copyFile(path.join(bundled, 'model.json'), path.join(killed, 'model.json'));
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    await utimes(killed, twoHoursAgo, twoHoursAgo);
+    await writeFile(path.join(first.dir, SHARD), 'truncated');
+    const again = await fetchModel(client, location, root);
+    assert.deepEqual([again.dir, again.downloaded], [first.dir, true]);
+    assert.deepEqual(await readdir(root), [path.basename(first.dir)]);
+    assert.equal((await fetchModel(client, location, root)).downloaded, false);
+  } finally {
+    client.destroy();
+  }
 });
 
 test('the Lambda MODEL_URI loader verifies and serves the pushed model', async () => {
