@@ -30,9 +30,9 @@ export async function invokeCheck(client: LambdaClient, target: FunctionTarget, 
     return { result: check('invoke', 'fail', `the function answered ${response.error.code}: ${response.error.message}`, { durationMs: outcome.latencyMs, facts }) };
   }
   const { coldStart, initMs, inferMs } = response.timing;
-  const how = coldStart ? `cold start, init ${initMs} ms` : 'warm environment';
+  const how = coldStart ? `cold start, init ${Math.round(initMs)} ms` : 'warm environment';
   return {
-    result: check('invoke', 'pass', `${request.frames.length} frames answered in ${outcome.latencyMs} ms (${how}, inference ${inferMs} ms)`, {
+    result: check('invoke', 'pass', `${request.frames.length} frames answered in ${outcome.latencyMs} ms (${how}, inference ${Math.round(inferMs)} ms)`, {
       durationMs: outcome.latencyMs,
       facts: { ...facts, coldStart, initMs, inferMs },
     }),
