@@ -1,6 +1,11 @@
-/** Unit tests of the fan-out's pure parts: backoff, batching, REPORT parsing, AIMD, failure classification, cost. */
+/** Unit tests of the fan-out's parts: backoff, batching, REPORT parsing, AIMD, failure classification, cost, journal. */
 import assert from 'node:assert/strict';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
+import type { FrameResult } from '../../src/core/results.js';
+import { journalFile, journalKey, JournalWriter, readJournal } from '../../src/cli/lambda/journal.js';
 import { MAX_REQUEST_BYTES, requestBytes } from '../../src/core/contract.js';
 import { AimdLimiter } from '../../src/cli/lambda/aimd.js';
 import { backoffDelay, retryDelay } from '../../src/cli/lambda/backoff.js';
@@ -136,4 +141,25 @@ test('cost: billed GB-seconds with INIT billed when the billed duration does not
   assert.equal(estimateCost({ invocations: 10, reported: 0, gbSeconds: 0, initGbSeconds: 0 }, prices).usd, null);
   assert.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.95), 10);
   assert.equal(percentile([1, 2, 3, 4], 0.5), 2);
+});
+
+test('journal: results read back only under the same key; a torn last line is skipped', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'framescore-journal-'));
+  try {
+    const file = journalFile(path.join(dir, 'episode'));
+    const identity = { video: 'episode.mp4', sampling: { mode: { kind: 'count', frames: 3 } }, fit: 'crop', modelSha256: 'a'.repeat(64) };
+    const ok = (index: number): FrameResult => ({ index, requestedTime: index, actualTime: index, status: 'ok', scores: { A: 1 }, top: { label: 'A', score: 1 } });
+    const writer = await JournalWriter.open(file, identity, [ok(0)]);
+    writer.append(ok(1));
+    writer.append({ index: 2, requestedTime: 2, actualTime: null, status: 'failed', code: 'X', message: 'y' });
+    await writer.close();
+    await appendFile(file, '{"index":3,"status":"o');
+    const scored = await readJournal(file, journalKey(identity));
+    assert.deepEqual([...scored.keys()].sort(), [0, 1], 'ok results only; the failed and the torn one are redone');
+    assert.equal((await readJournal(file, journalKey({ ...identity, modelSha256: 'b'.repeat(64) }))).size, 0, 'another model');
+    assert.equal((await readJournal(file, journalKey({ ...identity, fit: 'stretch' }))).size, 0, 'other settings');
+    assert.equal((await readJournal(path.join(dir, 'missing.jsonl'), journalKey(identity))).size, 0);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
