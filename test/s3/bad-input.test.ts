@@ -14,6 +14,7 @@ import { startHttpsFileServer, type HttpsFileServer } from '../helpers/s3-https-
 import { putObject, repoRoot, runCli } from '../helpers/s3-fixtures.js';
 import { startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
 
+const DENIED = 'access denied (S3 also says this for a missing key when you may not list the bucket)';
 let s3: S3rverHandle;
 let fake: S3ErrorServer;
 let https: HttpsFileServer;
@@ -48,7 +49,7 @@ test('classify: malformed URIs, missing bucket or key, access denied, wrong regi
     ['s3://Bad_Bucket/clip.mp4', 'malformed S3 URI: "Bad_Bucket" is not a valid bucket name (3–63 characters: a-z, 0-9, dots, hyphens)'],
     ['s3://no-such-bucket/clip.mp4', 'no such bucket "no-such-bucket"'],
     ['s3://media/episodes/missing.mp4', 'no such key'],
-    ['s3://denied/clip.mp4', 'access denied'],
+    ['s3://denied/clip.mp4', DENIED],
     ['s3://elsewhere/clip.mp4', `wrong region: the bucket is in ${ELSEWHERE_REGION}: pass --region ${ELSEWHERE_REGION}`],
     ['s3://media/empty.mp4', 'the object is empty (0 bytes)'],
     ['s3://media/notes.txt', 'not a video (ffprobe: invalid data found when processing input)'],
@@ -66,7 +67,7 @@ test('classify: malformed URIs, missing bucket or key, access denied, wrong regi
 test('classify with one unreadable input: exactly one line, exit 2', async () => {
   const denied = await runCli(['classify', 's3://denied/clip.mp4', '--local', '--workers', '1', '--out-dir', work, '--s3-endpoint', fake.endpoint], s3.env);
   assert.equal(denied.code, 2);
-  assert.deepEqual(lines(denied.stderr), ['framescore: cannot read video "s3://denied/clip.mp4": access denied']);
+  assert.deepEqual(lines(denied.stderr), [`framescore: cannot read video "s3://denied/clip.mp4": ${DENIED}`]);
   assert.equal(denied.stdout, '');
 });
 

@@ -62,7 +62,9 @@ async function headVideo(client: S3Client, location: S3Location, what: string, e
   } catch (error) {
     // HEAD responses have no body, so a 404 does not say whether the bucket or the key is missing: ask.
     if (isNotFound(error)) throw new InputError(`${what}: ${await missingWhat(client, location)}`, { cause: error });
-    throw new InputError(`${what}: ${describeS3Error(error, { endpoint })}`, { cause: error });
+    const reason = describeS3Error(error, { endpoint });
+    // Without s3:ListBucket, S3 answers a HEAD for a missing key with 403, not 404.
+    throw new InputError(`${what}: ${reason === 'access denied' ? `${reason} (S3 also says this for a missing key when you may not list the bucket)` : reason}`, { cause: error });
   }
   if (size === undefined) throw new InputError(`${what}: S3 did not say how large the object is`);
   if (size === 0) throw new InputError(`${what}: the object is empty (0 bytes)`);
