@@ -100,6 +100,7 @@ test('frames the function rejects fail with their cause (exit 3); --resume then 
   const failed = partial.frames.filter((frame) => frame.status === 'failed');
   assert.deepEqual(failed.map((frame) => frame.index), [1, 3, 5]);
   assert.ok(failed.every((frame) => frame.status === 'failed' && frame.code === 'INVALID_IMAGE' && frame.attempts === 1));
+  assert.match(first.stderr, /warning: .*sample\.mp4: 3 frames \(1, 3, 5\) failed: INVALID_IMAGE: image is not a JPEG or PNG/);
 
   reject = false;
   seen.length = 0;

@@ -190,8 +190,23 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
     files.push(await writeHtmlReport(report, options.html, thumbnails, { ffmpeg: binaries.ffmpeg }));
   }
   const { total, ok, failed } = report.summary.frames;
+  if (deps.mode === 'lambda') for (const line of describeFailures(results)) deps.messages.warn(`${opened.source}: ${line}`);
   if (files.length > 0) deps.messages.info(`${opened.source}: ${ok}/${plan.length} frames scored${failed ? `, ${failed} failed` : ''}${interrupted ? ' (interrupted)' : ''}; wrote ${files.join(', ')}`);
   return { source: opened.source, status: interrupted ? 'interrupted' : failed > 0 ? 'failures' : 'complete', files, frames: { total, ok, failed }, wallMs: Math.round(wallMs) };
+}
+
+/** One line per failure cause, naming the frames: "2 frames (1, 3) failed: INVALID_IMAGE: image is not a JPEG". */
+function describeFailures(results: readonly FrameResult[]): string[] {
+  const byCause = new Map<string, number[]>();
+  for (const result of results) {
+    if (result.status !== 'failed') continue;
+    const cause = `${result.code}: ${result.message}`;
+    byCause.set(cause, [...(byCause.get(cause) ?? []), result.index]);
+  }
+  return [...byCause].map(([cause, frames]) => {
+    const shown = frames.slice(0, 8).join(', ') + (frames.length > 8 ? ', …' : '');
+    return `${frames.length} frame${frames.length === 1 ? '' : 's'} (${shown}) failed: ${cause}`;
+  });
 }
 
 function isSessionScorer(scorer: FrameScorer): scorer is SessionScorer {
