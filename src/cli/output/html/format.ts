@@ -55,7 +55,7 @@ export function formatFact(path: string, value: unknown): string {
   }
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
   if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.map((item) => formatFact(path, item)).join(', ');
+  if (Array.isArray(value)) return value.length === 0 ? '–' : value.map((item) => formatFact(path, item)).join(', ');
   return JSON.stringify(value);
 }
 

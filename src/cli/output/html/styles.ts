@@ -48,10 +48,14 @@ th, td { text-align: left; padding: 4px 10px 4px 0; border-bottom: 1px solid var
 #summary td, #segments td { font-variant-numeric: tabular-nums; }
 .facts-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 12px; align-items: start; }
 .facts { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 10px; min-width: 0; }
-.facts dl { display: grid; grid-template-columns: fit-content(50%) 1fr; gap: 2px 12px; margin: 0; }
+.facts dl { margin: 0; }
+.facts dl > div { display: grid; grid-template-columns: 7.5em 1fr; gap: 0 12px; padding: 1px 0; break-inside: avoid; }
+.facts.group { grid-column: 1 / -1; }
+.facts.group dl { columns: 3 22em; column-gap: 24px; }
+.facts.group dl > div { grid-template-columns: 13em 1fr; }
 .facts dt { color: var(--muted); }
 .facts dd { margin: 0; overflow-wrap: anywhere; }
 .note { color: var(--muted); }
 footer { color: var(--muted); font-size: 0.85rem; margin: 2em 0 1em; }
-@media (max-width: 600px) { body { font-size: 14px; } main { padding: 8px; } .details img { width: 112px; } }
+@media (max-width: 600px) { body { font-size: 14px; } main { padding: 8px; } .details img { width: 112px; } .facts.group dl > div { grid-template-columns: 10em 1fr; } }
 `;

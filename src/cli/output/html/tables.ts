@@ -62,16 +62,17 @@ export function renderFacts(report: Report): string {
   // Facts a scorer adds: plain values join the run list, each group (e.g. "lambda") gets its own box.
   const groups: string[] = [];
   for (const [key, value] of Object.entries(extra)) {
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) groups.push(factList(capitalise(keyToWords(key)), flattenFacts('', value), `facts-${key}`));
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) groups.push(factList(capitalise(keyToWords(key)), flattenFacts('', value), `facts-${key}`, 'group'));
     else runFacts.push(...flattenFacts(keyToWords(key), value));
   }
   runFacts.push(['generator', `${report.generator.name} ${report.generator.version}`]);
   return [factList('Video', videoFacts), factList('Model and sampling', modelFacts), factList('Run', runFacts, 'run-facts'), ...groups].join('\n');
 }
 
-function factList(title: string, facts: ReadonlyArray<[string, string]>, id?: string): string {
-  const items = facts.map(([key, value]) => `<dt>${escapeHtml(key)}</dt><dd>${escapeHtml(value)}</dd>`).join('');
-  return `<section class="facts"${id ? ` id="${escapeHtml(id)}"` : ''}><h3>${escapeHtml(title)}</h3><dl>${items}</dl></section>`;
+/** A box of facts; a "group" box (a scorer's facts, often long) spans the row and flows into columns. */
+function factList(title: string, facts: ReadonlyArray<[string, string]>, id?: string, kind?: 'group'): string {
+  const items = facts.map(([key, value]) => `<div><dt>${escapeHtml(key)}</dt><dd>${escapeHtml(value)}</dd></div>`).join('');
+  return `<section class="facts${kind ? ` ${kind}` : ''}"${id ? ` id="${escapeHtml(id)}"` : ''}><h3>${escapeHtml(title)}</h3><dl>${items}</dl></section>`;
 }
 
 function table(caption: string, headers: readonly string[], rows: readonly string[], id: string): string {
