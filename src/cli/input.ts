@@ -30,7 +30,12 @@ export async function openInput(spec: string, context: InputContext): Promise<Op
     } catch {
       throw new InputError(`cannot read video "${spec}": not a valid URL`);
     }
-    return { source: spec, input: spec, sizeBytes: await probeHttpVideo(spec) };
+    const probe = await probeHttpVideo(spec);
+    if (probe.ranges === undefined) return { source: spec, input: spec, sizeBytes: probe.sizeBytes };
+    // Byte ranges work: read through the block-cache relay, as for S3 (ffmpeg alone drags megabytes per seek).
+    const { relayRangedUrl } = await import('./s3/ranged-url.js');
+    const name = decodeURIComponent(new URL(spec).pathname.split('/').pop() ?? '') || 'video';
+    return { source: spec, input: await relayRangedUrl(spec, probe.ranges, name), sizeBytes: probe.ranges };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
     throw new InputError(`cannot read video "${spec}": unsupported scheme (use a path, s3:// or https://)`);
@@ -46,9 +51,9 @@ const PROBE_TIMEOUT_MS = 15_000;
  * clear line instead of ffprobe's "Server returned 4XX", and the total size
  * comes back in Content-Range. A ranged GET rather than HEAD, because a
  * presigned GET URL (S3, GCS) refuses HEAD with 403. Anything inconclusive
- * (a 5xx, no Range support) is left to ffprobe.
+ * (a 5xx) is left to ffprobe.
  */
-async function probeHttpVideo(url: string): Promise<number | undefined> {
+async function probeHttpVideo(url: string): Promise<{ sizeBytes?: number | undefined; ranges?: number | undefined }> {
   const what = `cannot read video "${url}"`;
   let response: Response;
   try {
@@ -65,7 +70,8 @@ async function probeHttpVideo(url: string): Promise<number | undefined> {
   if (response.status === 401 || response.status === 403) throw new InputError(`${what}: access denied (HTTP ${response.status})`);
   if (response.status === 416) throw new InputError(`${what}: the file is empty (0 bytes)`);
   const total = /\/(\d+)$/.exec(response.headers.get('content-range') ?? '')?.[1];
-  if (response.status === 206 && total !== undefined) return Number(total);
+  // `ranges`: the total size, when the server answers byte ranges.
+  if (response.status === 206 && total !== undefined && Number(total) > 0) return { sizeBytes: Number(total), ranges: Number(total) };
   const length = Number(response.headers.get('content-length') ?? NaN);
-  return response.status === 200 && Number.isFinite(length) && length > 0 ? length : undefined;
+  return { sizeBytes: response.status === 200 && Number.isFinite(length) && length > 0 ? length : undefined };
 }

@@ -3,10 +3,9 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import path from 'node:path';
 import { InputError } from '../../core/errors.js';
 import type { InputContext, OpenedInput } from '../input.js';
-import { BlockCache } from './block-cache.js';
 import { createS3Client, s3Endpoint } from './client.js';
 import { describeS3Error, isNotFound } from './errors.js';
-import { startRangeRelay } from './range-relay.js';
+import { relayRangedUrl } from './ranged-url.js';
 import { parseS3Object, type S3Location } from './uri.js';
 
 /**
@@ -14,11 +13,6 @@ import { parseS3Object, type S3Location } from './uri.js';
  * it anew, so it must outlast the slowest whole run over one video.
  */
 export const PRESIGN_SECONDS = 6 * 60 * 60;
-
-/** Range reads from S3 are this size: small enough that a seek wastes little, large enough that a GET's latency is amortised. */
-export const BLOCK_BYTES = 256 * 1024;
-/** 16 MB of blocks per open video: the moov atom and the stream headers every frame re-reads stay hot. */
-const MAX_BLOCKS = 64;
 
 /**
  * Opens s3://bucket/key as a video: HeadObject first (size, and one clear line
@@ -39,19 +33,7 @@ export async function openS3Video(uri: string, context: InputContext): Promise<O
   } finally {
     client.destroy();
   }
-  const cache = new BlockCache((start, end) => fetchRange(presigned, start, end), { size: sizeBytes, blockBytes: BLOCK_BYTES, maxBlocks: MAX_BLOCKS });
-  const relay = await startRangeRelay(cache, path.posix.basename(location.key));
-  return { source: uri, input: relay.url, sizeBytes };
-}
-
-/** One bounded GET. A server that ignores Range must not stream us the whole object. */
-async function fetchRange(url: string, start: number, end: number): Promise<Uint8Array> {
-  const response = await fetch(url, { headers: { Range: `bytes=${start}-${end}` }, signal: AbortSignal.timeout(60_000) });
-  if (response.status !== 206 && !(response.status === 200 && Number(response.headers.get('content-length')) === end - start + 1)) {
-    await response.body?.cancel();
-    throw new Error(`S3 answered HTTP ${response.status} to a range request`);
-  }
-  return new Uint8Array(await response.arrayBuffer());
+  return { source: uri, input: await relayRangedUrl(presigned, sizeBytes, path.posix.basename(location.key)), sizeBytes };
 }
 
 async function headVideo(client: S3Client, location: S3Location, what: string, endpoint: string | undefined): Promise<number> {
