@@ -5,15 +5,16 @@ import type { AddressInfo } from 'node:net';
 import type { BlockCache } from './block-cache.js';
 
 /**
- * A loopback HTTP server that ffmpeg/ffprobe read an S3 object through.
+ * A loopback HTTP server that ffmpeg/ffprobe read a remote object through (a
+ * presigned S3 URL, an https:// file that answers byte ranges).
  *
- * Why not hand them the presigned URL: ffmpeg asks for open-ended ranges
+ * Why not hand them the URL itself: ffmpeg asks for open-ended ranges
  * (`bytes=N-`), so every seek leaves whatever TCP had in flight unread, several
  * MB a time (measured on loopback: 5–19 MB per single-frame ffmpeg run of a
  * 245 MB file), and each per-frame process re-reads the moov atom and stream
  * headers. The relay answers each range with at most one cached block (ffmpeg's
- * `-reconnect 1` asks for the rest), so S3 serves only blocks someone read, and
- * each block once. The presigned URL stays in this process: no credential on
+ * `-reconnect 1` asks for the rest), so the origin serves only blocks someone
+ * read, and each block once. The presigned URL stays in this process: no credential on
  * ffmpeg's command line, where `ps` would show it.
  */
 export interface RangeRelay {
@@ -55,13 +56,13 @@ export async function startRangeRelay(cache: BlockCache, name: string): Promise<
   };
 }
 
-/** Answers one request with at most one block. */
 /** Where the last answer ended and how many answers in a row continued the one before. */
 interface Sequential {
   end: number;
   run: number;
 }
 
+/** Answers one request with at most one block. */
 async function serve(request: IncomingMessage, response: ServerResponse, cache: BlockCache, route: string, sequential: Sequential): Promise<void> {
   if (request.url !== route) return void response.writeHead(404).end();
   if (request.method !== 'GET' && request.method !== 'HEAD') return void response.writeHead(405, { Allow: 'GET, HEAD' }).end();
