@@ -4,7 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { BlockCache } from '../../src/cli/s3/block-cache.js';
+import { createS3Client } from '../../src/cli/s3/client.js';
 import { describeS3Error } from '../../src/cli/s3/errors.js';
 import { modelCacheRoot } from '../../src/cli/s3/model-cache.js';
 import { startRangeRelay } from '../../src/cli/s3/range-relay.js';
@@ -20,6 +24,36 @@ test('s3:// URIs: objects need a key, prefixes get a trailing slash, bad bucket 
   assert.throws(() => parseS3Object('s3:/media/a.mp4', 'v'), /malformed S3 URI \(expected/);
   assert.throws(() => parseS3Object('s3://ab/a.mp4', 'v'), /"ab" is not a valid bucket name/);
   assert.throws(() => parseS3Object('s3://a..b/a.mp4', 'v'), /"a\.\.b" is not a valid bucket name/);
+});
+
+test('the S3 client: --region, else AWS_REGION, else the profile\'s region, else us-east-1; path-style for a custom endpoint', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'framescore-aws-config-'));
+  const saved = process.env.AWS_CONFIG_FILE;
+  try {
+    // The SDK reads profiles from AWS_CONFIG_FILE in this (test) process.
+    process.env.AWS_CONFIG_FILE = path.join(dir, 'config');
+    await writeFile(process.env.AWS_CONFIG_FILE, '[profile media]\nregion = eu-central-1\n');
+    const region = async (settings: Parameters<typeof createS3Client>[0]): Promise<string> => {
+      const client = createS3Client(settings);
+      try {
+        return await client.config.region();
+      } finally {
+        client.destroy();
+      }
+    };
+    assert.equal(await region({ region: 'ap-south-1', env: { AWS_REGION: 'us-west-2' } }), 'ap-south-1');
+    assert.equal(await region({ env: { AWS_REGION: 'us-west-2' } }), 'us-west-2');
+    assert.equal(await region({ profile: 'media', env: {} }), 'eu-central-1');
+    assert.equal(await region({ env: {} }), 'us-east-1');
+    const custom = createS3Client({ env: { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:4569' } });
+    assert.equal(custom.config.forcePathStyle, true);
+    custom.destroy();
+    assert.throws(() => createS3Client({ s3Endpoint: 'not a url', env: {} }), /^InputError: S3 endpoint "not a url" is not a URL/);
+  } finally {
+    if (saved === undefined) delete process.env.AWS_CONFIG_FILE;
+    else process.env.AWS_CONFIG_FILE = saved;
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('the model cache lives under $XDG_CACHE_HOME, else ~/.cache', () => {
