@@ -7,7 +7,7 @@ import type { CommandContext, CommandStatus } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { FitMode } from '../ffmpeg/extract.js';
 import { BACKEND_CHOICES } from '../local/backend.js';
-import { LocalScorer } from '../local/pool.js';
+import { LazyLocalScorer } from '../local/lazy-scorer.js';
 import { parseChoice, parseFormats, parseInteger, parseNumber, parseSampling, type SamplingFlags } from '../option-values.js';
 import { createProgress, progressStyle } from '../output/progress.js';
 import { resolveModelDir } from '../model-source.js';
@@ -93,8 +93,8 @@ export async function classifyCommand(args: string[], flags: ClassifyFlags, cont
   // Read and verify the model here first: a bad --model is a one-line error before any decoding starts.
   const modelDir = await resolveModelDir(flags.model, options.context);
   const bundle = await readModelBundle(directoryModelFiles(modelDir));
-  const scorer = await LocalScorer.start({ workers, backend, modelDir, batchSize });
-  context.messages.debug(`model ${bundle.manifest.name} ${bundle.manifest.version} (${bundle.manifest.sha256.slice(0, 12)}…) on ${scorer.description}`);
+  const scorer = new LazyLocalScorer(bundle.manifest, { workers, backend, modelDir, batchSize });
+  context.messages.debug(`model ${bundle.manifest.name} ${bundle.manifest.version} (${bundle.manifest.sha256.slice(0, 12)}…), ${workers} ${backend} workers`);
   try {
     const outcome = await classify(options, {
       stdout: context.stdout,

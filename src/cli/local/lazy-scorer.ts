@@ -1,0 +1,34 @@
+import { modelIdentity, type ModelIdentity, type ModelManifest } from '../../core/model-manifest.js';
+import type { FrameResult, SampledFrame } from '../../core/results.js';
+import type { FrameScorer } from '../scorer.js';
+import { LocalScorer, type LocalScorerOptions } from './pool.js';
+
+/**
+ * Starts the worker pool only when the first frames arrive, so a bad input or
+ * option is reported before a second of TF.js start-up is spent (and never pays it).
+ */
+export class LazyLocalScorer implements FrameScorer {
+  readonly model: ModelIdentity;
+  private readonly options: LocalScorerOptions;
+  private started: Promise<LocalScorer> | undefined;
+  private pool: LocalScorer | undefined;
+
+  constructor(manifest: ModelManifest, options: LocalScorerOptions) {
+    this.model = modelIdentity(manifest);
+    this.options = options;
+  }
+
+  get description(): string {
+    return this.pool?.description ?? `local, ${this.options.backend}, ${this.options.workers} workers (not started)`;
+  }
+
+  async *score(frames: AsyncIterable<SampledFrame>): AsyncGenerator<FrameResult> {
+    this.started ??= LocalScorer.start(this.options);
+    this.pool = await this.started;
+    yield* this.pool.score(frames);
+  }
+
+  async close(): Promise<void> {
+    if (this.started !== undefined) await (await this.started.catch(() => undefined))?.close();
+  }
+}
