@@ -21,16 +21,24 @@ export async function listFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
-export async function zipDirectory(dir: string): Promise<{ zip: Uint8Array; unzippedBytes: number; files: string[] }> {
-  const files = await listFiles(dir);
+/** Zips name → bytes entries in sorted order with a fixed timestamp and mode. */
+export function zipFiles(files: ReadonlyMap<string, Uint8Array>): { zip: Uint8Array; unzippedBytes: number; names: string[] } {
+  const names = [...files.keys()].sort();
   const entries: Zippable = {};
   let unzippedBytes = 0;
-  for (const name of files) {
-    const data = new Uint8Array(await readFile(path.join(dir, name)));
+  for (const name of names) {
+    const data = files.get(name)!;
     unzippedBytes += data.byteLength;
     entries[name] = [data, { mtime: FIXED_MTIME, os: UNIX, attrs: (FILE_MODE << 16) >>> 0, level: 9 }];
   }
-  return { zip: zipSync(entries), unzippedBytes, files };
+  return { zip: zipSync(entries), unzippedBytes, names };
+}
+
+/** Every file under dir, read into memory, keyed by prefix + relative path. */
+export async function readTree(dir: string, prefix = ''): Promise<Map<string, Uint8Array>> {
+  const files = new Map<string, Uint8Array>();
+  for (const name of await listFiles(dir)) files.set(`${prefix}${name}`, new Uint8Array(await readFile(path.join(dir, name))));
+  return files;
 }
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];

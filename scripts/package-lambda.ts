@@ -5,18 +5,22 @@
  * native code. Usage: node dist/scripts/package-lambda.js [--out file.zip]
  */
 import { createHash } from 'node:crypto';
-import { copyFile, cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { DEFAULT_MODEL_NAME } from '../src/core/model-directory.js';
 import { WASM_FILES } from '../src/lambda/model-loader.js';
-import { nativeEntries, zipDirectory } from './lambda-zip.js';
+import { nativeEntries, readTree, zipFiles } from './lambda-zip.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** Fixed staging path: source-map paths are relative to it, so it must not vary between runs. */
-const staging = path.join(root, 'dist', 'lambda-bundle');
+/**
+ * Where esbuild believes it writes the bundle. Nothing is written there (the
+ * output stays in memory, so concurrent runs cannot clobber each other), but
+ * source-map paths are relative to it, so it must not vary between runs.
+ */
+const virtualOutfile = path.join(root, 'dist', 'lambda-bundle', 'index.mjs');
 const MB = 1024 * 1024;
 export const LIMITS = { zipped: 50 * MB, unzipped: 250 * MB, targetZipped: 10 * MB } as const;
 
@@ -39,11 +43,10 @@ export interface PackageResult {
 }
 
 export async function packageLambda(out: string): Promise<PackageResult> {
-  await rm(staging, { recursive: true, force: true });
-  await mkdir(staging, { recursive: true });
-  await build({
+  const built = await build({
     entryPoints: [path.join(root, 'src', 'lambda', 'index.ts')],
-    outfile: path.join(staging, 'index.mjs'),
+    outfile: virtualOutfile,
+    write: false,
     bundle: true,
     platform: 'node',
     target: 'node22',
@@ -60,19 +63,19 @@ export async function packageLambda(out: string): Promise<PackageResult> {
     // the bare import: the Lambda runs on wasm only and never needs the cpu backend.
     logOverride: { 'ignored-bare-import': 'silent' },
   });
+  const files = await readTree(path.join(root, 'models', DEFAULT_MODEL_NAME), `models/${DEFAULT_MODEL_NAME}/`);
+  for (const output of built.outputFiles) files.set(path.relative(path.dirname(virtualOutfile), output.path).split(path.sep).join('/'), output.contents);
   const wasmDist = path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
-  for (const name of WASM_FILES) await copyFile(path.join(wasmDist, name), path.join(staging, name));
-  const modelDir = path.join(root, 'models', DEFAULT_MODEL_NAME);
-  await cp(modelDir, path.join(staging, 'models', DEFAULT_MODEL_NAME), { recursive: true });
+  for (const name of WASM_FILES) files.set(name, new Uint8Array(await readFile(path.join(wasmDist, name))));
 
-  const { zip, unzippedBytes, files } = await zipDirectory(staging);
+  const { zip, unzippedBytes, names } = zipFiles(files);
   const native = nativeEntries(zip);
   if (native.length > 0) throw new Error(`the package holds native code, which ties it to one architecture: ${native.join(', ')}`);
   if (zip.byteLength > LIMITS.zipped) throw new Error(`zip is ${mb(zip.byteLength)}, over Lambda's ${mb(LIMITS.zipped)} upload limit`);
   if (unzippedBytes > LIMITS.unzipped) throw new Error(`unzipped package is ${mb(unzippedBytes)}, over Lambda's ${mb(LIMITS.unzipped)} limit`);
   await mkdir(path.dirname(out), { recursive: true });
   await writeFile(out, zip);
-  return { out, zippedBytes: zip.byteLength, unzippedBytes, sha256: createHash('sha256').update(zip).digest('hex'), files };
+  return { out, zippedBytes: zip.byteLength, unzippedBytes, sha256: createHash('sha256').update(zip).digest('hex'), files: names };
 }
 
 export function mb(bytes: number): string {
@@ -84,7 +87,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const out = path.resolve(flag >= 0 && process.argv[flag + 1] !== undefined ? process.argv[flag + 1]! : path.join(root, 'dist', 'lambda.zip'));
   try {
     const result = await packageLambda(out);
-    console.log(`${path.relative(process.cwd(), result.out) || result.out}: ${result.files.length} files, sha256 ${result.sha256}`);
+    const shown = path.relative(process.cwd(), result.out);
+    console.log(`${shown.startsWith('..') ? result.out : shown}: ${result.files.length} files, sha256 ${result.sha256}`);
     console.log(`  zipped   ${mb(result.zippedBytes)} of ${mb(LIMITS.zipped)} (target ≤ ${mb(LIMITS.targetZipped)})`);
     console.log(`  unzipped ${mb(result.unzippedBytes)} of ${mb(LIMITS.unzipped)}`);
     if (result.zippedBytes > LIMITS.targetZipped) console.error(`framescore: warning: zip is over the ${mb(LIMITS.targetZipped)} target`);
