@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'models/', 'node_modules/', 'reports/', '.serverless/', 'coverage/', 'samples/', 'bench/.cache/', '.tmp/'] },
+  { ignores: ['dist/', 'models/', 'node_modules/', 'reports/', '.serverless/', 'coverage/', 'samples/', 'bench/.cache/', '.tmp/', '.serverless-offline/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
