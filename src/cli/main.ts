@@ -16,6 +16,8 @@ export interface MainIo {
 
 /** The one place that decides exit codes. Returns the code; never calls process.exit on the normal path. */
 export async function main(argv: readonly string[], io: MainIo = {}): Promise<number> {
+  // framescore supports Node 20 on purpose; the AWS SDK's "needs Node 22" notice would be noise on every run.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const stdout = (io.stdout ?? process.stdout) as CommandContext['stdout'];
   const stderr = (io.stderr ?? process.stderr) as CommandContext['stderr'];
   const quiet = argv.includes('-q') || argv.includes('--quiet');

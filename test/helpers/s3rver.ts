@@ -62,7 +62,9 @@ export async function startS3rver(options: S3rverOptions = {}): Promise<S3rverHa
     throw error;
   }
   const endpoint = `http://127.0.0.1:${address.port}`;
-  const client = new S3Client({ endpoint, region: S3RVER_REGION, forcePathStyle: true, credentials: S3RVER_CREDENTIALS });
+  const client = new S3Client({ endpoint, region: S3RVER_REGION, forcePathStyle: true, credentials: S3RVER_CREDENTIALS,
+    // s3rver stores an aws-chunked (checksummed) upload body as-is: send plain bodies.
+    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
   let stopped = false;
   return {
     endpoint,
