@@ -66,6 +66,10 @@ export function extractArgs(time: number, options: Omit<ExtractOptions, 'ffmpeg'
   const select = options.stillImage || options.keyframes ? '' : `select='gte(t,${(target - 0.0005).toFixed(6)})',`;
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'info',
+    // One decoder thread per process (an input option: after -i it would only set the
+    // encoder's): framescore runs one process per core instead, which measured faster
+    // than frame-threaded decoding that decodes ahead of the one frame we want.
+    '-threads', '1',
     ...seek,
     // Remote inputs may answer a range in parts (the S3 relay sends a block at a time): ask for the rest.
     ...(/^https?:\/\//i.test(options.input) ? ['-reconnect', '1'] : []),
@@ -73,9 +77,7 @@ export function extractArgs(time: number, options: Omit<ExtractOptions, 'ffmpeg'
     '-map', '0:v:0', '-an', '-sn', '-dn',
     '-frames:v', '1',
     '-vf', `${select}showinfo,${scaleFilter(options.width, options.height, options.fit)}`,
-    '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '2', '-pix_fmt', 'yuvj420p',
-    // One thread per process: framescore runs one process per core instead (measured faster).
-    '-threads', '1',
+    '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '2', '-pix_fmt', 'yuvj420p', '-threads', '1',
     'pipe:1',
   ];
 }
