@@ -42,7 +42,7 @@ export function weightFileNames(modelJson: Record<string, unknown>): string[] {
 export async function readModelBundle(files: ModelFiles): Promise<ModelBundle> {
   const modelJsonBytes = await files.read(MODEL_JSON);
   if (modelJsonBytes === undefined) throw new ModelError(`model ${files.where} has no ${MODEL_JSON}`);
-  const modelJson = parseJson(modelJsonBytes, `${files.where}/${MODEL_JSON}`);
+  const modelJson = parseModelJson(modelJsonBytes, `${files.where}/${MODEL_JSON}`);
   if (!isRecord(modelJson) || !isRecord(modelJson.modelTopology)) {
     throw new ModelError(`model ${files.where}/${MODEL_JSON} is not a TF.js model (no modelTopology)`);
   }
@@ -60,14 +60,14 @@ export async function readModelBundle(files: ModelFiles): Promise<ModelBundle> {
   const manifestBytes = await files.read(MANIFEST_FILE);
   let manifest: ModelManifest;
   if (manifestBytes !== undefined) {
-    manifest = parseManifest(parseJson(manifestBytes, `${files.where}/${MANIFEST_FILE}`), `${files.where}/${MANIFEST_FILE}`);
+    manifest = parseManifest(parseModelJson(manifestBytes, `${files.where}/${MANIFEST_FILE}`), `${files.where}/${MANIFEST_FILE}`);
     verifyDigests(manifest, actual, files.where);
   } else {
     const metadataBytes = await files.read(TEACHABLE_METADATA_FILE);
     if (metadataBytes === undefined) {
       throw new ModelError(`model ${files.where} has neither ${MANIFEST_FILE} nor a Teachable Machine ${TEACHABLE_METADATA_FILE}, so its labels are unknown`);
     }
-    const partial = manifestFromTeachableMachine(parseJson(metadataBytes, `${files.where}/${TEACHABLE_METADATA_FILE}`), format, `${files.where}/${TEACHABLE_METADATA_FILE}`);
+    const partial = manifestFromTeachableMachine(parseModelJson(metadataBytes, `${files.where}/${TEACHABLE_METADATA_FILE}`), format, `${files.where}/${TEACHABLE_METADATA_FILE}`);
     manifest = { ...partial, ...actual };
   }
 
@@ -89,7 +89,7 @@ export async function readModelBundle(files: ModelFiles): Promise<ModelBundle> {
 export async function digestModel(files: ModelFiles): Promise<{ files: Record<string, string>; sha256: string; format: ModelManifest['format'] }> {
   const modelJsonBytes = await files.read(MODEL_JSON);
   if (modelJsonBytes === undefined) throw new ModelError(`model ${files.where} has no ${MODEL_JSON}`);
-  const modelJson = parseJson(modelJsonBytes, `${files.where}/${MODEL_JSON}`);
+  const modelJson = parseModelJson(modelJsonBytes, `${files.where}/${MODEL_JSON}`);
   if (!isRecord(modelJson)) throw new ModelError(`model ${files.where}/${MODEL_JSON} is not a JSON object`);
   const digests: Record<string, string> = { [MODEL_JSON]: sha256Hex(modelJsonBytes) };
   const weights: Uint8Array[] = [];
@@ -119,7 +119,8 @@ function modelFormat(modelJson: Record<string, unknown>): ModelManifest['format'
   return isRecord(topology) && Array.isArray(topology.node) ? 'graph-model' : 'layers-model';
 }
 
-function parseJson(bytes: Uint8Array, where: string): unknown {
+/** Parses a model's JSON file; a syntax error is a ModelError naming the file. */
+export function parseModelJson(bytes: Uint8Array, where: string): unknown {
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import path from 'node:path';
 import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import { ModelError, errorMessage } from '../core/errors.js';
-import { sha256Hex } from '../core/model-files.js';
+import { parseModelJson, sha256Hex } from '../core/model-files.js';
 import { MANIFEST_FILE, parseManifest } from '../core/model-manifest.js';
 import { readUrlEnv, type Environment, type S3Location } from './env.js';
 
@@ -37,7 +37,7 @@ export async function fetchS3Model(client: S3Client, location: S3Location, cache
   const manifestBytes = await getObject(client, location, MANIFEST_FILE);
   const dir = path.join(cacheRoot, sha256Hex(manifestBytes));
   if (await cachedCopyMatches(dir, manifestBytes)) return { dir, downloaded: false };
-  const manifest = parseManifest(parseJson(manifestBytes, s3Uri(location, MANIFEST_FILE)), s3Uri(location, MANIFEST_FILE));
+  const manifest = parseManifest(parseModelJson(manifestBytes, s3Uri(location, MANIFEST_FILE)), s3Uri(location, MANIFEST_FILE));
   await mkdir(cacheRoot, { recursive: true });
   const staging = await mkdtemp(path.join(cacheRoot, '.staging-'));
   try {
@@ -87,12 +87,4 @@ async function cachedCopyMatches(dir: string, manifestBytes: Uint8Array): Promis
 function isExistsError(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code === 'EEXIST' || code === 'ENOTEMPTY';
-}
-
-function parseJson(bytes: Uint8Array, where: string): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch (error) {
-    throw new ModelError(`${where} is not valid JSON: ${errorMessage(error)}`, { cause: error });
-  }
 }

@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/pr
 import os from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ModelError, errorMessage } from '../../core/errors.js';
+import { ModelError } from '../../core/errors.js';
 import { directoryModelFiles } from '../../core/model-directory.js';
-import { readModelBundle, sha256Hex } from '../../core/model-files.js';
+import { parseModelJson, readModelBundle, sha256Hex } from '../../core/model-files.js';
 import { MANIFEST_FILE, parseManifest } from '../../core/model-manifest.js';
 import type { InputContext } from '../input.js';
 import { createS3Client, s3Endpoint } from './client.js';
@@ -59,7 +59,7 @@ export async function fetchModel(client: S3Client, location: S3Location, cacheRo
   // A cached copy that no longer verifies (edited, disk trouble) is replaced.
   await rm(dir, { recursive: true, force: true });
 
-  const manifest = parseManifest(parseJson(manifestBytes, manifestUri), manifestUri);
+  const manifest = parseManifest(parseModelJson(manifestBytes, manifestUri), manifestUri);
   await mkdir(cacheRoot, { recursive: true });
   await removeStale(cacheRoot);
   const staging = await mkdtemp(path.join(cacheRoot, STAGING_PREFIX));
@@ -114,12 +114,4 @@ async function removeStale(cacheRoot: string): Promise<void> {
 function isExists(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code === 'EEXIST' || code === 'ENOTEMPTY';
-}
-
-function parseJson(bytes: Uint8Array, where: string): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch (error) {
-    throw new ModelError(`${where} is not valid JSON: ${errorMessage(error)}`, { cause: error });
-  }
 }
