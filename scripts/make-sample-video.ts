@@ -5,7 +5,7 @@
  * framescore resolves (the npm static build is enough).
  *   node dist/scripts/make-sample-video.js [--if-missing] [output.mp4]
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveBinaries } from '../src/cli/ffmpeg/binaries.js';
@@ -30,6 +30,8 @@ const scenes: Array<[string, number]> = [
   [`testsrc=size=${size}:rate=${rate}`, 5],
 ];
 
+// Written beside the target and renamed, so an interrupted run never leaves a half file that --if-missing would accept.
+const temp = `${output}.tmp-${process.pid}.mp4`;
 const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y'];
 for (const [source, seconds] of scenes) args.push('-f', 'lavfi', '-t', String(seconds), '-i', source);
 const total = scenes.reduce((sum, [, seconds]) => sum + seconds, 0);
@@ -42,10 +44,11 @@ args.push(
   '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '30', '-g', String(rate * 2), '-bf', '2', '-pix_fmt', 'yuv420p',
   '-c:a', 'aac', '-b:a', '48k',
   '-movflags', '+faststart',
-  output,
+  temp,
 );
 
 await mkdir(path.dirname(output), { recursive: true });
 const { ffmpeg } = resolveBinaries();
 await runProcess(ffmpeg, args, { timeoutMs: 120_000 });
+await rename(temp, output);
 console.error(`framescore: wrote ${path.relative(process.cwd(), output)} (${total} s, ${scenes.length} scenes)`);

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import type { ModelIdentity } from '../../src/core/model-manifest.js';
 import type { Report } from '../../src/core/report.js';
 import { bundledModelIdentity, cannedClassifier, framescoreHandler, startFakeInvokeServer, type FakeInvokeOptions, type FakeInvokeServer } from '../helpers/fake-invoke-server.js';
-import { modelDir, runCli, sampleVideo, tempDir } from './run-cli.js';
+import { modelDir, runCli, ensureSampleVideo, sampleVideo, tempDir } from './run-cli.js';
 
 const SCORES = { Drawing: 0.1, Hentai: 0.05, Neutral: 0.7, Porn: 0.05, Sexy: 0.1 };
 let model: ModelIdentity;
@@ -17,6 +17,7 @@ let work: string;
 const servers: FakeInvokeServer[] = [];
 
 before(async () => {
+  await ensureSampleVideo();
   model = await bundledModelIdentity(modelDir);
   work = await tempDir('fanout-cli');
 });

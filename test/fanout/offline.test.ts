@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import type { Report } from '../../src/core/report.js';
 import { startServerlessOffline, type OfflineServer } from '../helpers/serverless-offline.js';
 import { unpackedPackage, type UnpackedPackage } from '../lambda/fixtures.js';
-import { repoRoot, runCli, sampleVideo, tempDir } from './run-cli.js';
+import { repoRoot, runCli, ensureSampleVideo, sampleVideo, tempDir } from './run-cli.js';
 
 // Ports of their own: the Lambda and smoke tests use 3002/3003 and 3012/3013.
 const LAMBDA_PORT = 3022;
@@ -23,6 +23,7 @@ let server: OfflineServer | undefined;
 let work: string;
 
 before(async () => {
+  await ensureSampleVideo();
   work = await tempDir('fanout-offline');
   pkg = await unpackedPackage();
   server = await startServerlessOffline({

@@ -9,6 +9,17 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const sampleVideo = path.join(repoRoot, 'samples', 'sample.mp4');
 export const modelDir = path.join(repoRoot, 'models', 'nsfw-mobilenet-v2');
 
+/** The demo's sample video is generated, not committed: make it if this checkout has none yet. */
+export async function ensureSampleVideo(): Promise<string> {
+  const script = path.join(repoRoot, 'dist', 'scripts', 'make-sample-video.js');
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [script, '--if-missing', sampleVideo], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`make-sample-video exited with ${code}`))));
+  });
+  return sampleVideo;
+}
+
 export interface CliRun {
   readonly code: number | null;
   readonly stdout: string;
