@@ -3,38 +3,21 @@
  * one cached under the OS temp dir between runs), uploads through the CLI's own
  * client factory, and the CLI run as a subprocess.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/cli/s3/client.js';
+import { runCli as runCliProcess, type CliResult } from './cli.js';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const cli = path.join(repoRoot, 'bin', 'framescore.js');
+export { ROOT as repoRoot } from './cli.js';
 const run = promisify(execFile);
 
-export interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs `framescore ARGS` in a fresh node process with only the given environment on top of PATH/HOME. */
-export async function runCli(args: readonly string[], env: Record<string, string> = {}, cwd = os.tmpdir()): Promise<CliRun> {
-  const child = spawn(process.execPath, [cli, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: env.HOME ?? os.tmpdir(), NODE_NO_WARNINGS: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  return { code, stdout, stderr };
+export function runCli(args: readonly string[], env: Record<string, string> = {}, cwd = os.tmpdir()): Promise<CliResult> {
+  return runCliProcess(args, { cwd, inheritEnv: false, env: { PATH: process.env.PATH ?? '', HOME: env.HOME ?? os.tmpdir(), NODE_NO_WARNINGS: '1', ...env } });
 }
 
 /** Uploads bytes with the CLI's client (the test helper's default client sends aws-chunked bodies s3rver stores verbatim). */

@@ -1,31 +1,13 @@
 /** Runs the built CLI as a subprocess and makes small test videos with ffmpeg (shared by the report tests). */
-import { execFile, spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const bin = path.join(repoRoot, 'bin', 'framescore.js');
+export { ROOT as repoRoot, tempDir, type CliResult as CliRun } from '../helpers/cli.js';
+import { runCli as runCliProcess, type CliResult as CliRun } from '../helpers/cli.js';
 
-export interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, CI: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
-}
-
-export function tempDir(prefix: string): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), `framescore-${prefix}-`));
+  return runCliProcess(args, { env });
 }
 
 /**
