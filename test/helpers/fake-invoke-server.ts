@@ -10,11 +10,11 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImageResult } from '../../src/core/classifier.js';
 import { CONTRACT_VERSION, parseInvokeRequest } from '../../src/core/contract.js';
 import { isRecord, MANIFEST_FILE, modelIdentity, parseManifest, type ModelIdentity } from '../../src/core/model-manifest.js';
+import { listenOnLoopback } from './loopback.js';
 
 export interface InvokeContext {
   readonly functionName: string;
@@ -160,8 +160,7 @@ export async function startFakeInvokeServer(options: FakeInvokeOptions): Promise
     }
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     stats,

@@ -5,7 +5,8 @@
  * left the server, headers included, so read-ahead that ffmpeg discards is
  * counted too: the honest number for "bytes served".
  */
-import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 export interface CountingProxy {
   /** http://127.0.0.1:PORT */
@@ -40,11 +41,7 @@ export async function startCountingProxy(upstreamPort: number): Promise<Counting
     client.pipe(upstream);
     upstream.pipe(client);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     servedBytes: () => served,

@@ -8,7 +8,7 @@
  * one endpoint can serve every case of a test.
  */
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 export const ELSEWHERE_REGION = 'eu-west-1';
 
@@ -42,11 +42,7 @@ export async function startS3ErrorServer(upstream?: string): Promise<S3ErrorServ
     forwarded.on('error', () => response.destroy());
     request.pipe(forwarded);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,

@@ -6,10 +6,10 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { listenOnLoopback } from './loopback.js';
 
 export interface HttpsFileServer {
   /** https://127.0.0.1:PORT */
@@ -48,11 +48,7 @@ export async function startHttpsFileServer(files: Readonly<Record<string, Uint8A
     served += slice.length;
     response.end(slice);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
   return {
     origin: `https://127.0.0.1:${port}`,
     certFile,

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -15,6 +14,7 @@ import { signedHeaders } from '../../src/cli/smoke/sign-request.js';
 import { bundledModelIdentity, framescoreHandler, startFakeInvokeServer, type FakeInvokeOptions, type FakeInvokeServer } from '../helpers/fake-invoke-server.js';
 import { tempDir } from '../report/cli.js';
 import { checkLines, fixtureClassifier, readExpected, repoRoot, smoke } from './support.js';
+import { listenOnLoopback } from '../helpers/loopback.js';
 
 const FUNCTION = 'framescore-prod-classify';
 let dir: string;
@@ -118,9 +118,9 @@ test('the Function URL request is SigV4-signed for IAM auth; an error answer fai
       response.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error: out of memory' } }));
     });
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const port = await listenOnLoopback(http);
   servers.push({ stop: () => new Promise<void>((resolve) => http.close(() => resolve())) });
-  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/`;
+  const url = `http://127.0.0.1:${port}/`;
   const run = await smoke(['--function', FUNCTION, '--endpoint-url', server.endpoint, '--url', url]);
   assert.equal(run.code, 1);
   assert.ok(run.stdout.includes(`FAIL  function-url  POST ${url} answered HTTP 502: INTERNAL: internal error: out of memory`), run.stdout);
