@@ -8,9 +8,9 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Report } from '../../src/core/report.js';
-import { startServerlessOffline, type OfflineServer } from '../helpers/serverless-offline.js';
-import { unpackedPackage, type UnpackedPackage } from '../lambda/fixtures.js';
-import { repoRoot, runCli, ensureSampleVideo, sampleVideo, tempDir } from './run-cli.js';
+import type { OfflineServer } from '../helpers/serverless-offline.js';
+import { startPackagedOffline, type PackagedOffline } from '../lambda/fixtures.js';
+import { runCli, ensureSampleVideo, sampleVideo, tempDir } from './run-cli.js';
 
 // Ports of their own: the Lambda and smoke tests use 3002/3003 and 3012/3013.
 const LAMBDA_PORT = 3022;
@@ -18,22 +18,19 @@ const HTTP_PORT = 3023;
 /** serverless.yml: service framescore, stage dev, function classify. */
 const FUNCTION = 'framescore-dev-classify';
 
-let pkg: UnpackedPackage | undefined;
+let offline: PackagedOffline | undefined;
 let server: OfflineServer | undefined;
 let work: string;
 
 before(async () => {
   await ensureSampleVideo();
   work = await tempDir('fanout-offline');
-  pkg = await unpackedPackage();
-  server = await startServerlessOffline({
-    servicePath: repoRoot, lambdaPort: LAMBDA_PORT, httpPort: HTTP_PORT, env: { FRAMESCORE_LAMBDA_ZIP: pkg.out, FRAMESCORE_OFFLINE_DIR: pkg.dir },
-  });
+  offline = await startPackagedOffline({ lambdaPort: LAMBDA_PORT, httpPort: HTTP_PORT });
+  server = offline.server;
 });
 
 after(async () => {
-  await server?.stop();
-  await pkg?.cleanup();
+  await offline?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
 

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { extractZip } from '../../scripts/lambda-zip.js';
 import { packageLambda, type PackageResult } from '../../scripts/package-lambda.js';
+import { startServerlessOffline, type OfflineServer } from '../helpers/serverless-offline.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const unbundledHandler = path.join(repoRoot, 'dist', 'src', 'lambda', 'index.js');
@@ -100,4 +101,22 @@ export async function runHandlerProcess(handlerModule: string, events: readonly 
 
 export function base64(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64');
+}
+
+/** The packaged zip, unpacked, running under serverless-offline; `stop` ends the emulator and removes the files. */
+export interface PackagedOffline {
+  readonly server: OfflineServer;
+  stop(): Promise<void>;
+}
+
+/** Each suite passes its own ports so suites never collide (3002/3003 are the emulator's defaults). */
+export async function startPackagedOffline(ports: { lambdaPort?: number; httpPort?: number } = {}): Promise<PackagedOffline> {
+  const pkg = await unpackedPackage();
+  try {
+    const server = await startServerlessOffline({ servicePath: repoRoot, ...ports, env: { FRAMESCORE_LAMBDA_ZIP: pkg.out, FRAMESCORE_OFFLINE_DIR: pkg.dir } });
+    return { server, stop: async () => { await server.stop(); await pkg.cleanup(); } };
+  } catch (error) {
+    await pkg.cleanup();
+    throw error;
+  }
 }

@@ -10,19 +10,19 @@ import { parseInvokeResponse, parseWarmupResponse, type InvokeRequest, type Invo
 import { directoryModelFiles } from '../../src/core/model-directory.js';
 import { readModelBundle } from '../../src/core/model-files.js';
 import { activateBackend } from '../../src/core/tf-backend.js';
-import { startServerlessOffline, type OfflineServer } from '../helpers/serverless-offline.js';
-import { base64, defaultModelDir, makeImage, repoRoot, tempDir, unpackedPackage, type UnpackedPackage } from './fixtures.js';
+import type { OfflineServer } from '../helpers/serverless-offline.js';
+import { base64, defaultModelDir, makeImage, startPackagedOffline, tempDir, type PackagedOffline } from './fixtures.js';
 
 const FUNCTION_NAME = 'framescore-dev-classify';
-let pkg: UnpackedPackage | undefined;
+let offline: PackagedOffline | undefined;
 let server: OfflineServer | undefined;
 let lambda: LambdaClient;
 let jpeg: Uint8Array;
 let expected: ScoredImage;
 
 before(async () => {
-  pkg = await unpackedPackage();
-  server = await startServerlessOffline({ servicePath: repoRoot, env: { FRAMESCORE_LAMBDA_ZIP: pkg.out, FRAMESCORE_OFFLINE_DIR: pkg.dir } });
+  offline = await startPackagedOffline();
+  server = offline.server;
   lambda = new LambdaClient({ endpoint: server.lambdaEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   jpeg = await makeImage(await tempDir('offline'), 'frame.jpg');
   await activateBackend('wasm');
@@ -35,8 +35,7 @@ before(async () => {
 
 after(async () => {
   lambda?.destroy();
-  await server?.stop();
-  await pkg?.cleanup();
+  await offline?.stop();
 });
 
 async function invoke(payload: unknown): Promise<unknown> {

@@ -7,30 +7,27 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { SmokeResult } from '../../src/cli/smoke/result.js';
-import { startServerlessOffline, type OfflineServer } from '../helpers/serverless-offline.js';
-import { unpackedPackage, type UnpackedPackage } from '../lambda/fixtures.js';
+import type { OfflineServer } from '../helpers/serverless-offline.js';
+import { startPackagedOffline, type PackagedOffline } from '../lambda/fixtures.js';
 import { tempDir } from '../report/cli.js';
-import { checkLines, repoRoot, smoke } from './support.js';
+import { checkLines, smoke } from './support.js';
 
 const FUNCTION_NAME = 'framescore-dev-classify';
 // Not the emulator's default ports, so this file does not collide with the Lambda tests.
 const LAMBDA_PORT = 3012;
 const HTTP_PORT = 3013;
-let pkg: UnpackedPackage | undefined;
+let offline: PackagedOffline | undefined;
 let server: OfflineServer | undefined;
 let dir: string;
 
 before(async () => {
   dir = await tempDir('smoke-offline');
-  pkg = await unpackedPackage();
-  server = await startServerlessOffline({
-    servicePath: repoRoot, lambdaPort: LAMBDA_PORT, httpPort: HTTP_PORT, env: { FRAMESCORE_LAMBDA_ZIP: pkg.out, FRAMESCORE_OFFLINE_DIR: pkg.dir },
-  });
+  offline = await startPackagedOffline({ lambdaPort: LAMBDA_PORT, httpPort: HTTP_PORT });
+  server = offline.server;
 });
 
 after(async () => {
-  await server?.stop();
-  await pkg?.cleanup();
+  await offline?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
