@@ -12,7 +12,8 @@ import { parseArgs, promisify } from 'node:util';
 import type { FrameResult, SampledFrame } from '../src/core/results.js';
 import { LocalScorer } from '../src/cli/local/pool.js';
 import { DEFAULT_MODEL_DIR, PACKAGE_ROOT } from '../src/cli/paths.js';
-import { DEFAULT_FIXTURES_DIR, EXPECTED_FILE, SMOKE_FIXTURES_SCHEMA, sha256Hex, type ExpectedFixtures } from '../src/cli/smoke/fixtures.js';
+import { sha256Hex } from '../src/core/model-files.js';
+import { DEFAULT_FIXTURES_DIR, EXPECTED_FILE, SMOKE_FIXTURES_SCHEMA, type ExpectedFixtures } from '../src/cli/smoke/fixtures.js';
 
 /** Different enough that a model mix-up moves at least one score a lot. */
 const SOURCES = [

@@ -4,7 +4,7 @@
  * dist/lambda.zip. Fails when the package breaks Lambda's size limits or carries
  * native code. Usage: node dist/scripts/package-lambda.js [--out file.zip]
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../src/core/model-files.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -75,7 +75,7 @@ export async function packageLambda(out: string): Promise<PackageResult> {
   if (unzippedBytes > LIMITS.unzipped) throw new Error(`unzipped package is ${mb(unzippedBytes)}, over Lambda's ${mb(LIMITS.unzipped)} limit`);
   await mkdir(path.dirname(out), { recursive: true });
   await writeFile(out, zip);
-  return { out, zippedBytes: zip.byteLength, unzippedBytes, sha256: createHash('sha256').update(zip).digest('hex'), files: names };
+  return { out, zippedBytes: zip.byteLength, unzippedBytes, sha256: sha256Hex(zip), files: names };
 }
 
 export function mb(bytes: number): string {

@@ -1,8 +1,8 @@
 /** Shared by the smoke tests: the CLI as a subprocess, the fixtures, and a fake function that scores them as expected. */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageResult } from '../../src/core/classifier.js';
+import { sha256Hex } from '../../src/core/model-files.js';
 import type { ModelIdentity } from '../../src/core/model-manifest.js';
 import type { ExpectedFixtures } from '../../src/cli/smoke/fixtures.js';
 import type { FakeClassifier } from '../helpers/fake-invoke-server.js';
@@ -36,7 +36,7 @@ export function fixtureClassifier(expected: ExpectedFixtures, model: ModelIdenti
   return {
     model,
     classify: (images) => images.map((image): ImageResult => {
-      const scores = bySha.get(createHash('sha256').update(image).digest('hex'));
+      const scores = bySha.get(sha256Hex(image));
       if (scores === undefined) return { status: 'failed', code: 'INVALID_IMAGE', message: 'not a fixture frame' };
       const altered = alter({ ...scores });
       const top = Object.entries(altered).reduce((best, [label, score]) => (score > best.score ? { label, score } : best), { label: '', score: -1 });

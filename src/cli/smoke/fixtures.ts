@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Scores } from '../../core/classifier.js';
 import { errorMessage, InputError } from '../../core/errors.js';
+import { sha256Hex } from '../../core/model-files.js';
 import { isRecord } from '../../core/model-manifest.js';
 import { PACKAGE_ROOT } from '../paths.js';
 
@@ -38,9 +38,6 @@ export interface SmokeFixtures {
   readonly frames: readonly SmokeFrame[];
 }
 
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
 
 export async function loadSmokeFixtures(dir: string): Promise<SmokeFixtures> {
   const file = path.join(dir, EXPECTED_FILE);
