@@ -6,6 +6,7 @@ import { directoryModelFiles } from '../../core/model-directory.js';
 import type { CommandContext, CommandStatus } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { FitMode } from '../ffmpeg/extract.js';
+import type { SamplingMethod } from '../sampler.js';
 import { BACKEND_CHOICES } from '../local/backend.js';
 import { LazyLocalScorer } from '../local/lazy-scorer.js';
 import { parseChoice, parseFormats, parseInteger, parseNumber, parseSampling, type SamplingFlags } from '../option-values.js';
@@ -27,6 +28,7 @@ export interface ClassifyFlags extends SamplingFlags {
   readonly output?: string;
   readonly outDir?: string;
   readonly sampleConcurrency?: string;
+  readonly sampler?: string;
   readonly frameTimeout: string;
   readonly saveFrames?: string;
   readonly ffmpeg?: string;
@@ -71,6 +73,7 @@ export async function classifyCommand(args: string[], flags: ClassifyFlags, cont
     out: flags.out,
     output: flags.output,
     outDir: flags.outDir,
+    sampler: parseChoice<SamplingMethod>(flags.sampler ?? 'auto', '--sampler', ['auto', 'seek']),
     sampleConcurrency: flags.sampleConcurrency === undefined ? cores : parseInteger(flags.sampleConcurrency, '--sample-concurrency', 1, 64),
     frameTimeoutMs: parseNumber(flags.frameTimeout, '--frame-timeout', 0, 3600, { exclusiveMin: true }) * 1000,
     saveFrames: flags.saveFrames,

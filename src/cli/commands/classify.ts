@@ -17,7 +17,7 @@ import type { Messages } from '../output/messages.js';
 import type { Progress } from '../output/progress.js';
 import { reportBase, writeReport } from '../output/write-report.js';
 import { VERSION } from '../paths.js';
-import { sampleFrames } from '../sampler.js';
+import { sampleFrames, type SamplingMethod } from '../sampler.js';
 import type { FrameScorer } from '../scorer.js';
 
 export interface ClassifyOptions {
@@ -31,6 +31,7 @@ export interface ClassifyOptions {
   readonly output?: string | undefined;
   readonly outDir?: string | undefined;
   readonly sampleConcurrency: number;
+  readonly sampler: SamplingMethod;
   readonly frameTimeoutMs: number;
   readonly saveFrames?: string | undefined;
   /** Also write a self-contained HTML report here (keeps each frame's JPEG for thumbnails). */
@@ -165,6 +166,10 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
     signal: deps.signal,
     concurrency: options.sampleConcurrency,
     saveFramesDir: options.saveFrames,
+    method: options.sampler,
+    rotation: media.rotation,
+    sizeBytes: opened.sizeBytes,
+    onNote: (message) => deps.messages.debug(`${opened.source}: ${message}`),
   }), deps, options.html !== undefined ? thumbnails : undefined);
   const session = isSessionScorer(deps.scorer) ? deps.scorer.session(remaining.length) : undefined;
   const results: FrameResult[] = [...carried.values()];

@@ -100,12 +100,19 @@ export async function extractFrame(time: number, options: ExtractOptions): Promi
     needsPreroll.add(options.input);
     frame = await decodeOnce(time, options, PREROLL_SECONDS);
   }
-  // Keyframe mode lands on a nearby keyframe by design; only a gap of many seconds means damage.
-  const late = frame.actualTime - time;
-  if (late > (exact ? maxLate : Math.max(maxLate, 10))) {
-    throw new FrameExtractError('SEEK_MISSED', `asked for ${time.toFixed(3)} s but the first decodable frame is at ${frame.actualTime.toFixed(3)} s (corrupt or missing stretch?)`);
-  }
+  const late = lateFrameError(time, frame.actualTime, !exact, maxLate);
+  if (late) throw late;
   return frame;
+}
+
+/**
+ * A frame much later than asked for sits past a corrupt or missing stretch: it fails
+ * rather than being reported at a time it does not belong to. Keyframe mode lands on
+ * a nearby keyframe by design; only a gap of many seconds means damage there.
+ */
+export function lateFrameError(time: number, actualTime: number, keyframes: boolean, maxLate = DEFAULT_MAX_LATE_SECONDS): FrameExtractError | undefined {
+  if (actualTime - time <= (keyframes ? Math.max(maxLate, 10) : maxLate)) return undefined;
+  return new FrameExtractError('SEEK_MISSED', `asked for ${time.toFixed(3)} s but the first decodable frame is at ${actualTime.toFixed(3)} s (corrupt or missing stretch?)`);
 }
 
 async function decodeOnce(time: number, options: ExtractOptions, preroll: number): Promise<ExtractedFrame> {

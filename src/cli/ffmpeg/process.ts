@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
 import { BinaryNotFoundError, SubprocessError } from '../errors.js';
 
 export interface RunOptions {
@@ -14,22 +15,47 @@ export interface RunResult {
   readonly stderrTail: string;
 }
 
+/** A process that runs while framescore writes to its stdin and reads its stdout as it comes. */
+export interface StreamingProcess {
+  readonly stdin: Writable;
+  /** Settles when the process exits: resolves on exit code 0, rejects with a SubprocessError otherwise. */
+  readonly exited: Promise<void>;
+  kill(): void;
+}
+
+export interface StreamOptions extends Omit<RunOptions, 'timeoutMs'> {
+  readonly onStdout: (chunk: Buffer) => void;
+}
+
 const STDERR_TAIL_BYTES = 4096;
 
 /**
  * Runs a program with an argument array (never a shell), collecting stdout in
- * memory. The one place framescore starts subprocesses: its errors name the
- * command, exit code, signal, timeout and the tail of stderr.
+ * memory. With `streamProcess`, the one place framescore starts subprocesses: their
+ * errors name the command, exit code, signal, timeout and the tail of stderr.
  */
-export function runProcess(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export async function runProcess(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const chunks: Buffer[] = [];
+  const started = start(file, args, 'ignore', options, (chunk) => chunks.push(chunk));
+  const stderrTail = await started.exited;
+  return { stdout: Buffer.concat(chunks), stderrTail };
+}
+
+/** Starts a program whose stdin framescore feeds and whose stdout is handed over chunk by chunk. */
+export function streamProcess(file: string, args: readonly string[], options: StreamOptions): StreamingProcess {
+  const started = start(file, args, 'pipe', options, options.onStdout);
+  return { stdin: started.stdin!, exited: started.exited.then(() => undefined), kill: started.kill };
+}
+
+function start(file: string, args: readonly string[], stdin: 'ignore' | 'pipe', options: RunOptions, onStdout: (chunk: Buffer) => void): { stdin: Writable | null; exited: Promise<string>; kill: () => void } {
   const name = path.basename(file);
-  return new Promise((resolve, reject) => {
-    if (options.signal?.aborted) {
-      reject(new SubprocessError(`${name} was not started: cancelled`, { exitCode: null, signal: null, timedOut: false, stderrTail: '' }));
-      return;
-    }
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
+  if (options.signal?.aborted) {
+    return { stdin: null, kill: () => {}, exited: Promise.reject(new SubprocessError(`${name} was not started: cancelled`, { exitCode: null, signal: null, timedOut: false, stderrTail: '' })) };
+  }
+  const child = spawn(file, args, { stdio: [stdin, 'pipe', 'pipe'] });
+  // A process that exits early closes its stdin: the writer learns it from `exited`, not from an EPIPE crash.
+  child.stdin?.on('error', () => {});
+  const exited = new Promise<string>((resolve, reject) => {
     let tail = '';
     let partial = '';
     let timedOut = false;
@@ -37,9 +63,9 @@ export function runProcess(file: string, args: readonly string[], options: RunOp
     const onAbort = (): void => { child.kill('SIGKILL'); };
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text: string) => {
+    child.stdout!.on('data', onStdout);
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (text: string) => {
       tail = (tail + text).slice(-STDERR_TAIL_BYTES);
       if (options.onStderrLine) {
         const lines = (partial + text).split(/\r?\n|\r/);
@@ -58,12 +84,12 @@ export function runProcess(file: string, args: readonly string[], options: RunOp
       options.signal?.removeEventListener('abort', onAbort);
       if (partial && options.onStderrLine) options.onStderrLine(partial);
       if (exitCode === 0) {
-        resolve({ stdout: Buffer.concat(chunks), stderrTail: tail });
+        resolve(tail);
         return;
       }
       const why = timedOut ? `timed out after ${options.timeoutMs} ms` : options.signal?.aborted ? 'cancelled' : signal ? `killed by ${signal}` : `exited with code ${exitCode}`;
-      const error = new SubprocessError(`${name} ${why}`, { exitCode, signal, timedOut, stderrTail: tail });
-      reject(error);
+      reject(new SubprocessError(`${name} ${why}`, { exitCode, signal, timedOut, stderrTail: tail }));
     });
   });
+  return { stdin: child.stdin, exited, kill: () => { child.kill('SIGKILL'); } };
 }

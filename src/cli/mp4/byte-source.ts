@@ -1,0 +1,63 @@
+import { open, type FileHandle } from 'node:fs/promises';
+
+/** Random access to a video's bytes: a local file or an HTTP(S) URL that answers byte ranges. */
+export interface ByteSource {
+  readonly size: number;
+  /** Exactly `length` bytes from `offset`, or fewer only at the end of the source. */
+  read(offset: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+export async function openByteSource(input: string, size: number): Promise<ByteSource> {
+  return /^https?:\/\//i.test(input) ? new HttpByteSource(input, size) : FileByteSource.open(input);
+}
+
+class FileByteSource implements ByteSource {
+  private constructor(private readonly handle: FileHandle, readonly size: number) {}
+
+  static async open(file: string): Promise<FileByteSource> {
+    const handle = await open(file, 'r');
+    try {
+      return new FileByteSource(handle, (await handle.stat()).size);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    const wanted = Math.max(0, Math.min(length, this.size - offset));
+    const buffer = Buffer.allocUnsafe(wanted);
+    let filled = 0;
+    while (filled < wanted) {
+      const { bytesRead } = await this.handle.read(buffer, filled, wanted - filled, offset + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled === wanted ? buffer : buffer.subarray(0, filled);
+  }
+
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+const HTTP_TIMEOUT_MS = 60_000;
+
+/** Range GETs: the S3 block-cache relay and other servers that answer `Range`. */
+class HttpByteSource implements ByteSource {
+  constructor(private readonly url: string, readonly size: number) {}
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    const end = Math.min(offset + length, this.size) - 1;
+    if (end < offset) return Buffer.alloc(0);
+    const response = await fetch(this.url, { headers: { Range: `bytes=${offset}-${end}` }, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+    if (response.status !== 206) {
+      await response.body?.cancel();
+      throw new Error(`range ${offset}-${end} answered HTTP ${response.status}`);
+    }
+    return Buffer.from(await response.arrayBuffer());
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,221 @@
+/**
+ * The first video track of an MP4/MOV file as a sample table: where each coded frame
+ * lies in the file, its presentation time on ffmpeg's timeline (edit list applied),
+ * and which frames are keyframes. This is what lets framescore decode only the frames
+ * a sample needs in one long-lived ffmpeg, instead of one ffmpeg per frame.
+ */
+import { childBoxes, findChild, findPath, readBoxHeader, type Box } from './boxes.js';
+import type { ByteSource } from './byte-source.js';
+
+export interface Mp4VideoTrack {
+  /** The AVCDecoderConfigurationRecord (avcC payload): SPS, PPS and the NAL length size. */
+  readonly decoderConfig: Buffer;
+  readonly nalLengthSize: number;
+  readonly sampleCount: number;
+  /** Per sample, in decode order. */
+  readonly offsets: Float64Array;
+  readonly sizes: Uint32Array;
+  /** Presentation time in seconds, as ffmpeg reports it after applying the edit list. */
+  readonly times: Float64Array;
+  readonly keyframes: Uint8Array;
+  /** Decode indices of the samples that are shown (the edit list hides some), by presentation time. */
+  readonly shown: Uint32Array;
+}
+
+export type Mp4Reading = { readonly track: Mp4VideoTrack } | { readonly unsupported: string };
+
+const MAX_MOOV_BYTES = 512 * 1024 * 1024;
+const MAX_TOP_LEVEL_BOXES = 10_000;
+
+/** Reads the moov box and the first video track's sample table; says why when the file is not one it can index. */
+export async function readMp4VideoTrack(source: ByteSource): Promise<Mp4Reading> {
+  let offset = 0;
+  for (let count = 0; count < MAX_TOP_LEVEL_BOXES && offset + 8 <= source.size; count += 1) {
+    const header = await source.read(offset, 16);
+    const box = readBoxHeader(header, 0, source.size - offset);
+    if (box === undefined) return { unsupported: count === 0 ? 'not an MP4/MOV file' : `malformed box at byte ${offset}` };
+    if (box.type === 'moov') {
+      const length = box.end - box.start;
+      if (length > MAX_MOOV_BYTES) return { unsupported: 'moov box too large' };
+      const moov = await source.read(offset + box.start, length);
+      if (moov.length < length) return { unsupported: 'moov box truncated' };
+      return parseMoov(moov);
+    }
+    if (box.type === 'moof') return { unsupported: 'fragmented MP4' };
+    offset += box.end;
+  }
+  return { unsupported: 'no moov box' };
+}
+
+export function parseMoov(moov: Buffer): Mp4Reading {
+  const root: Box = { type: 'moov', start: 0, end: moov.length };
+  if (findChild(moov, root, 'mvex')) return { unsupported: 'fragmented MP4' };
+  const mvhd = findChild(moov, root, 'mvhd');
+  if (!mvhd) return { unsupported: 'no mvhd box' };
+  const movieTimescale = moov.readUInt32BE(mvhd.start + (moov[mvhd.start] === 1 ? 20 : 12));
+  for (const trak of childBoxes(moov, root.start, root.end)) {
+    if (trak.type !== 'trak') continue;
+    const hdlr = findPath(moov, trak, ['mdia', 'hdlr']);
+    if (!hdlr || moov.toString('latin1', hdlr.start + 8, hdlr.start + 12) !== 'vide') continue;
+    // The first video track is the one `-map 0:v:0` picks.
+    return parseVideoTrak(moov, trak, movieTimescale);
+  }
+  return { unsupported: 'no video track' };
+}
+
+function parseVideoTrak(moov: Buffer, trak: Box, movieTimescale: number): Mp4Reading {
+  const mdhd = findPath(moov, trak, ['mdia', 'mdhd']);
+  const stbl = findPath(moov, trak, ['mdia', 'minf', 'stbl']);
+  if (!mdhd || !stbl) return { unsupported: 'incomplete video track' };
+  const timescale = moov.readUInt32BE(mdhd.start + (moov[mdhd.start] === 1 ? 20 : 12));
+  const box = (type: string): Box | undefined => findChild(moov, stbl, type);
+
+  const stsd = box('stsd');
+  if (!stsd || moov.readUInt32BE(stsd.start + 4) !== 1) return { unsupported: 'not exactly one sample description' };
+  const entry = readBoxHeader(moov, stsd.start + 8, stsd.end);
+  if (!entry || (entry.type !== 'avc1' && entry.type !== 'avc3')) return { unsupported: `codec ${entry?.type ?? 'unknown'} (only H.264 is indexed)` };
+  // A VisualSampleEntry's child boxes follow 78 bytes of fixed fields.
+  const avcC = findChild(moov, { type: entry.type, start: entry.start + 78, end: entry.end }, 'avcC');
+  if (!avcC || avcC.end - avcC.start < 7) return { unsupported: 'no avcC box' };
+  const decoderConfig = Buffer.from(moov.subarray(avcC.start, avcC.end));
+
+  const stsz = box('stsz');
+  const stsc = box('stsc');
+  const chunkBox = box('stco') ?? box('co64');
+  const stts = box('stts');
+  if (!stsz || !stsc || !chunkBox || !stts) return { unsupported: 'incomplete sample table' };
+  const count = moov.readUInt32BE(stsz.start + 8);
+  if (count === 0) return { unsupported: 'no samples' };
+
+  const sizes = new Uint32Array(count);
+  const uniform = moov.readUInt32BE(stsz.start + 4);
+  for (let i = 0; i < count; i += 1) sizes[i] = uniform || moov.readUInt32BE(stsz.start + 12 + 4 * i);
+
+  const offsets = sampleOffsets(moov, stsc, chunkBox, sizes);
+  if (offsets === undefined) return { unsupported: 'inconsistent chunk table' };
+
+  const pts = presentationTicks(moov, stts, box('ctts'), count);
+  const keyframes = new Uint8Array(count);
+  const stss = box('stss');
+  if (stss) {
+    const entries = moov.readUInt32BE(stss.start + 4);
+    for (let i = 0; i < entries; i += 1) {
+      const sample = moov.readUInt32BE(stss.start + 8 + 4 * i) - 1;
+      if (sample >= 0 && sample < count) keyframes[sample] = 1;
+    }
+  } else {
+    keyframes.fill(1);
+  }
+
+  const edit = readEdit(moov, trak, timescale, movieTimescale);
+  if (typeof edit === 'string') return { unsupported: edit };
+  const times = new Float64Array(count);
+  const shown: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const ticks = pts[i]!;
+    times[i] = (ticks - edit.mediaStart) / timescale + edit.delay;
+    if (ticks >= edit.mediaStart && ticks < edit.mediaEnd) shown.push(i);
+  }
+  shown.sort((a, b) => times[a]! - times[b]!);
+  return {
+    track: {
+      decoderConfig,
+      nalLengthSize: (decoderConfig[4]! & 3) + 1,
+      sampleCount: count,
+      offsets,
+      sizes,
+      times,
+      keyframes,
+      shown: Uint32Array.from(shown),
+    },
+  };
+}
+
+function sampleOffsets(moov: Buffer, stsc: Box, chunkBox: Box, sizes: Uint32Array): Float64Array | undefined {
+  const wide = chunkBox.type === 'co64';
+  const chunks = moov.readUInt32BE(chunkBox.start + 4);
+  const chunkOffset = (chunk: number): number => wide
+    ? Number(moov.readBigUInt64BE(chunkBox.start + 8 + 8 * chunk))
+    : moov.readUInt32BE(chunkBox.start + 8 + 4 * chunk);
+  const runs = moov.readUInt32BE(stsc.start + 4);
+  const offsets = new Float64Array(sizes.length);
+  let sample = 0;
+  for (let run = 0; run < runs && sample < sizes.length; run += 1) {
+    const at = stsc.start + 8 + 12 * run;
+    const firstChunk = moov.readUInt32BE(at) - 1;
+    const perChunk = moov.readUInt32BE(at + 4);
+    const lastChunk = run + 1 < runs ? moov.readUInt32BE(at + 12) - 1 : chunks;
+    if (firstChunk < 0 || lastChunk > chunks || perChunk === 0) return undefined;
+    for (let chunk = firstChunk; chunk < lastChunk && sample < sizes.length; chunk += 1) {
+      let offset = chunkOffset(chunk);
+      for (let i = 0; i < perChunk && sample < sizes.length; i += 1, sample += 1) {
+        offsets[sample] = offset;
+        offset += sizes[sample]!;
+      }
+    }
+  }
+  return sample === sizes.length ? offsets : undefined;
+}
+
+/** Decode times from stts plus composition offsets from ctts (read as signed, as ffmpeg does). */
+function presentationTicks(moov: Buffer, stts: Box, ctts: Box | undefined, count: number): Float64Array {
+  const pts = new Float64Array(count);
+  let sample = 0;
+  let dts = 0;
+  const sttsEntries = moov.readUInt32BE(stts.start + 4);
+  for (let e = 0; e < sttsEntries && sample < count; e += 1) {
+    const runLength = moov.readUInt32BE(stts.start + 8 + 8 * e);
+    const delta = moov.readUInt32BE(stts.start + 12 + 8 * e);
+    for (let i = 0; i < runLength && sample < count; i += 1, sample += 1) {
+      pts[sample] = dts;
+      dts += delta;
+    }
+  }
+  for (; sample < count; sample += 1) pts[sample] = dts;
+  if (ctts) {
+    sample = 0;
+    const entries = moov.readUInt32BE(ctts.start + 4);
+    for (let e = 0; e < entries && sample < count; e += 1) {
+      const runLength = moov.readUInt32BE(ctts.start + 8 + 8 * e);
+      const offset = moov.readInt32BE(ctts.start + 12 + 8 * e);
+      for (let i = 0; i < runLength && sample < count; i += 1, sample += 1) pts[sample]! += offset;
+    }
+  }
+  return pts;
+}
+
+interface Edit {
+  /** Media time (track ticks) shown first, and the end of the shown range. */
+  readonly mediaStart: number;
+  readonly mediaEnd: number;
+  /** Seconds of empty edit before it. */
+  readonly delay: number;
+}
+
+/** One empty edit (a delay) and one shown range at normal rate are what ffmpeg maps simply; anything else is left to ffmpeg. */
+function readEdit(moov: Buffer, trak: Box, timescale: number, movieTimescale: number): Edit | string {
+  const elst = findPath(moov, trak, ['edts', 'elst']);
+  const none: Edit = { mediaStart: 0, mediaEnd: Infinity, delay: 0 };
+  if (!elst) return none;
+  const version = moov[elst.start];
+  const entries = moov.readUInt32BE(elst.start + 4);
+  const size = version === 1 ? 20 : 12;
+  let delay = 0;
+  let shownRange: Edit | undefined;
+  for (let e = 0; e < entries; e += 1) {
+    const at = elst.start + 8 + size * e;
+    const duration = version === 1 ? Number(moov.readBigUInt64BE(at)) : moov.readUInt32BE(at);
+    const mediaTime = version === 1 ? Number(moov.readBigInt64BE(at + 8)) : moov.readInt32BE(at + 4);
+    const rate = moov.readInt32BE(at + (version === 1 ? 16 : 8));
+    if (mediaTime === -1) {
+      if (shownRange) return 'edit list with a gap after the start';
+      delay += duration / movieTimescale;
+      continue;
+    }
+    if (shownRange) return 'edit list with several ranges';
+    if (rate !== 0x10000) return 'edit list with a rate change';
+    const end = duration === 0 ? Infinity : mediaTime + (duration / movieTimescale) * timescale;
+    shownRange = { mediaStart: mediaTime, mediaEnd: end, delay };
+  }
+  return shownRange ?? none;
+}
