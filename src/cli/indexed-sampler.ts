@@ -125,7 +125,8 @@ export class IndexedVideo {
     const { startTime, keyframes, maxLateSeconds } = this.options;
     const target = this.chooser.target(startTime + planned.requestedTime, keyframes);
     if (target === undefined) return { fallback: 'no frame at or after that time' };
-    const time = Math.max(0, this.track.times[target]! - startTime);
+    // Microseconds, as ffmpeg prints them: no binary-fraction noise in reports.
+    const time = Math.max(0, Math.round((this.track.times[target]! - startTime) * 1e6) / 1e6);
     const late = lateFrameError(planned.requestedTime, time, keyframes, maxLateSeconds);
     if (late) return { result: await settleFrame(planned, () => Promise.reject(late)) };
     const start = this.chooser.start(target);

@@ -29,6 +29,8 @@ const RECIPES = {
     '-filter_complex', '[0:v]settb=1/1000,setsar=1[a];[1:v]settb=1/1000,setsar=1[b];[2:v]settb=1/1000,setsar=1[c];[a][b][c]concat=n=3:v=1:a=0[v]',
     '-map', '[v]', '-vsync', 'vfr', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p',
   ],
+  /** An empty edit puts the first frame at 1.5 s: the stream starts late, as in files cut from a longer programme. */
+  'offset.mp4': ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=6`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-pix_fmt', 'yuv420p', '-output_ts_offset', '1.5'],
   'audio-only.m4a': ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=3', '-c:a', 'aac'],
   /** MPEG-TS: starts at a non-zero timestamp (1.4 s), which reports must subtract. */
   'h264.ts': ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=12`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-pix_fmt', 'yuv420p'],
@@ -36,7 +38,7 @@ const RECIPES = {
   'still.jpg': ['-f', 'lavfi', '-i', 'smptebars=size=300x200', '-frames:v', '1', '-q:v', '3'],
 } as const;
 
-export type Fixture = keyof typeof RECIPES | 'sample.mp4' | 'rotated.mov' | 'truncated.mp4' | 'corrupt-middle.mp4' | 'empty.mp4' | 'not-a-video.mp4';
+export type Fixture = keyof typeof RECIPES | 'sample.mp4' | 'rotated.mov' | 'vfr.mp4' | 'truncated.mp4' | 'corrupt-middle.mp4' | 'empty.mp4' | 'not-a-video.mp4';
 
 export async function fixture(name: Fixture): Promise<string> {
   await mkdir(cacheDir, { recursive: true });
@@ -52,6 +54,9 @@ export async function fixture(name: Fixture): Promise<string> {
     case 'rotated.mov':
       // Stream copy with a rotate tag writes a display matrix (re-encoding would drop it on ffmpeg 5+).
       await encode(ffmpeg, ['-i', await fixture('h264.mp4'), '-c', 'copy', '-metadata:s:v:0', 'rotate=90'], temp);
+      break;
+    case 'vfr.mp4':
+      await encode(ffmpeg, ['-i', await fixture('vfr.mkv'), '-c', 'copy'], temp);
       break;
     case 'truncated.mp4':
       // moov first (faststart), then cut in half: the second half of the frames is gone.

@@ -62,7 +62,9 @@ export function extractArgs(time: number, options: Omit<ExtractOptions, 'ffmpeg'
       ? ['-skip_frame', 'nokey', '-ss', time.toFixed(6), '-noaccurate_seek', '-copyts']
       // -ss is relative to the file's start; -copyts keeps the stream's own timestamps
       // so the select filter and showinfo see the real presentation times.
-      : ['-ss', Math.max(0, time - preroll).toFixed(6), '-copyts'];
+      // Seeking a little early: ffmpeg picks the keyframe by decode time, so asking for a
+      // frame just before a keyframe of a B-frame stream would land on that keyframe.
+      : ['-ss', Math.max(0, time - preroll - SEEK_MARGIN_SECONDS).toFixed(6), '-copyts'];
   const select = options.stillImage || options.keyframes ? '' : `select='gte(t,${(target - 0.0005).toFixed(6)})',`;
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'info',
@@ -83,6 +85,7 @@ export function extractArgs(time: number, options: Omit<ExtractOptions, 'ffmpeg'
 }
 
 const DEFAULT_MAX_LATE_SECONDS = 1;
+const SEEK_MARGIN_SECONDS = 0.25;
 /** How far back to seek when a container's seek lands late (MPEG-TS and other unindexed streams). */
 const PREROLL_SECONDS = 5;
 /** Inputs whose seeks have landed late once: later frames seek early from the start. */
@@ -94,9 +97,11 @@ const SHOWINFO_PTS = /Parsed_showinfo.*\bpts_time:\s*(-?[\d.]+)/;
 export async function extractFrame(time: number, options: ExtractOptions): Promise<ExtractedFrame> {
   const maxLate = options.maxLateSeconds ?? DEFAULT_MAX_LATE_SECONDS;
   const exact = !options.stillImage && !options.keyframes;
-  let frame = await decodeOnce(time, options, exact && needsPreroll.has(options.input) ? PREROLL_SECONDS : 0);
+  const preroll = exact && needsPreroll.has(options.input) ? PREROLL_SECONDS : 0;
+  let frame = await decodeOnce(time, options, preroll);
   // A correct exact seek lands at most one frame late; more means the demuxer overshot.
-  if (exact && frame.actualTime - time > RETRY_LATE_SECONDS && !needsPreroll.has(options.input) && time > 0) {
+  // (Decided by this attempt's preroll: a concurrent frame may have set needsPreroll meanwhile.)
+  if (exact && preroll === 0 && frame.actualTime - time > RETRY_LATE_SECONDS && time > 0) {
     needsPreroll.add(options.input);
     frame = await decodeOnce(time, options, PREROLL_SECONDS);
   }

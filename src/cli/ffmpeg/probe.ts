@@ -59,7 +59,9 @@ export async function probeMedia(ffprobe: string, input: string, source: string,
   const codedWidth = Number(video.width ?? 0);
   const codedHeight = Number(video.height ?? 0);
   const quarterTurn = Math.abs(rotation) % 180 === 90;
-  const duration = stillImage ? 0 : firstNumber(json.format.duration, video.duration);
+  // The video stream's own length first: an MP4's format duration also counts an empty
+  // edit before the first frame (a start offset), which would plan frames past the end.
+  const duration = stillImage ? 0 : firstNumber(video.duration, json.format.duration);
   if (!stillImage && !(duration > 0)) throw new InputError(`cannot read video "${source}": its duration is unknown (not a seekable video?)`);
   return {
     source,

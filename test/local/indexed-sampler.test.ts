@@ -1,0 +1,155 @@
+/**
+ * Indexed sampling (MP4/MOV H.264 through one long-lived ffmpeg per core) against the
+ * per-frame seek on real files: the same frames, byte for byte, at the same times;
+ * other containers fall back; damage fails only what it touches; nothing hangs.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { resolveBinaries } from '../../src/cli/ffmpeg/binaries.js';
+import { probeMedia } from '../../src/cli/ffmpeg/probe.js';
+import { StreamDecodeError, StreamDecoder } from '../../src/cli/ffmpeg/stream-decoder.js';
+import { openByteSource } from '../../src/cli/mp4/byte-source.js';
+import { FrameChooser } from '../../src/cli/mp4/frame-choice.js';
+import { readSegment, type CodedSegment } from '../../src/cli/mp4/segment.js';
+import { readMp4VideoTrack, type Mp4VideoTrack } from '../../src/cli/mp4/video-track.js';
+import { sampleFrames, type SamplerOptions, type SamplingMethod } from '../../src/cli/sampler.js';
+import type { SampledFrame } from '../../src/core/results.js';
+import type { PlannedFrame } from '../../src/core/sampling-plan.js';
+import { runCli } from '../helpers/cli.js';
+import { fixture, type Fixture } from '../helpers/videos.js';
+
+const { ffmpeg, ffprobe } = resolveBinaries();
+
+async function sample(name: Fixture, times: readonly number[], method: SamplingMethod, extra: Partial<SamplerOptions> = {}): Promise<{ frames: SampledFrame[]; notes: string[] }> {
+  const file = await fixture(name);
+  const media = await probeMedia(ffprobe, file, file);
+  const notes: string[] = [];
+  const plan: PlannedFrame[] = times.map((requestedTime, index) => ({ index, requestedTime }));
+  const frames: SampledFrame[] = [];
+  for await (const frame of sampleFrames(plan, {
+    ffmpeg, input: file, width: 224, height: 224, fit: 'crop', keyframes: false, startTime: media.startTime,
+    stillImage: media.stillImage, timeoutMs: 30_000, concurrency: 2, method, rotation: media.rotation,
+    onNote: (note) => notes.push(note), ...extra,
+  })) frames.push(frame);
+  return { frames: frames.sort((a, b) => a.index - b.index), notes };
+}
+
+/** What a report would say of each frame: its time and the JPEG's bytes, or the failure. */
+function outcome(frames: readonly SampledFrame[]): unknown[] {
+  // Times to the microsecond ffmpeg prints: the seek path's subtraction leaves binary-fraction noise.
+  return frames.map((frame) => frame.status === 'sampled' ? [Math.round((frame.actualTime ?? NaN) * 1e6) / 1e6, hash(frame.jpeg)] : [frame.status, frame.code]);
+}
+
+const hash = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+describe('indexed sampling (real ffmpeg)', () => {
+  const times = [0, 0.37, 1.02, 2.3, 3.5, 3.96, 4.71, 5.55];
+  for (const name of ['h264.mp4', 'rotated.mov', 'offset.mp4', 'vfr.mp4', 'sample.mp4'] as const) {
+    it(`gives ${name} the same frames, byte for byte, at the same times as one seek per frame`, async () => {
+      const indexed = await sample(name, times, 'auto');
+      assert.match(indexed.notes.join('\n'), /indexed \d+ frames/);
+      const seek = await sample(name, times, 'seek');
+      assert.deepEqual(seek.notes, []);
+      assert.ok(indexed.frames.every((frame) => frame.status === 'sampled'), JSON.stringify(outcome(indexed.frames).map((o) => (o as unknown[])[0])));
+      assert.deepEqual(outcome(indexed.frames), outcome(seek.frames));
+    });
+  }
+
+  it('with --keyframes gives the keyframe at or before each time, as the seek does', async () => {
+    const keyTimes = [0.5, 2.3, 4.71, 6.2];
+    const indexed = await sample('h264.mp4', keyTimes, 'auto', { keyframes: true });
+    assert.deepEqual(indexed.frames.map((frame) => frame.actualTime), [0, 2, 4, 6]);
+    assert.deepEqual(outcome(indexed.frames), outcome((await sample('h264.mp4', keyTimes, 'seek', { keyframes: true })).frames));
+  });
+
+  for (const [name, why] of [['h264.mkv', /not an MP4\/MOV file/], ['h264.ts', /not an MP4\/MOV file/], ['mpeg4.avi', /not an MP4\/MOV file/]] as const) {
+    it(`falls back to one seek per frame for ${name}, and says why`, async () => {
+      const { frames, notes } = await sample(name, [0.5, 2.3], 'auto');
+      assert.match(notes.join('\n'), /one ffmpeg seek per frame/);
+      assert.match(notes.join('\n'), why);
+      for (const frame of frames) {
+        assert.equal(frame.status, 'sampled');
+        const late = (frame.actualTime ?? Infinity) - frame.requestedTime;
+        assert.ok(late >= -1e-3 && late < 0.05, `${name} @${frame.requestedTime}: actual ${frame.actualTime}`);
+      }
+    });
+  }
+
+  it('fails only the frames in a corrupt stretch, decoding those around it', async () => {
+    const { frames } = await sample('corrupt-middle.mp4', [1.5, 3, 6, 6.5, 11], 'auto');
+    const [before, alsoBefore, inside, alsoInside, after] = frames;
+    for (const frame of [before, alsoBefore, after]) assert.ok(frame?.status === 'sampled' && Math.abs((frame.actualTime ?? Infinity) - frame.requestedTime) < 0.05, JSON.stringify(frame?.status));
+    for (const frame of [inside, alsoInside]) assert.equal(frame?.status, 'failed');
+  });
+
+  it('fails only the frames past the end of a truncated file', async () => {
+    const { frames } = await sample('truncated.mp4', [1, 2.5, 10, 11], 'auto');
+    assert.deepEqual(frames.map((frame) => frame.status), ['sampled', 'sampled', 'failed', 'failed']);
+  });
+
+  it('stops promptly when the run is interrupted', async () => {
+    const controller = new AbortController();
+    const file = await fixture('sample.mp4');
+    const media = await probeMedia(ffprobe, file, file);
+    const plan = Array.from({ length: 150 }, (_, index) => ({ index, requestedTime: (index + 0.5) * media.duration / 150 }));
+    let seen = 0;
+    const started = performance.now();
+    for await (const frame of sampleFrames(plan, {
+      ffmpeg, input: file, width: 224, height: 224, fit: 'crop', keyframes: false, startTime: media.startTime,
+      stillImage: false, timeoutMs: 30_000, concurrency: 2, signal: controller.signal,
+    })) {
+      assert.equal(frame.status, 'sampled');
+      seen += 1;
+      if (seen === 3) controller.abort();
+    }
+    assert.ok(seen < 150, `${seen} frames after the abort`);
+    assert.ok(performance.now() - started < 10_000);
+  });
+});
+
+async function firstSegment(name: Fixture, time: number): Promise<{ track: Mp4VideoTrack; segment: CodedSegment }> {
+  const source = await openByteSource(await fixture(name), 0);
+  try {
+    const reading = await readMp4VideoTrack(source);
+    if ('unsupported' in reading) throw new Error(reading.unsupported);
+    const chooser = new FrameChooser(reading.track);
+    const target = chooser.target(time, false)!;
+    const segment = await readSegment(source, reading.track, chooser.start(target)!, target);
+    if (typeof segment === 'string') throw new Error(segment);
+    return { track: reading.track, segment };
+  } finally {
+    await source.close();
+  }
+}
+
+describe('stream decoder (real ffmpeg)', () => {
+  it('answers a request held for reordering when the stream ends, and rejects a damaged frame instead of concealing it', async () => {
+    const { track, segment } = await firstSegment('h264.mp4', 0.7);
+    assert.ok(segment.frames.length > 1, 'the target needs reference frames before it');
+    const options = { ffmpeg, decoderConfig: track.decoderConfig, width: 224, height: 224, fit: 'crop' as const, rotation: 0, timeoutMs: 20_000 };
+
+    const healthy = new StreamDecoder(options);
+    const answer = healthy.decode(segment);
+    await healthy.end();
+    assert.equal((await answer).subarray(0, 2).toString('hex'), 'ffd8');
+
+    // Scramble the target's slice data (past the NAL headers): the decoder must stop, not invent a picture.
+    const target = segment.frames[segment.target]!;
+    const damaged = Buffer.from(target.data);
+    for (let i = Math.min(40, damaged.length - 1); i < damaged.length; i += 1) damaged[i] = (i * 37) & 0xff;
+    const frames = segment.frames.map((frame, i) => (i === segment.target ? { ...frame, data: damaged } : frame));
+    const broken = new StreamDecoder(options);
+    const rejected = broken.decode({ frames, target: segment.target });
+    await broken.end();
+    await assert.rejects(rejected, StreamDecodeError);
+  });
+});
+
+describe('framescore classify --sampler', () => {
+  it('refuses an unknown sampling method with exit code 2', async () => {
+    const result = await runCli(['classify', await fixture('h264.mp4'), '--sampler', 'fastest']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--sampler/);
+  });
+});
