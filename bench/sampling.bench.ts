@@ -58,7 +58,7 @@ async function sample(frames: readonly PlannedFrame[], method: SamplingMethod, k
 
 /** Coded frames the indexed sampler feeds per sample, counted with its own segment reader. */
 async function decodedPerSample(frames: readonly PlannedFrame[], keyframes: boolean): Promise<number> {
-  const source = await openByteSource(video, 0);
+  const source = await openByteSource(video);
   try {
     const reading = await readMp4VideoTrack(source);
     if ('unsupported' in reading) throw new Error(reading.unsupported);

@@ -22,7 +22,7 @@ const MAX_WAITING_RESULTS = 32;
 export async function openIndexedVideo(options: SamplerOptions): Promise<IndexedVideo | string> {
   let source: ByteSource;
   try {
-    source = await openByteSource(options.input, options.sizeBytes ?? 0);
+    source = await openByteSource(options.input, options.sizeBytes);
   } catch (error) {
     return `cannot open it for reading: ${(error as Error).message}`;
   }

@@ -109,7 +109,7 @@ describe('indexed sampling (real ffmpeg)', () => {
 });
 
 async function firstSegment(name: Fixture, time: number): Promise<{ track: Mp4VideoTrack; segment: CodedSegment }> {
-  const source = await openByteSource(await fixture(name), 0);
+  const source = await openByteSource(await fixture(name));
   try {
     const reading = await readMp4VideoTrack(source);
     if ('unsupported' in reading) throw new Error(reading.unsupported);

@@ -8,8 +8,19 @@ export interface ByteSource {
   close(): Promise<void>;
 }
 
-export async function openByteSource(input: string, size: number): Promise<ByteSource> {
-  return /^https?:\/\//i.test(input) ? new HttpByteSource(input, size) : FileByteSource.open(input);
+/** `size`: the URL's length when known (a local file's is read from disk). */
+export async function openByteSource(input: string, size?: number): Promise<ByteSource> {
+  if (!/^https?:\/\//i.test(input)) return FileByteSource.open(input);
+  return new HttpByteSource(input, size !== undefined && size > 0 ? size : await remoteSize(input));
+}
+
+/** The total from the Content-Range of a one-byte ranged GET (presigned URLs refuse HEAD). */
+async function remoteSize(url: string): Promise<number> {
+  const response = await fetch(url, { headers: { Range: 'bytes=0-0' }, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+  await response.body?.cancel();
+  const total = /\/(\d+)$/.exec(response.headers.get('content-range') ?? '')?.[1];
+  if (response.status !== 206 || total === undefined) throw new Error(`no byte ranges (HTTP ${response.status})`);
+  return Number(total);
 }
 
 class FileByteSource implements ByteSource {
