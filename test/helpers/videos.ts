@@ -38,7 +38,7 @@ const RECIPES = {
   'still.jpg': ['-f', 'lavfi', '-i', 'smptebars=size=300x200', '-frames:v', '1', '-q:v', '3'],
 } as const;
 
-export type Fixture = keyof typeof RECIPES | 'sample.mp4' | 'rotated.mov' | 'vfr.mp4' | 'truncated.mp4' | 'corrupt-middle.mp4' | 'empty.mp4' | 'not-a-video.mp4';
+export type Fixture = keyof typeof RECIPES | 'sample.mp4' | 'rotated.mov' | 'vfr.mp4' | 'cut.mp4' | 'truncated.mp4' | 'corrupt-middle.mp4' | 'empty.mp4' | 'not-a-video.mp4';
 
 export async function fixture(name: Fixture): Promise<string> {
   await mkdir(cacheDir, { recursive: true });
@@ -54,6 +54,10 @@ export async function fixture(name: Fixture): Promise<string> {
     case 'rotated.mov':
       // Stream copy with a rotate tag writes a display matrix (re-encoding would drop it on ffmpeg 5+).
       await encode(ffmpeg, ['-i', await fixture('h264.mp4'), '-c', 'copy', '-metadata:s:v:0', 'rotate=90'], temp);
+      break;
+    case 'cut.mp4':
+      // Cut by stream copy at 2.3 s: the file starts at the keyframe before, and the edit list hides the frames up to the cut.
+      await encode(ffmpeg, ['-ss', '2.3', '-i', await fixture('h264.mp4'), '-c', 'copy', '-an'], temp);
       break;
     case 'vfr.mp4':
       await encode(ffmpeg, ['-i', await fixture('vfr.mkv'), '-c', 'copy'], temp);

@@ -45,7 +45,7 @@ const hash = (bytes: Uint8Array): string => createHash('sha256').update(bytes).d
 
 describe('indexed sampling (real ffmpeg)', () => {
   const times = [0, 0.37, 1.02, 2.3, 3.5, 3.96, 4.71, 5.55];
-  for (const name of ['h264.mp4', 'rotated.mov', 'offset.mp4', 'vfr.mp4', 'sample.mp4'] as const) {
+  for (const name of ['h264.mp4', 'rotated.mov', 'offset.mp4', 'cut.mp4', 'vfr.mp4', 'sample.mp4'] as const) {
     it(`gives ${name} the same frames, byte for byte, at the same times as one seek per frame`, async () => {
       const indexed = await sample(name, times, 'auto');
       assert.match(indexed.notes.join('\n'), /indexed \d+ frames/);

@@ -93,6 +93,11 @@ describe('MP4 sample table', () => {
     assert.deepEqual([...t.keyframes], [1, 0, 0, 0]);
   });
 
+  it('starts the timeline at the first composition offset when the edit starts at media time 0, as ffmpeg does', () => {
+    const t = track({ sizes: [1, 1, 1, 1], stsc: [[1, 4]], chunkOffsets: [100], deltas: 512, ctts: [1024, 2048, 512, 512], sync: [1], edits: [[160, 0]] });
+    assert.deepEqual([...t.times], [0, 0.12, 0.04, 0.08]);
+  });
+
   it('shifts times by an empty edit and hides samples before the shown range', () => {
     // 500 movie ticks (0.5 s) of nothing, then media from tick 512: sample 0 is never shown.
     const t = track({ sizes: [1, 1, 1], stsc: [[1, 3]], chunkOffsets: [0], deltas: 512, sync: [1, 2], edits: [[500, -1], [0, 512]] });

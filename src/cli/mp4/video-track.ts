@@ -94,7 +94,7 @@ function parseVideoTrak(moov: Buffer, trak: Box, movieTimescale: number): Mp4Rea
   const offsets = sampleOffsets(moov, stsc, chunkBox, sizes);
   if (offsets === undefined) return { unsupported: 'inconsistent chunk table' };
 
-  const pts = presentationTicks(moov, stts, box('ctts'), count);
+  const { dts, pts } = sampleTicks(moov, stts, box('ctts'), count);
   const keyframes = new Uint8Array(count);
   const stss = box('stss');
   if (stss) {
@@ -109,13 +109,19 @@ function parseVideoTrak(moov: Buffer, trak: Box, movieTimescale: number): Mp4Rea
 
   const edit = readEdit(moov, trak, timescale, movieTimescale);
   if (typeof edit === 'string') return { unsupported: edit };
-  const times = new Float64Array(count);
   const shown: number[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const ticks = pts[i]!;
-    times[i] = (ticks - edit.mediaStart) / timescale + edit.delay;
-    if (ticks >= edit.mediaStart && ticks < edit.mediaEnd) shown.push(i);
+  for (let i = 0; i < count; i += 1) if (pts[i]! >= edit.mediaStart && pts[i]! < edit.mediaEnd) shown.push(i);
+  // ffmpeg (mov_fix_index) re-times an edited track: decode time 0 at the first sample
+  // inside the edit in decode order, then, if the earliest shown presentation time is
+  // later than that, everything moves back so it is 0. Without an edit list, times are
+  // the samples' own.
+  let origin = 0;
+  if (edit.listed && shown.length > 0) {
+    const first = shown.reduce((a, b) => Math.min(a, b));
+    const earliest = shown.reduce((a, b) => Math.min(a, pts[b]!), Infinity);
+    origin = Math.max(dts[first]!, earliest);
   }
+  const times = pts.map((ticks) => (ticks - origin) / timescale + edit.delay);
   shown.sort((a, b) => times[a]! - times[b]!);
   return {
     track: {
@@ -157,21 +163,22 @@ function sampleOffsets(moov: Buffer, stsc: Box, chunkBox: Box, sizes: Uint32Arra
   return sample === sizes.length ? offsets : undefined;
 }
 
-/** Decode times from stts plus composition offsets from ctts (read as signed, as ffmpeg does). */
-function presentationTicks(moov: Buffer, stts: Box, ctts: Box | undefined, count: number): Float64Array {
+/** Decode times from stts, and presentation times adding ctts's offsets (read as signed, as ffmpeg does). */
+function sampleTicks(moov: Buffer, stts: Box, ctts: Box | undefined, count: number): { dts: Float64Array; pts: Float64Array } {
   const pts = new Float64Array(count);
   let sample = 0;
-  let dts = 0;
+  let ticks = 0;
   const sttsEntries = moov.readUInt32BE(stts.start + 4);
   for (let e = 0; e < sttsEntries && sample < count; e += 1) {
     const runLength = moov.readUInt32BE(stts.start + 8 + 8 * e);
     const delta = moov.readUInt32BE(stts.start + 12 + 8 * e);
     for (let i = 0; i < runLength && sample < count; i += 1, sample += 1) {
-      pts[sample] = dts;
-      dts += delta;
+      pts[sample] = ticks;
+      ticks += delta;
     }
   }
-  for (; sample < count; sample += 1) pts[sample] = dts;
+  for (; sample < count; sample += 1) pts[sample] = ticks;
+  const dts = Float64Array.from(pts);
   if (ctts) {
     sample = 0;
     const entries = moov.readUInt32BE(ctts.start + 4);
@@ -181,7 +188,7 @@ function presentationTicks(moov: Buffer, stts: Box, ctts: Box | undefined, count
       for (let i = 0; i < runLength && sample < count; i += 1, sample += 1) pts[sample]! += offset;
     }
   }
-  return pts;
+  return { dts, pts };
 }
 
 interface Edit {
@@ -190,13 +197,14 @@ interface Edit {
   readonly mediaEnd: number;
   /** Seconds of empty edit before it. */
   readonly delay: number;
+  /** The track has an edit list (ffmpeg then re-times it). */
+  readonly listed: boolean;
 }
 
 /** One empty edit (a delay) and one shown range at normal rate are what ffmpeg maps simply; anything else is left to ffmpeg. */
 function readEdit(moov: Buffer, trak: Box, timescale: number, movieTimescale: number): Edit | string {
   const elst = findPath(moov, trak, ['edts', 'elst']);
-  const none: Edit = { mediaStart: 0, mediaEnd: Infinity, delay: 0 };
-  if (!elst) return none;
+  if (!elst) return { mediaStart: 0, mediaEnd: Infinity, delay: 0, listed: false };
   const version = moov[elst.start];
   const entries = moov.readUInt32BE(elst.start + 4);
   const size = version === 1 ? 20 : 12;
@@ -215,7 +223,7 @@ function readEdit(moov: Buffer, trak: Box, timescale: number, movieTimescale: nu
     if (shownRange) return 'edit list with several ranges';
     if (rate !== 0x10000) return 'edit list with a rate change';
     const end = duration === 0 ? Infinity : mediaTime + (duration / movieTimescale) * timescale;
-    shownRange = { mediaStart: mediaTime, mediaEnd: end, delay };
+    shownRange = { mediaStart: mediaTime, mediaEnd: end, delay, listed: true };
   }
-  return shownRange ?? none;
+  return shownRange ?? { mediaStart: 0, mediaEnd: Infinity, delay, listed: true };
 }
