@@ -17,6 +17,8 @@ import { settleFrame, type SamplerOptions } from './sampler.js';
 
 /** Finished frames waiting for the consumer before the decoders pause. */
 const MAX_WAITING_RESULTS = 32;
+/** New decoders a lane starts after one stops on damaged data, before it seeks per frame instead. */
+const MAX_DECODER_RESTARTS = 3;
 
 /** Opens and indexes the input; a string says why it cannot take the fast path. */
 export async function openIndexedVideo(options: SamplerOptions): Promise<IndexedVideo | string> {
@@ -49,69 +51,114 @@ export class IndexedVideo {
     this.chooser = new FrameChooser(track);
   }
 
-  /** Decodes the planned frames across one decoder per core, yielding each as it is ready. */
+  /**
+   * Decodes the planned frames across one decoder per core, yielding each as it is
+   * ready. If the consumer stops early, the decoders are stopped and the lanes awaited.
+   */
   async *sample(plan: readonly PlannedFrame[], seekOne: (planned: PlannedFrame) => Promise<SampledFrame>): AsyncGenerator<SampledFrame> {
     const { signal } = this.options;
     const waiting: SampledFrame[] = [];
+    const decoders = new Set<StreamDecoder>();
     let wakeConsumer: (() => void) | undefined;
     let wakeLanes: (() => void)[] = [];
     let next = 0;
     let failure: { error: unknown } | undefined;
+    let stopped = false;
 
-    const emit = (frame: SampledFrame | undefined): void => {
-      if (frame) waiting.push(frame);
+    const halted = (): boolean => stopped || failure !== undefined || signal?.aborted === true;
+    const wakeAll = (): void => {
+      wakeConsumer?.();
+      for (const wake of wakeLanes) wake();
+      wakeLanes = [];
+    };
+    const fail = (error: unknown): void => {
+      failure ??= { error };
+      wakeAll();
+    };
+    const emit = (frame: SampledFrame): void => {
+      if (!stopped) waiting.push(frame);
       wakeConsumer?.();
     };
     const room = async (): Promise<void> => {
-      while (waiting.length >= MAX_WAITING_RESULTS && !failure) await new Promise<void>((resolve) => wakeLanes.push(resolve));
+      while (waiting.length >= MAX_WAITING_RESULTS && !halted()) await new Promise<void>((resolve) => wakeLanes.push(resolve));
     };
-    const take = (): PlannedFrame | undefined => (signal?.aborted || failure ? undefined : plan[next++]);
+    const take = (): PlannedFrame | undefined => (halted() ? undefined : plan[next++]);
+    // Frames the fast path cannot give back get the per-frame seek, unless the run is being stopped.
+    const fallback = async (planned: PlannedFrame): Promise<void> => {
+      if (halted()) return;
+      const frame = await seekOne(planned);
+      if (!halted()) emit(frame);
+    };
 
     const lane = async (): Promise<void> => {
       let decoder: StreamDecoder | undefined;
-      const inFlight = new Set<Promise<void>>();
+      let restarts = 0;
+      const inFlight: Promise<void>[] = [];
+      const retire = async (): Promise<void> => {
+        if (decoder === undefined) return;
+        await decoder.end();
+        decoders.delete(decoder);
+        decoder = undefined;
+      };
       try {
         for (;;) {
           await room();
           const planned = take();
           if (planned === undefined) break;
           const prepared = await this.prepare(planned);
-          if ('result' in prepared) emit(prepared.result);
-          else if ('fallback' in prepared || decoder?.failed) emit(await seekOne(planned));
-          else {
-            decoder ??= new StreamDecoder({ ...this.options, decoderConfig: this.track.decoderConfig, rotation: this.options.rotation ?? 0 });
-            while (!decoder.wantsMore) await decoder.settled();
-            const { time } = prepared;
-            const done: Promise<void> = decoder.decode(prepared.segment).then(
-              (jpeg) => emit(settled(planned, jpeg, time)),
-              // A frame the decoder could not give back still gets the per-frame path, unless the run was stopped.
-              async () => emit(signal?.aborted ? undefined : await seekOne(planned)),
-            ).finally(() => inFlight.delete(done));
-            inFlight.add(done);
+          if ('result' in prepared) {
+            emit(prepared.result);
+            continue;
           }
+          // A decoder that stopped on damaged data is replaced, a few times per lane.
+          if (decoder?.failed) {
+            await retire();
+            restarts += 1;
+          }
+          if ('fallback' in prepared || restarts > MAX_DECODER_RESTARTS || halted()) {
+            await fallback(planned);
+            continue;
+          }
+          if (decoder === undefined) {
+            decoder = new StreamDecoder({ ...this.options, decoderConfig: this.track.decoderConfig, rotation: this.options.rotation ?? 0 });
+            decoders.add(decoder);
+          }
+          while (!decoder.wantsMore) await decoder.settled();
+          const { time } = prepared;
+          inFlight.push(decoder.decode(prepared.segment).then(
+            (jpeg) => emit(settled(planned, jpeg, time)),
+            () => fallback(planned),
+          ).catch(fail));
         }
       } finally {
-        await decoder?.end();
+        await retire();
         await Promise.all(inFlight);
       }
     };
 
-    const lanes = Promise.all(Array.from({ length: Math.max(1, Math.min(this.options.concurrency, plan.length)) }, lane)).then(
-      () => {},
-      (error: unknown) => { failure ??= { error }; },
-    );
     let finished = false;
-    void lanes.finally(() => { finished = true; wakeConsumer?.(); });
-
-    while (!finished || waiting.length > 0) {
-      if (waiting.length > 0) {
-        yield waiting.shift()!;
-        for (const wake of wakeLanes) wake();
-        wakeLanes = [];
-        continue;
+    const lanes = Promise.all(Array.from({ length: Math.max(1, Math.min(this.options.concurrency, plan.length)) }, lane))
+      .then(() => {}, fail)
+      .finally(() => {
+        finished = true;
+        wakeConsumer?.();
+      });
+    try {
+      while (!failure && (!finished || waiting.length > 0)) {
+        if (waiting.length > 0) {
+          yield waiting.shift()!;
+          for (const wake of wakeLanes) wake();
+          wakeLanes = [];
+          continue;
+        }
+        await new Promise<void>((resolve) => { wakeConsumer = resolve; });
+        wakeConsumer = undefined;
       }
-      await new Promise<void>((resolve) => { wakeConsumer = resolve; });
-      wakeConsumer = undefined;
+    } finally {
+      stopped = true;
+      for (const decoder of decoders) decoder.kill();
+      wakeAll();
+      await lanes;
     }
     if (failure) throw failure.error;
   }

@@ -1,13 +1,13 @@
 /**
  * Samples a video the way `classify` does (openInput → ffprobe → plan →
- * per-frame ffmpeg), without the model: for comparing S3 with local disk.
+ * sampler), without the model: for comparing S3 with local disk.
  */
 import os from 'node:os';
 import { planFrames, type SamplingSettings } from '../../src/core/sampling-plan.js';
 import { resolveBinaries } from '../../src/cli/ffmpeg/binaries.js';
 import { probeMedia } from '../../src/cli/ffmpeg/probe.js';
 import { openInput, type InputContext } from '../../src/cli/input.js';
-import { sampleFrames } from '../../src/cli/sampler.js';
+import { sampleFrames, type SamplingMethod } from '../../src/cli/sampler.js';
 
 export interface Sampled {
   readonly index: number;
@@ -18,22 +18,24 @@ export interface Sampled {
   readonly failure?: string;
 }
 
-export async function sampleVideo(spec: string, context: InputContext, settings: SamplingSettings): Promise<{ frames: Sampled[]; sizeBytes: number | undefined; duration: number }> {
+export async function sampleVideo(spec: string, context: InputContext, settings: SamplingSettings, method: SamplingMethod = 'auto'): Promise<{ frames: Sampled[]; sizeBytes: number | undefined; duration: number; notes: string[] }> {
   const { ffmpeg, ffprobe } = resolveBinaries();
   const opened = await openInput(spec, context);
   const media = await probeMedia(ffprobe, opened.input, opened.source, { sizeBytes: opened.sizeBytes });
   const plan = planFrames(settings, { duration: media.duration, frameRate: media.frameRate });
   const frames: Sampled[] = [];
+  const notes: string[] = [];
   for await (const frame of sampleFrames(plan, {
     ffmpeg, input: opened.input, width: 224, height: 224, fit: 'crop', keyframes: settings.keyframes,
     startTime: media.startTime, stillImage: media.stillImage, timeoutMs: 120_000, concurrency: os.availableParallelism(),
+    method, rotation: media.rotation, sizeBytes: opened.sizeBytes, onNote: (note) => notes.push(note),
   })) {
     frames.push(frame.status === 'sampled'
       ? { index: frame.index, requestedTime: frame.requestedTime, actualTime: frame.actualTime, jpeg: Buffer.from(frame.jpeg) }
       : { index: frame.index, requestedTime: frame.requestedTime, actualTime: null, failure: frame.message });
   }
   frames.sort((a, b) => a.index - b.index);
-  return { frames, sizeBytes: opened.sizeBytes, duration: media.duration };
+  return { frames, sizeBytes: opened.sizeBytes, duration: media.duration, notes };
 }
 
 export function countSettings(frames: number, keyframes: boolean): SamplingSettings {

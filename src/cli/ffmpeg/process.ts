@@ -43,15 +43,19 @@ export async function runProcess(file: string, args: readonly string[], options:
 
 /** Starts a program whose stdin framescore feeds and whose stdout is handed over chunk by chunk. */
 export function streamProcess(file: string, args: readonly string[], options: StreamOptions): StreamingProcess {
+  if (options.signal?.aborted) throw cancelledBeforeStart(file);
   const started = start(file, args, 'pipe', options, options.onStdout);
-  return { stdin: started.stdin!, exited: started.exited.then(() => undefined), kill: started.kill };
+  if (started.stdin === null) throw new Error('a piped stdin was asked for');
+  return { stdin: started.stdin, exited: started.exited.then(() => undefined), kill: started.kill };
+}
+
+function cancelledBeforeStart(file: string): SubprocessError {
+  return new SubprocessError(`${path.basename(file)} was not started: cancelled`, { exitCode: null, signal: null, timedOut: false, stderrTail: '' });
 }
 
 function start(file: string, args: readonly string[], stdin: 'ignore' | 'pipe', options: RunOptions, onStdout: (chunk: Buffer) => void): { stdin: Writable | null; exited: Promise<string>; kill: () => void } {
   const name = path.basename(file);
-  if (options.signal?.aborted) {
-    return { stdin: null, kill: () => {}, exited: Promise.reject(new SubprocessError(`${name} was not started: cancelled`, { exitCode: null, signal: null, timedOut: false, stderrTail: '' })) };
-  }
+  if (options.signal?.aborted) return { stdin: null, kill: () => {}, exited: Promise.reject(cancelledBeforeStart(file)) };
   const child = spawn(file, args, { stdio: [stdin, 'pipe', 'pipe'] });
   // A process that exits early closes its stdin: the writer learns it from `exited`, not from an EPIPE crash.
   child.stdin?.on('error', () => {});

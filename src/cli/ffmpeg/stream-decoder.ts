@@ -77,6 +77,7 @@ export class StreamDecoder {
   private readonly outputPts: number[] = [];
   private readonly outputJpegs: Buffer[] = [];
   private fed = 0;
+  private ending = false;
   private closed: Error | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private readonly settledListeners: (() => void)[] = [];
@@ -135,8 +136,16 @@ export class StreamDecoder {
 
   /** No more segments: ffmpeg flushes the frames it holds and exits. */
   async end(): Promise<void> {
+    this.ending = true;
     this.process.stdin.end();
+    this.arm();
     await this.process.exited.catch(() => {});
+  }
+
+  /** Stops at once; requests still waiting are rejected. */
+  kill(): void {
+    this.process.kill();
+    this.close(new StreamDecodeError('the stream decoder was stopped'));
   }
 
   private write(bytes: Buffer): void {
@@ -169,10 +178,17 @@ export class StreamDecoder {
     this.arm();
   }
 
+  /**
+   * Times the oldest request only once its frame is due: when enough frames follow it
+   * or the stream has ended. Before that the decoder is waiting for input, not stuck
+   * (the feeder may be paused by a slow consumer).
+   */
   private arm(): void {
     clearTimeout(this.watchdog);
     this.watchdog = undefined;
-    if (this.requests.length === 0 || this.closed) return;
+    const oldest = this.requests[0];
+    if (oldest === undefined || this.closed) return;
+    if (!this.ending && this.fed - oldest.fedThrough < FRAMES_THAT_FLUSH) return;
     this.watchdog = setTimeout(() => {
       this.process.kill();
       this.close(new StreamDecodeError(`no frame from the stream decoder in ${this.options.timeoutMs} ms`));

@@ -59,15 +59,23 @@ const HTTP_TIMEOUT_MS = 60_000;
 class HttpByteSource implements ByteSource {
   constructor(private readonly url: string, readonly size: number) {}
 
+  /** Servers may answer a range in parts (the S3 relay sends at most a block): ask again for the rest. */
   async read(offset: number, length: number): Promise<Buffer> {
-    const end = Math.min(offset + length, this.size) - 1;
-    if (end < offset) return Buffer.alloc(0);
-    const response = await fetch(this.url, { headers: { Range: `bytes=${offset}-${end}` }, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
-    if (response.status !== 206) {
-      await response.body?.cancel();
-      throw new Error(`range ${offset}-${end} answered HTTP ${response.status}`);
+    const end = Math.min(offset + length, this.size);
+    const parts: Buffer[] = [];
+    for (let at = offset; at < end;) {
+      const response = await fetch(this.url, { headers: { Range: `bytes=${at}-${end - 1}` }, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+      const first = Number(/^bytes (\d+)-/.exec(response.headers.get('content-range') ?? '')?.[1]);
+      if (response.status !== 206 || first !== at) {
+        await response.body?.cancel();
+        throw new Error(`range ${at}-${end - 1} answered HTTP ${response.status}${response.status === 206 ? ` from byte ${first}` : ''}`);
+      }
+      const part = Buffer.from(await response.arrayBuffer());
+      if (part.length === 0) throw new Error(`range ${at}-${end - 1} answered no bytes`);
+      parts.push(part);
+      at += part.length;
     }
-    return Buffer.from(await response.arrayBuffer());
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
   async close(): Promise<void> {}
