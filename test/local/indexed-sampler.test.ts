@@ -5,10 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { resolveBinaries } from '../../src/cli/ffmpeg/binaries.js';
 import { probeMedia } from '../../src/cli/ffmpeg/probe.js';
 import { StreamDecodeError, StreamDecoder } from '../../src/cli/ffmpeg/stream-decoder.js';
+import { openIndexedVideo } from '../../src/cli/indexed-sampler.js';
 import { openByteSource } from '../../src/cli/mp4/byte-source.js';
 import { FrameChooser } from '../../src/cli/mp4/frame-choice.js';
 import { readSegment, type CodedSegment } from '../../src/cli/mp4/segment.js';
@@ -105,6 +108,60 @@ describe('indexed sampling (real ffmpeg)', () => {
     }
     assert.ok(seen < 150, `${seen} frames after the abort`);
     assert.ok(performance.now() - started < 10_000);
+  });
+});
+
+/** ffmpeg processes this process started that are still running (Linux /proc). */
+async function ffmpegChildren(): Promise<number> {
+  let count = 0;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const match = /^\d+ \((.*)\) \S+ (\d+)/.exec(stat);
+    if (match && match[2] === String(process.pid) && match[1]!.startsWith('ffmpeg')) count += 1;
+  }
+  return count;
+}
+
+describe('indexed sampling: consumers that stop or stall (real ffmpeg)', () => {
+  const planFor = (duration: number, frames: number): PlannedFrame[] => Array.from({ length: frames }, (_, index) => ({ index, requestedTime: (index + 0.5) * duration / frames }));
+
+  it('stops its decoders when the consumer stops early', async () => {
+    const file = await fixture('sample.mp4');
+    const media = await probeMedia(ffprobe, file, file);
+    let seen = 0;
+    for await (const frame of sampleFrames(planFor(media.duration, 150), {
+      ffmpeg, input: file, width: 224, height: 224, fit: 'crop', keyframes: false, startTime: media.startTime,
+      stillImage: false, timeoutMs: 30_000, concurrency: 2,
+    })) {
+      assert.equal(frame.status, 'sampled');
+      if (++seen === 3) break;
+    }
+    assert.equal(await ffmpegChildren(), 0, 'no decoder left running');
+  });
+
+  it('does not give up on a decoder while the consumer is slower than the frame timeout', async () => {
+    const file = await fixture('h264.mp4');
+    const media = await probeMedia(ffprobe, file, file);
+    const options: SamplerOptions = {
+      ffmpeg, input: file, width: 224, height: 224, fit: 'crop', keyframes: false, startTime: media.startTime,
+      stillImage: false, timeoutMs: 400, concurrency: 2,
+    };
+    const video = await openIndexedVideo(options);
+    assert.ok(typeof video !== 'string', String(video));
+    let seeks = 0;
+    let seen = 0;
+    try {
+      for await (const frame of video.sample(planFor(media.duration, 40), () => { seeks += 1; return Promise.reject(new Error('no seek expected')); })) {
+        assert.equal(frame.status, 'sampled');
+        // A consumer busy for longer than the timeout while decoders wait for more input.
+        if (++seen % 10 === 1) await sleep(600);
+      }
+    } finally {
+      await video.close();
+    }
+    assert.equal(seen, 40);
+    assert.equal(seeks, 0);
   });
 });
 
