@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -89,6 +89,21 @@ describe('framescore classify --local (the CLI as a subprocess)', () => {
     assert.equal(report.frames[0]!.status, 'ok');
     assert.equal(report.frames[5]!.status, 'failed');
     assert.match(await readFile(`${base}.csv`, 'utf8'), /,failed,(NO_FRAME|DECODE_FAILED|SEEK_MISSED): /);
+  });
+
+  it('gives inputs with the same name their own reports in --out-dir', async () => {
+    const dir = path.join(out, 'same-name');
+    await mkdir(path.join(dir, 'a'), { recursive: true });
+    await mkdir(path.join(dir, 'b'), { recursive: true });
+    const [first, second] = [path.join(dir, 'a', 'episode.mp4'), path.join(dir, 'b', 'episode.mp4')];
+    await copyFile(await fixture('h264.mp4'), first);
+    await copyFile(await fixture('sample.mp4'), second);
+    const reports = path.join(dir, 'reports');
+    const result = await runCli(['classify', first, second, '--frames', '2', '--out-dir', reports]);
+    assert.equal(result.code, 0, result.stderr);
+    const read = async (name: string): Promise<Report> => JSON.parse(await readFile(path.join(reports, name), 'utf8')) as Report;
+    assert.equal((await read('episode.json')).video.source, first);
+    assert.equal((await read('episode-2.json')).video.source, second);
   });
 
   it('on Ctrl-C writes the partial report and exits 130', async () => {

@@ -15,7 +15,7 @@ import { writeRunIndex } from '../lambda/run-index.js';
 import { journalFile, journalKey, JournalWriter, readJournal, type JournalIdentity } from '../lambda/journal.js';
 import type { Messages } from '../output/messages.js';
 import type { Progress } from '../output/progress.js';
-import { reportBase, writeReport } from '../output/write-report.js';
+import { uniqueReportBases, writeReport } from '../output/write-report.js';
 import { VERSION } from '../paths.js';
 import { sampleFrames, type SamplingMethod } from '../sampler.js';
 import type { FrameScorer } from '../scorer.js';
@@ -80,6 +80,8 @@ export interface ClassifyOutcome {
 
 interface Prepared {
   readonly position: number;
+  /** Where its report goes in --out-dir, unique among the inputs. */
+  readonly base: string;
   readonly opened: OpenedInput;
   readonly media: MediaInfo;
   readonly plan: PlannedFrame[];
@@ -94,10 +96,11 @@ export async function classify(options: ClassifyOptions, deps: ClassifyDeps): Pr
   const binaries = resolveBinaries({ ffmpeg: options.ffmpeg });
   const outcomes: Array<VideoOutcome | undefined> = [];
   const prepared: Prepared[] = [];
+  const bases = uniqueReportBases(options.inputs, options.outDir ?? '.');
   for (const [position, spec] of options.inputs.entries()) {
     if (deps.signal.aborted) break;
     try {
-      prepared.push(await prepare(spec, position, options, deps, binaries));
+      prepared.push(await prepare(spec, position, bases[position]!, options, deps, binaries));
     } catch (error) {
       // One unreadable input must not cost the others their reports.
       if (!(error instanceof InputError) || options.inputs.length === 1) throw error;
@@ -122,21 +125,21 @@ export async function classify(options: ClassifyOptions, deps: ClassifyDeps): Pr
   return { videos, interrupted, indexFiles };
 }
 
-async function prepare(spec: string, position: number, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries): Promise<Prepared> {
+async function prepare(spec: string, position: number, base: string, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries): Promise<Prepared> {
   const opened = await openInput(spec, options.context);
   const media = await probeMedia(binaries.ffprobe, opened.input, opened.source, { sizeBytes: opened.sizeBytes });
   const plan = await makePlan(opened, media, options, deps, binaries);
   deps.messages.debug(`${opened.source}: ${media.codec} ${media.width}x${media.height} ${media.frameRate.toFixed(3)} fps, ${media.duration.toFixed(3)} s; ${plan.length} frames`);
-  return { position, opened, media, plan };
+  return { position, base, opened, media, plan };
 }
 
 async function classifyOne(video: Prepared, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries): Promise<VideoOutcome> {
   const startedAt = new Date();
   const started = performance.now();
   const { opened, media, plan } = video;
-  const target = reportTarget(opened.source, options);
+  const target = reportTarget(video.base, options);
   const identity: JournalIdentity = { video: opened.source, sampling: options.sampling, fit: options.fit, modelSha256: deps.scorer.model.sha256 };
-  const journalPath = journalFile(target.kind === 'base' ? target.base : target.kind === 'file' ? target.file : reportBase(opened.source, options.outDir ?? '.'));
+  const journalPath = journalFile(target.kind === 'base' ? target.base : target.kind === 'file' ? target.file : video.base);
   const carried = options.resume ? matchPlan(await readJournal(journalPath, journalKey(identity)), plan) : new Map<number, FrameResult>();
   if (carried.size > 0) deps.messages.info(`${opened.source}: resuming: ${carried.size} of ${plan.length} frames already scored in ${journalPath}`);
   const remaining = plan.filter((planned) => !carried.has(planned.index));
@@ -250,11 +253,12 @@ async function* tapSampled(frames: AsyncIterable<SampledFrame>, deps: ClassifyDe
   }
 }
 
-function reportTarget(source: string, options: ClassifyOptions): Parameters<typeof writeReport>[2] {
+/** `base`: the input's own report base in --out-dir (see uniqueReportBases). */
+function reportTarget(base: string, options: ClassifyOptions): Parameters<typeof writeReport>[2] {
   if (options.output === '-') return { kind: 'stdout' };
   if (options.output !== undefined) return { kind: 'file', file: options.output };
   if (options.out !== undefined) return { kind: 'base', base: options.out };
-  return { kind: 'base', base: reportBase(source, options.outDir ?? '.') };
+  return { kind: 'base', base };
 }
 
 function buildReport(

@@ -34,3 +34,19 @@ export function reportBase(source: string, outDir: string): string {
   const name = source.replace(/[?#].*$/, '').split('/').filter(Boolean).pop() ?? 'video';
   return path.join(outDir, name.replace(/\.[^.]+$/, '') || 'video');
 }
+
+/**
+ * Report bases for several inputs: inputs whose names would collide (a/ep1.mp4 and
+ * b/ep1.mp4, or ep1.mp4 and ep1.mov) get -2, -3, … in input order instead of
+ * overwriting each other's reports.
+ */
+export function uniqueReportBases(sources: readonly string[], outDir: string): string[] {
+  const taken = new Set<string>();
+  return sources.map((source) => {
+    const base = reportBase(source, outDir);
+    let unique = base;
+    for (let n = 2; taken.has(unique); n += 1) unique = `${base}-${n}`;
+    taken.add(unique);
+    return unique;
+  });
+}
