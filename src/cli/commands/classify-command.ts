@@ -51,7 +51,6 @@ export interface ClassifyFlags extends SamplingFlags {
 }
 
 /** Local batches: the wasm backend's speed is flat from 1 to 32 frames (FACTS), 8 keeps latency low. */
-const DEFAULT_LOCAL_BATCH = 8;
 
 export async function classifyCommand(args: string[], flags: ClassifyFlags, context: CommandContext): Promise<CommandStatus> {
   const inputs = flags.manifest === undefined ? args : [...args, ...(await readManifest(flags.manifest))];
@@ -91,7 +90,7 @@ export async function classifyCommand(args: string[], flags: ClassifyFlags, cont
   }
   const workers = flags.workers === undefined ? Math.min(cores, 4) : parseInteger(flags.workers, '--workers', 1, 64);
   const backend = parseChoice(flags.backend, '--backend', BACKEND_CHOICES);
-  const batchSize = flags.batchSize === 'auto' ? DEFAULT_LOCAL_BATCH : parseInteger(flags.batchSize, '--batch-size', 1, 256);
+  const batchSize = flags.batchSize === 'auto' ? 'auto' : parseInteger(flags.batchSize, '--batch-size', 1, 256);
 
   // Read and verify the model here first: a bad --model is a one-line error before any decoding starts.
   const modelDir = await resolveModelDir(flags.model, options.context);
