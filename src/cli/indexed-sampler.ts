@@ -1,5 +1,5 @@
 /**
- * The fast sampling path for MP4/MOV with H.264, which is most broadcast files: read
+ * The fast sampling path for MP4/MOV with H.264 or HEVC, which is most broadcast files: read
  * the sample table once, then per requested frame feed only the coded frames it needs
  * (its keyframe, the reference frames after it, itself) to one long-lived ffmpeg per
  * core. No process start and no file open per frame; keyframe sampling decodes one
@@ -10,6 +10,7 @@ import type { SampledFrame } from '../core/results.js';
 import { lateFrameError } from './ffmpeg/extract.js';
 import { StreamDecoder } from './ffmpeg/stream-decoder.js';
 import { openByteSource, type ByteSource } from './mp4/byte-source.js';
+import { createFeed } from './mp4/feed.js';
 import { FrameChooser } from './mp4/frame-choice.js';
 import { readSegment, type CodedSegment } from './mp4/segment.js';
 import { readMp4VideoTrack, type Mp4VideoTrack } from './mp4/video-track.js';
@@ -120,7 +121,7 @@ export class IndexedVideo {
             continue;
           }
           if (decoder === undefined) {
-            decoder = new StreamDecoder({ ...this.options, decoderConfig: this.track.decoderConfig, rotation: this.options.rotation ?? 0 });
+            decoder = new StreamDecoder({ ...this.options, feed: createFeed(this.track), rotation: this.options.rotation ?? 0 });
             decoders.add(decoder);
           }
           while (!decoder.wantsMore) await decoder.settled();

@@ -42,7 +42,7 @@ export function buildProgram(context: CommandContext, done: (status: Promise<Com
     .option('--html <file>', 'also write a self-contained HTML report (one input)')
     .option('--manifest <file>', 'read inputs from FILE, one path or URI per line')
     .option('--resume', 'skip frames already scored in BASE.journal.jsonl (written as results arrive) for the same video, sampling and model')
-    .addOption(new Option('--sampler <method>', 'auto: MP4/MOV H.264 frames decoded by one long-lived ffmpeg per core from the file\'s index, else one ffmpeg seek per frame; seek: always one ffmpeg per frame').choices(['auto', 'seek']).default('auto'))
+    .addOption(new Option('--sampler <method>', 'auto: MP4/MOV H.264 or HEVC frames decoded by one long-lived ffmpeg per core from the file\'s index, else one ffmpeg seek per frame; seek: always one ffmpeg per frame').choices(['auto', 'seek']).default('auto'))
     .option('--sample-concurrency <n>', 'decoders (ffmpeg processes) at once (default: one per core)')
     .option('--frame-timeout <seconds>', 'give up decoding one frame after this long', '60')
     .option('--save-frames <dir>', 'also keep the sampled JPEGs here')

@@ -8,7 +8,7 @@ import { extractFrame, FrameExtractError, type ExtractedFrame, type ExtractOptio
 import type { IndexedVideo } from './indexed-sampler.js';
 
 /**
- * How frames are decoded. `auto`: an MP4/MOV with H.264 is indexed and its frames
+ * How frames are decoded. `auto`: an MP4/MOV with H.264 or HEVC is indexed and its frames
  * decoded by one long-lived ffmpeg per core (see indexed-sampler.ts); anything else,
  * and any frame that path cannot produce, gets one ffmpeg seek per frame. `seek`:
  * always one ffmpeg per frame.

@@ -13,6 +13,7 @@ import { probeMedia } from '../../src/cli/ffmpeg/probe.js';
 import { StreamDecodeError, StreamDecoder } from '../../src/cli/ffmpeg/stream-decoder.js';
 import { openIndexedVideo } from '../../src/cli/indexed-sampler.js';
 import { openByteSource } from '../../src/cli/mp4/byte-source.js';
+import { createFeed } from '../../src/cli/mp4/feed.js';
 import { FrameChooser } from '../../src/cli/mp4/frame-choice.js';
 import { readSegment, type CodedSegment } from '../../src/cli/mp4/segment.js';
 import { readMp4VideoTrack, type Mp4VideoTrack } from '../../src/cli/mp4/video-track.js';
@@ -48,7 +49,7 @@ const hash = (bytes: Uint8Array): string => createHash('sha256').update(bytes).d
 
 describe('indexed sampling (real ffmpeg)', () => {
   const times = [0, 0.37, 1.02, 2.3, 3.5, 3.96, 4.71, 5.55];
-  for (const name of ['h264.mp4', 'rotated.mov', 'offset.mp4', 'cut.mp4', 'vfr.mp4', 'sample.mp4'] as const) {
+  for (const name of ['h264.mp4', 'rotated.mov', 'offset.mp4', 'cut.mp4', 'vfr.mp4', 'hevc.mp4', 'sample.mp4'] as const) {
     it(`gives ${name} the same frames, byte for byte, at the same times as one seek per frame`, async () => {
       const indexed = await sample(name, times, 'auto');
       assert.match(indexed.notes.join('\n'), /indexed \d+ frames/);
@@ -184,9 +185,9 @@ describe('stream decoder (real ffmpeg)', () => {
   it('answers a request held for reordering when the stream ends, and rejects a damaged frame instead of concealing it', async () => {
     const { track, segment } = await firstSegment('h264.mp4', 0.7);
     assert.ok(segment.frames.length > 1, 'the target needs reference frames before it');
-    const options = { ffmpeg, decoderConfig: track.decoderConfig, width: 224, height: 224, fit: 'crop' as const, rotation: 0, timeoutMs: 20_000 };
+    const options = { ffmpeg, width: 224, height: 224, fit: 'crop' as const, rotation: 0, timeoutMs: 20_000 };
 
-    const healthy = new StreamDecoder(options);
+    const healthy = new StreamDecoder({ ...options, feed: createFeed(track) });
     const answer = healthy.decode(segment);
     await healthy.end();
     assert.equal((await answer).subarray(0, 2).toString('hex'), 'ffd8');
@@ -196,7 +197,7 @@ describe('stream decoder (real ffmpeg)', () => {
     const damaged = Buffer.from(target.data);
     for (let i = Math.min(40, damaged.length - 1); i < damaged.length; i += 1) damaged[i] = (i * 37) & 0xff;
     const frames = segment.frames.map((frame, i) => (i === segment.target ? { ...frame, data: damaged } : frame));
-    const broken = new StreamDecoder(options);
+    const broken = new StreamDecoder({ ...options, feed: createFeed(track) });
     const rejected = broken.decode({ frames, target: segment.target });
     await broken.end();
     await assert.rejects(rejected, StreamDecodeError);

@@ -8,8 +8,9 @@ import { describe, it } from 'node:test';
 import jpeg from 'jpeg-js';
 import { JpegSplitter } from '../../src/cli/ffmpeg/jpeg-splitter.js';
 import { FrameChooser } from '../../src/cli/mp4/frame-choice.js';
-import { accessUnitFacts } from '../../src/cli/mp4/h264.js';
-import { FlvTimeline, type CodedSegment } from '../../src/cli/mp4/segment.js';
+import { createFeed } from '../../src/cli/mp4/feed.js';
+import { accessUnitFacts } from '../../src/cli/mp4/nal-units.js';
+import type { CodedSegment } from '../../src/cli/mp4/segment.js';
 import { parseMoov, type Mp4VideoTrack } from '../../src/cli/mp4/video-track.js';
 
 function box(type: string, ...payload: Buffer[]): Buffer {
@@ -111,7 +112,8 @@ describe('MP4 sample table', () => {
       return 'unsupported' in reading ? reading.unsupported : 'indexed';
     };
     const base: MoovSpec = { sizes: [1], stsc: [[1, 1]], chunkOffsets: [0], deltas: 1 };
-    assert.match(reason({ ...base, codec: 'hvc1' }), /codec hvc1/);
+    assert.match(reason({ ...base, codec: 'mp4v' }), /codec mp4v/);
+    assert.match(reason({ ...base, codec: 'hvc1' }), /no hvcC box/);
     assert.match(reason({ ...base, edits: [[10, 0], [10, 5]] }), /several ranges/);
     assert.match(reason({ ...base, stsc: [[1, 1]], chunkOffsets: [], sizes: [1, 2] }), /chunk table/);
     assert.equal(reason(base), 'indexed');
@@ -123,7 +125,7 @@ function syntheticTrack(): Mp4VideoTrack {
   const times = Float64Array.from([0, 0.12, 0.04, 0.08, 0.16, 0.28, 0.2, 0.24]);
   const shown = Uint32Array.from([...times.keys()].sort((a, b) => times[a]! - times[b]!));
   return {
-    decoderConfig: avcC, nalLengthSize: 4, sampleCount: 8,
+    codec: 'h264', decoderConfig: avcC, width: 320, height: 240, nalLengthSize: 4, sampleCount: 8,
     offsets: new Float64Array(8), sizes: new Uint32Array(8), times,
     keyframes: Uint8Array.from([1, 0, 0, 0, 1, 0, 0, 0]), shown,
   };
@@ -155,16 +157,28 @@ function nal(header: number, length = 3): Buffer {
   return unit;
 }
 
-describe('H.264 access units', () => {
-  it('tells reference and IDR slices from the NAL headers, skipping SEI and parameter sets', () => {
-    assert.deepEqual(accessUnitFacts(Buffer.concat([nal(0x06), nal(0x67), nal(0x65)]), 4), { reference: true, idr: true });
-    assert.deepEqual(accessUnitFacts(Buffer.concat([nal(0x41), nal(0x41)]), 4), { reference: true, idr: false });
-    assert.deepEqual(accessUnitFacts(nal(0x01), 4), { reference: false, idr: false });
+describe('access units', () => {
+  it('tells H.264 reference and IDR slices from the NAL headers, skipping SEI and parameter sets', () => {
+    assert.deepEqual(accessUnitFacts(Buffer.concat([nal(0x06), nal(0x67), nal(0x65)]), 4, 'h264'), { reference: true, idr: true, temporalId: 0 });
+    assert.deepEqual(accessUnitFacts(Buffer.concat([nal(0x41), nal(0x41)]), 4, 'h264'), { reference: true, idr: false, temporalId: 0 });
+    assert.deepEqual(accessUnitFacts(nal(0x01), 4, 'h264'), { reference: false, idr: false, temporalId: 0 });
+  });
+  it('tells HEVC IDR, sub-layer non-reference pictures and temporal layers from the two-byte headers', () => {
+    const hevc = (type: number, temporalId = 0): Buffer => {
+      const unit = nal(type << 1, 4);
+      unit[5] = temporalId + 1;
+      return unit;
+    };
+    assert.deepEqual(accessUnitFacts(Buffer.concat([hevc(32), hevc(33), hevc(34), hevc(39), hevc(19)]), 4, 'hevc'), { reference: true, idr: true, temporalId: 0 });
+    assert.deepEqual(accessUnitFacts(hevc(1), 4, 'hevc'), { reference: true, idr: false, temporalId: 0 }, 'TRAIL_R');
+    assert.deepEqual(accessUnitFacts(hevc(0, 2), 4, 'hevc'), { reference: false, idr: false, temporalId: 2 }, 'TRAIL_N');
+    assert.deepEqual(accessUnitFacts(hevc(21), 4, 'hevc'), { reference: true, idr: false, temporalId: 0 }, 'CRA is no IDR');
   });
   it('rejects samples whose length prefixes do not add up (zeroed or truncated data)', () => {
-    assert.equal(accessUnitFacts(Buffer.alloc(64), 4), undefined);
-    assert.equal(accessUnitFacts(nal(0x41).subarray(0, 6), 4), undefined);
-    assert.equal(accessUnitFacts(nal(0x06), 4), undefined, 'no slice at all');
+    assert.equal(accessUnitFacts(Buffer.alloc(64), 4, 'h264'), undefined);
+    assert.equal(accessUnitFacts(nal(0x41).subarray(0, 6), 4, 'h264'), undefined);
+    assert.equal(accessUnitFacts(nal(0x06), 4, 'h264'), undefined, 'no slice at all');
+    assert.equal(accessUnitFacts(Buffer.alloc(64), 4, 'hevc'), undefined);
   });
 });
 
@@ -180,9 +194,11 @@ function readTags(tags: Buffer): [number, number, boolean][] {
   return frames;
 }
 
-describe('FLV timeline', () => {
+describe('FLV feed', () => {
   it('keeps decode order, display order and marks only targets with odd timestamps, across segments', () => {
-    const timeline = new FlvTimeline();
+    const feed = createFeed({ codec: 'h264', decoderConfig: avcC, width: 320, height: 240 });
+    assert.equal(feed.demuxer, 'flv');
+    assert.equal(feed.header.subarray(0, 3).toString('latin1'), 'FLV');
     const frame = (time: number, keyframe = false) => ({ data: Buffer.from([time]), time, keyframe });
     // Decode order I P Bref B (display I B Bref P); the target is the last B.
     const segments: CodedSegment[] = [
@@ -193,8 +209,8 @@ describe('FLV timeline', () => {
     let lastDts = -1;
     let lastPts = -1;
     for (const segment of segments) {
-      const packed = timeline.pack(segment);
-      const tags = readTags(packed.tags);
+      const packed = feed.pack(segment);
+      const tags = readTags(packed.bytes);
       assert.equal(tags.length, segment.frames.length);
       tags.forEach(([dts, pts, keyframe], i) => {
         assert.ok(dts > lastDts, 'decode times increase');

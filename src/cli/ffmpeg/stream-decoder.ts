@@ -1,23 +1,24 @@
 /**
- * One long-lived ffmpeg that decodes H.264 segments fed on stdin as FLV and writes
- * the requested frames, scaled to the model input, as JPEGs on stdout. It replaces
+ * One long-lived ffmpeg that decodes segments fed on stdin (H.264 as FLV, HEVC as
+ * Matroska) and writes the requested frames, scaled to the model input, as JPEGs on
+ * stdout. It replaces
  * an ffmpeg start and a file open per frame (about 0.3 s of CPU with Debian's build
  * on a 1.35 GB MP4) with one process per core for the whole video.
  */
-import { FlvTimeline, type CodedSegment } from '../mp4/segment.js';
-import { flvHeader, flvSequenceHeader } from '../mp4/flv.js';
+import type { Feed } from '../mp4/feed.js';
+import type { CodedSegment } from '../mp4/segment.js';
 import { type FitMode, scaleFilter } from './extract.js';
 import { JpegSplitter } from './jpeg-splitter.js';
 import { streamProcess, type StreamingProcess } from './process.js';
 
 export interface StreamDecoderOptions {
   readonly ffmpeg: string;
-  /** The avcC record of the track whose frames will be fed. */
-  readonly decoderConfig: Buffer;
+  /** How segments are packed for this decoder (one feed per decoder). */
+  readonly feed: Feed;
   readonly width: number;
   readonly height: number;
   readonly fit: FitMode;
-  /** Degrees clockwise the player turns the picture (the container's display matrix, which FLV cannot carry). */
+  /** Degrees clockwise the player turns the picture (the MP4's display matrix, which the feed does not carry). */
   readonly rotation: number;
   /** No output for this long while frames are awaited: the decoder is stopped. */
   readonly timeoutMs: number;
@@ -48,7 +49,7 @@ interface Request {
 
 const SHOWINFO_PTS = /Parsed_showinfo.*\bn:\s*\d+\s+pts:\s*(-?\d+)/;
 
-export function streamDecoderArgs(options: Pick<StreamDecoderOptions, 'width' | 'height' | 'fit' | 'rotation'>): string[] {
+export function streamDecoderArgs(demuxer: Feed['demuxer'], options: Pick<StreamDecoderOptions, 'width' | 'height' | 'fit' | 'rotation'>): string[] {
   const rotate = { 90: 'transpose=clock,', 180: 'hflip,vflip,', 270: 'transpose=cclock,' }[options.rotation] ?? '';
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'info',
@@ -58,7 +59,7 @@ export function streamDecoderArgs(options: Pick<StreamDecoderOptions, 'width' | 
     '-threads', '1',
     // The stream is framescore's own: no need to read ahead to learn what it holds.
     '-probesize', '32', '-analyzeduration', '0',
-    '-f', 'flv', '-i', 'pipe:0',
+    '-f', demuxer, '-i', 'pipe:0',
     '-map', '0:v:0', '-an', '-copyts',
     // Only targets have odd timestamps; everything else was decoded to serve as a reference.
     '-vf', `select='mod(pts,2)',${rotate}showinfo,${scaleFilter(options.width, options.height, options.fit)}`,
@@ -71,7 +72,6 @@ export function streamDecoderArgs(options: Pick<StreamDecoderOptions, 'width' | 
 
 export class StreamDecoder {
   private readonly process: StreamingProcess;
-  private readonly timeline = new FlvTimeline();
   private readonly splitter = new JpegSplitter();
   private readonly requests: Request[] = [];
   private readonly outputPts: number[] = [];
@@ -83,7 +83,7 @@ export class StreamDecoder {
   private readonly settledListeners: (() => void)[] = [];
 
   constructor(private readonly options: StreamDecoderOptions) {
-    this.process = streamProcess(options.ffmpeg, streamDecoderArgs(options), {
+    this.process = streamProcess(options.ffmpeg, streamDecoderArgs(options.feed.demuxer, options), {
       signal: options.signal,
       onStdout: (chunk) => this.onStdout(chunk),
       onStderrLine: (line) => {
@@ -98,7 +98,7 @@ export class StreamDecoder {
       () => this.close(new StreamDecodeError('ffmpeg ended without producing the frame')),
       (error: Error) => this.close(new StreamDecodeError(`the stream decoder failed: ${error.message}`, { cause: error })),
     );
-    this.write(Buffer.concat([flvHeader(), flvSequenceHeader(options.decoderConfig)]));
+    this.write(options.feed.header);
   }
 
   /** Requests not yet answered. */
@@ -119,11 +119,11 @@ export class StreamDecoder {
   /** Feeds one segment; resolves with the target frame as a JPEG. */
   decode(segment: CodedSegment): Promise<Buffer> {
     if (this.closed) return Promise.reject(this.closed);
-    const packed = this.timeline.pack(segment);
+    const packed = this.options.feed.pack(segment);
     return new Promise<Buffer>((resolve, reject) => {
       this.requests.push({ pts: packed.targetPts, fedThrough: this.fed + segment.target + 1, resolve, reject });
       this.fed += segment.frames.length;
-      this.write(packed.tags);
+      this.write(packed.bytes);
       this.arm();
     });
   }

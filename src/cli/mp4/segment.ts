@@ -1,13 +1,12 @@
 /**
- * One sample's worth of coded frames, packed as FLV tags for a long-lived ffmpeg:
- * the keyframe decoding starts from, every reference frame after it, and the target.
- * Frames nothing refers to are left out (on a typical broadcast GOP that halves the
- * decoding). Each fed frame gets a synthetic timestamp that keeps decode and display
- * order; only the target's is odd, so one select filter passes exactly the targets
- * and its timestamp names the request it answers.
+ * One sample's worth of coded frames for a long-lived ffmpeg: the keyframe decoding
+ * starts from, every reference frame after it, and the target. Frames nothing refers
+ * to are left out (on a typical broadcast GOP that halves the decoding). Each fed frame
+ * gets a synthetic timestamp that keeps decode and display order; only the target's is
+ * odd, so one select filter passes exactly the targets and its timestamp names the
+ * request it answers.
  */
-import { accessUnitFacts } from './h264.js';
-import { flvFrame } from './flv.js';
+import { accessUnitFacts, type AccessUnitFacts } from './nal-units.js';
 import type { ByteSource } from './byte-source.js';
 import type { Mp4VideoTrack } from './video-track.js';
 
@@ -39,34 +38,45 @@ export async function readSegment(source: ByteSource, track: Mp4VideoTrack, star
   if (to - from > MAX_SEGMENT_BYTES) return 'its group of pictures is too large to read at once';
   const bytes = await source.read(from, to - from);
   if (bytes.length < to - from) return 'the file ended early';
+  const facts: AccessUnitFacts[] = [];
+  for (let sample = start; sample <= target; sample += 1) {
+    const offset = track.offsets[sample]! - from;
+    const fact = accessUnitFacts(bytes.subarray(offset, offset + track.sizes[sample]!), track.nalLengthSize, track.codec);
+    if (fact === undefined) return `frame ${sample} is not well-formed ${track.codec === 'hevc' ? 'HEVC' : 'H.264'}`;
+    facts.push(fact);
+  }
+  if (!facts[0]!.idr) return 'its keyframe is not an IDR frame (open GOP)';
+  // With HEVC temporal sub-layers, a picture marked non-reference may still serve a higher layer: keep all.
+  const layered = facts.some((fact) => fact.temporalId > 0);
   const frames: CodedFrame[] = [];
   let targetAt = -1;
   for (let sample = start; sample <= target; sample += 1) {
-    const offset = track.offsets[sample]! - from;
-    const data = bytes.subarray(offset, offset + track.sizes[sample]!);
-    const facts = accessUnitFacts(data, track.nalLengthSize);
-    if (facts === undefined) return `frame ${sample} is not well-formed H.264`;
-    if (sample === start && !facts.idr) return 'its keyframe is not an IDR frame (open GOP)';
-    if (sample !== start && sample !== target && !facts.reference) continue;
+    if (sample !== start && sample !== target && !facts[sample - start]!.reference && !layered) continue;
     if (sample === target) targetAt = frames.length;
-    frames.push({ data, time: track.times[sample]!, keyframe: sample === start });
+    const offset = track.offsets[sample]! - from;
+    frames.push({ data: bytes.subarray(offset, offset + track.sizes[sample]!), time: track.times[sample]!, keyframe: sample === start });
   }
   return { frames, target: targetAt };
 }
 
-export interface PackedSegment {
-  readonly tags: Buffer;
-  /** The target's synthetic presentation time, in the FLV's milliseconds. */
+/** Synthetic timestamps for one segment's frames, in decode order, and the target's. */
+export interface SegmentTimes {
+  readonly dts: readonly number[];
+  readonly pts: readonly number[];
   readonly targetPts: number;
 }
 
 const STEP_MS = 2;
 
-/** Assigns increasing synthetic timestamps across the segments fed to one decoder. */
-export class FlvTimeline {
+/**
+ * Assigns increasing synthetic millisecond timestamps across the segments fed to one
+ * decoder: decode order kept, display order kept within a segment, every segment shown
+ * after the one before, and only the target odd.
+ */
+export class SegmentTimeline {
   private base = 0;
 
-  pack(segment: CodedSegment): PackedSegment {
+  assign(segment: CodedSegment): SegmentTimes {
     const { frames } = segment;
     const byTime = frames.map((_, index) => index).sort((a, b) => frames[a]!.time - frames[b]!.time);
     const rank = new Array<number>(frames.length);
@@ -74,15 +84,9 @@ export class FlvTimeline {
     // Display times must not precede decode times: delay every display time by the deepest reordering.
     let delay = 0;
     for (let index = 0; index < frames.length; index += 1) delay = Math.max(delay, index - rank[index]!);
-    const tags: Buffer[] = [];
-    let targetPts = 0;
-    frames.forEach((frame, index) => {
-      const dts = this.base + STEP_MS * index;
-      const pts = this.base + STEP_MS * (rank[index]! + delay) + (index === segment.target ? 1 : 0);
-      if (index === segment.target) targetPts = pts;
-      tags.push(flvFrame(dts, pts, frame.keyframe, frame.data));
-    });
+    const dts = frames.map((_, index) => this.base + STEP_MS * index);
+    const pts = frames.map((_, index) => this.base + STEP_MS * (rank[index]! + delay) + (index === segment.target ? 1 : 0));
     this.base += STEP_MS * (frames.length + delay + 1);
-    return { tags: Buffer.concat(tags), targetPts };
+    return { dts, pts, targetPts: pts[segment.target]! };
   }
 }

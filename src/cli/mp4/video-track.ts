@@ -6,10 +6,15 @@
  */
 import { childBoxes, findChild, findPath, readBoxHeader, type Box } from './boxes.js';
 import type { ByteSource } from './byte-source.js';
+import type { VideoCodec } from './nal-units.js';
 
 export interface Mp4VideoTrack {
-  /** The AVCDecoderConfigurationRecord (avcC payload): SPS, PPS and the NAL length size. */
+  readonly codec: VideoCodec;
+  /** The decoder configuration record (avcC or hvcC payload): parameter sets and the NAL length size. */
   readonly decoderConfig: Buffer;
+  /** Coded size from the sample entry. */
+  readonly width: number;
+  readonly height: number;
   readonly nalLengthSize: number;
   readonly sampleCount: number;
   /** Per sample, in decode order. */
@@ -25,6 +30,13 @@ export interface Mp4VideoTrack {
 export type Mp4Reading = { readonly track: Mp4VideoTrack } | { readonly unsupported: string };
 
 const MAX_MOOV_BYTES = 512 * 1024 * 1024;
+/** Sample entries with parameter sets out of band (avc1, hvc1) or also in band (avc3, hev1). */
+const SAMPLE_ENTRIES: Partial<Record<string, VideoCodec>> = { avc1: 'h264', avc3: 'h264', hvc1: 'hevc', hev1: 'hevc' };
+/** Where each codec's configuration record keeps lengthSizeMinusOne. */
+const CONFIG_BOXES: Record<VideoCodec, { box: string; minimum: number; lengthSizeAt: number }> = {
+  h264: { box: 'avcC', minimum: 7, lengthSizeAt: 4 },
+  hevc: { box: 'hvcC', minimum: 23, lengthSizeAt: 21 },
+};
 const MAX_TOP_LEVEL_BOXES = 10_000;
 
 /** Reads the moov box and the first video track's sample table; says why when the file is not one it can index. */
@@ -73,11 +85,14 @@ function parseVideoTrak(moov: Buffer, trak: Box, movieTimescale: number): Mp4Rea
   const stsd = box('stsd');
   if (!stsd || moov.readUInt32BE(stsd.start + 4) !== 1) return { unsupported: 'not exactly one sample description' };
   const entry = readBoxHeader(moov, stsd.start + 8, stsd.end);
-  if (!entry || (entry.type !== 'avc1' && entry.type !== 'avc3')) return { unsupported: `codec ${entry?.type ?? 'unknown'} (only H.264 is indexed)` };
+  const codec = entry === undefined ? undefined : SAMPLE_ENTRIES[entry.type];
+  if (!entry || !codec) return { unsupported: `codec ${entry?.type ?? 'unknown'} (only H.264 and HEVC are indexed)` };
   // A VisualSampleEntry's child boxes follow 78 bytes of fixed fields.
-  const avcC = findChild(moov, { type: entry.type, start: entry.start + 78, end: entry.end }, 'avcC');
-  if (!avcC || avcC.end - avcC.start < 7) return { unsupported: 'no avcC box' };
-  const decoderConfig = Buffer.from(moov.subarray(avcC.start, avcC.end));
+  const { box: configBox, minimum, lengthSizeAt } = CONFIG_BOXES[codec];
+  const config = findChild(moov, { type: entry.type, start: entry.start + 78, end: entry.end }, configBox);
+  if (!config || config.end - config.start < minimum) return { unsupported: `no ${configBox} box` };
+  const decoderConfig = Buffer.from(moov.subarray(config.start, config.end));
+  const nalLengthSize = (decoderConfig[lengthSizeAt]! & 3) + 1;
 
   const stsz = box('stsz');
   const stsc = box('stsc');
@@ -125,8 +140,11 @@ function parseVideoTrak(moov: Buffer, trak: Box, movieTimescale: number): Mp4Rea
   shown.sort((a, b) => times[a]! - times[b]!);
   return {
     track: {
+      codec,
       decoderConfig,
-      nalLengthSize: (decoderConfig[4]! & 3) + 1,
+      width: moov.readUInt16BE(entry.start + 24),
+      height: moov.readUInt16BE(entry.start + 26),
+      nalLengthSize,
       sampleCount: count,
       offsets,
       sizes,
