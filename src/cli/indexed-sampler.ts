@@ -65,6 +65,8 @@ export class IndexedVideo {
     let next = 0;
     let failure: { error: unknown } | undefined;
     let stopped = false;
+    /** Why frames went to the per-frame seek, for --verbose. */
+    const fellBack = new Map<string, number>();
 
     const halted = (): boolean => stopped || failure !== undefined || signal?.aborted === true;
     const wakeAll = (): void => {
@@ -85,8 +87,9 @@ export class IndexedVideo {
     };
     const take = (): PlannedFrame | undefined => (halted() ? undefined : plan[next++]);
     // Frames the fast path cannot give back get the per-frame seek, unless the run is being stopped.
-    const fallback = async (planned: PlannedFrame): Promise<void> => {
+    const fallback = async (planned: PlannedFrame, why: string): Promise<void> => {
       if (halted()) return;
+      fellBack.set(why, (fellBack.get(why) ?? 0) + 1);
       const frame = await seekOne(planned);
       if (!halted()) emit(frame);
     };
@@ -117,7 +120,7 @@ export class IndexedVideo {
             restarts += 1;
           }
           if ('fallback' in prepared || restarts > MAX_DECODER_RESTARTS || halted()) {
-            await fallback(planned);
+            await fallback(planned, 'fallback' in prepared ? prepared.fallback : 'the stream decoder kept failing');
             continue;
           }
           if (decoder === undefined) {
@@ -128,7 +131,7 @@ export class IndexedVideo {
           const { time } = prepared;
           inFlight.push(decoder.decode(prepared.segment).then(
             (jpeg) => emit(settled(planned, jpeg, time)),
-            () => fallback(planned),
+            (error: Error) => fallback(planned, error.message),
           ).catch(fail));
         }
       } finally {
@@ -160,6 +163,10 @@ export class IndexedVideo {
       for (const decoder of decoders) decoder.kill();
       wakeAll();
       await lanes;
+    }
+    if (fellBack.size > 0) {
+      const reasons = [...fellBack].map(([why, count]) => `${count}× ${why}`).join('; ');
+      this.options.onNote?.(`${[...fellBack.values()].reduce((a, b) => a + b, 0)} frames took the per-frame seek: ${reasons}`);
     }
     if (failure) throw failure.error;
   }

@@ -42,7 +42,7 @@ export async function readSegment(source: ByteSource, track: Mp4VideoTrack, star
   for (let sample = start; sample <= target; sample += 1) {
     const offset = track.offsets[sample]! - from;
     const fact = accessUnitFacts(bytes.subarray(offset, offset + track.sizes[sample]!), track.nalLengthSize, track.codec);
-    if (fact === undefined) return `frame ${sample} is not well-formed ${track.codec === 'hevc' ? 'HEVC' : 'H.264'}`;
+    if (fact === undefined) return `damaged data (a frame that is not well-formed ${track.codec === 'hevc' ? 'HEVC' : 'H.264'})`;
     facts.push(fact);
   }
   if (!facts[0]!.idr) return 'its keyframe is not an IDR frame (open GOP)';
