@@ -33,6 +33,8 @@ const RECIPES = {
   'offset.mp4': ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=6`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-pix_fmt', 'yuv420p', '-output_ts_offset', '1.5'],
   /** HEVC (hvc1) with B-frames and a keyframe every second: x265's closed GOPs, as broadcast HEVC deliverables use. */
   'hevc.mp4': ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=8`, '-c:v', 'libx265', '-preset', 'veryfast', '-x265-params', 'keyint=25:min-keyint=25:bframes=3:open-gop=0:log-level=error', '-tag:v', 'hvc1', '-pix_fmt', 'yuv420p'],
+  /** x264 open GOPs: only the first keyframe is an IDR, the others recovery points the indexed path cannot start from. */
+  'open-gop.mp4': ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=8`, '-c:v', 'libx264', '-preset', 'veryfast', '-x264-params', 'keyint=50:min-keyint=50:open-gop=1:bframes=3', '-pix_fmt', 'yuv420p'],
   'audio-only.m4a': ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=3', '-c:a', 'aac'],
   /** MPEG-TS: starts at a non-zero timestamp (1.4 s), which reports must subtract. */
   'h264.ts': ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=12`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-pix_fmt', 'yuv420p'],

@@ -60,6 +60,12 @@ describe('indexed sampling (real ffmpeg)', () => {
     });
   }
 
+  it('sends the frames of an open-GOP file it cannot start from to the per-frame seek, and says why', async () => {
+    const indexed = await sample('open-gop.mp4', times, 'auto');
+    assert.match(indexed.notes.join('\n'), /\d+ frames took the per-frame seek: \d+× its keyframe is not an IDR frame \(open GOP\)/);
+    assert.deepEqual(outcome(indexed.frames), outcome((await sample('open-gop.mp4', times, 'seek')).frames));
+  });
+
   it('with --keyframes gives the keyframe at or before each time, as the seek does', async () => {
     const keyTimes = [0.5, 2.3, 4.71, 6.2];
     const indexed = await sample('h264.mp4', keyTimes, 'auto', { keyframes: true });
