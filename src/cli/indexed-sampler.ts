@@ -5,6 +5,7 @@
  * core. No process start and no file open per frame; keyframe sampling decodes one
  * frame per sample. A frame this path cannot produce falls back to the per-frame seek.
  */
+import pLimit from 'p-limit';
 import type { PlannedFrame } from '../core/sampling-plan.js';
 import type { SampledFrame } from '../core/results.js';
 import { lateFrameError } from './ffmpeg/extract.js';
@@ -18,7 +19,7 @@ import { settleFrame, type SamplerOptions } from './sampler.js';
 
 /** Finished frames waiting for the consumer before the decoders pause. */
 const MAX_WAITING_RESULTS = 32;
-/** New decoders a lane starts after one stops on damaged data, before it seeks per frame instead. */
+/** Decoders in a row that stop without giving back a frame before a lane seeks per frame instead. */
 const MAX_DECODER_RESTARTS = 3;
 
 /** Opens and indexes the input; a string says why it cannot take the fast path. */
@@ -86,12 +87,14 @@ export class IndexedVideo {
       while (waiting.length >= MAX_WAITING_RESULTS && !halted()) await new Promise<void>((resolve) => wakeLanes.push(resolve));
     };
     const take = (): PlannedFrame | undefined => (halted() ? undefined : plan[next++]);
-    // Frames the fast path cannot give back get the per-frame seek, unless the run is being stopped.
+    // Frames the fast path cannot give back get the per-frame seek, unless the run is being
+    // stopped; at most `concurrency` at once, however many a failed decoder hands back together.
+    const seekLimit = pLimit(Math.max(1, this.options.concurrency));
     const fallback = async (planned: PlannedFrame, why: string): Promise<void> => {
       if (halted()) return;
       fellBack.set(why, (fellBack.get(why) ?? 0) + 1);
-      const frame = await seekOne(planned);
-      if (!halted()) emit(frame);
+      const frame = await seekLimit(() => (halted() ? undefined : seekOne(planned)));
+      if (frame !== undefined && !halted()) emit(frame);
     };
 
     const lane = async (): Promise<void> => {
@@ -114,10 +117,10 @@ export class IndexedVideo {
             emit(prepared.result);
             continue;
           }
-          // A decoder that stopped on damaged data is replaced, a few times per lane.
+          // A decoder that stopped on damaged data is replaced; after several in a row that gave nothing back, the lane seeks per frame.
           if (decoder?.failed) {
+            restarts = decoder.delivered > 0 ? 1 : restarts + 1;
             await retire();
-            restarts += 1;
           }
           if ('fallback' in prepared || restarts > MAX_DECODER_RESTARTS || halted()) {
             await fallback(planned, 'fallback' in prepared ? prepared.fallback : 'the stream decoder kept failing');

@@ -53,6 +53,8 @@ describe('indexed sampling (real ffmpeg)', () => {
     it(`gives ${name} the same frames, byte for byte, at the same times as one seek per frame`, async () => {
       const indexed = await sample(name, times, 'auto');
       assert.match(indexed.notes.join('\n'), /indexed \d+ frames/);
+      // Every frame from the long-lived decoder: a fallback would match the seek path trivially.
+      assert.doesNotMatch(indexed.notes.join('\n'), /took the per-frame seek/);
       const seek = await sample(name, times, 'seek');
       assert.deepEqual(seek.notes, []);
       assert.ok(indexed.frames.every((frame) => frame.status === 'sampled'), JSON.stringify(outcome(indexed.frames).map((o) => (o as unknown[])[0])));
@@ -69,6 +71,7 @@ describe('indexed sampling (real ffmpeg)', () => {
   it('with --keyframes gives the keyframe at or before each time, as the seek does', async () => {
     const keyTimes = [0.5, 2.3, 4.71, 6.2];
     const indexed = await sample('h264.mp4', keyTimes, 'auto', { keyframes: true });
+    assert.doesNotMatch(indexed.notes.join('\n'), /took the per-frame seek/);
     assert.deepEqual(indexed.frames.map((frame) => frame.actualTime), [0, 2, 4, 6]);
     assert.deepEqual(outcome(indexed.frames), outcome((await sample('h264.mp4', keyTimes, 'seek', { keyframes: true })).frames));
   });

@@ -228,6 +228,44 @@ describe('FLV feed', () => {
   });
 });
 
+describe('Matroska feed', () => {
+  /** [cluster time, [block offsets]] for each cluster in `bytes` (8-byte sizes, as the writer makes them). */
+  function readClusters(bytes: Buffer): [number, number[]][] {
+    const clusters: [number, number[]][] = [];
+    for (let offset = 0; offset < bytes.length;) {
+      assert.equal(bytes.readUInt32BE(offset), 0x1f43b675, 'a cluster');
+      const end = offset + 12 + Number(bytes.readBigUInt64BE(offset + 4) & 0xffffffffffffffn);
+      let at = offset + 12;
+      assert.equal(bytes[at], 0xe7, 'its timecode first');
+      const time = Number(bytes.readBigUInt64BE(at + 9));
+      at += 17;
+      const offsets: number[] = [];
+      while (at < end) {
+        assert.equal(bytes[at], 0xa3, 'a SimpleBlock');
+        const size = Number(bytes.readBigUInt64BE(at + 1) & 0xffffffffffffffn);
+        offsets.push(bytes.readInt16BE(at + 10));
+        at += 9 + size;
+      }
+      clusters.push([time, offsets]);
+      offset = end;
+    }
+    return clusters;
+  }
+
+  it('starts a new cluster when a block would be more than 32.767 s from its cluster (a long GOP)', () => {
+    const feed = createFeed({ codec: 'hevc', decoderConfig: Buffer.alloc(23), width: 320, height: 240 });
+    assert.equal(feed.demuxer, 'matroska');
+    const frames = Array.from({ length: 20_000 }, (_, i) => ({ data: Buffer.from([i & 0xff]), time: i, keyframe: i === 0 }));
+    const packed = feed.pack({ frames, target: 19_999 });
+    const clusters = readClusters(packed.bytes);
+    assert.ok(clusters.length >= 2, `${clusters.length} clusters`);
+    const times = clusters.flatMap(([time, offsets]) => offsets.map((offset) => time + offset));
+    assert.equal(times.length, 20_000);
+    assert.deepEqual(times, [...times].sort((a, b) => a - b));
+    assert.equal(times.at(-1), packed.targetPts);
+  });
+});
+
 describe('JPEG stream splitter', () => {
   const image = (seed: number): Buffer => {
     const data = Buffer.alloc(32 * 24 * 4);

@@ -50,8 +50,6 @@ export interface ClassifyFlags extends SamplingFlags {
   readonly priceRequest?: string;
 }
 
-/** Local batches: the wasm backend's speed is flat from 1 to 32 frames (FACTS), 8 keeps latency low. */
-
 export async function classifyCommand(args: string[], flags: ClassifyFlags, context: CommandContext): Promise<CommandStatus> {
   const inputs = flags.manifest === undefined ? args : [...args, ...(await readManifest(flags.manifest))];
   if (inputs.length === 0) throw new UsageError('classify needs a video, image or URI (see framescore classify --help)');

@@ -11,7 +11,7 @@ import type { FitMode } from '../ffmpeg/extract.js';
 import { probeMedia, type MediaInfo } from '../ffmpeg/probe.js';
 import { detectScenes } from '../ffmpeg/scenes.js';
 import { openInput, type InputContext, type OpenedInput } from '../input.js';
-import { writeRunIndex } from '../lambda/run-index.js';
+import { INDEX_BASE, writeRunIndex } from '../lambda/run-index.js';
 import { journalFile, journalKey, JournalWriter, readJournal, type JournalIdentity } from '../lambda/journal.js';
 import type { Messages } from '../output/messages.js';
 import type { Progress } from '../output/progress.js';
@@ -96,7 +96,7 @@ export async function classify(options: ClassifyOptions, deps: ClassifyDeps): Pr
   const binaries = resolveBinaries({ ffmpeg: options.ffmpeg });
   const outcomes: Array<VideoOutcome | undefined> = [];
   const prepared: Prepared[] = [];
-  const bases = uniqueReportBases(options.inputs, options.outDir ?? '.');
+  const bases = uniqueReportBases(options.inputs, options.outDir ?? '.', options.inputs.length > 1 ? [INDEX_BASE] : []);
   for (const [position, spec] of options.inputs.entries()) {
     if (deps.signal.aborted) break;
     try {

@@ -5,7 +5,7 @@
  * across the segments it is given.
  */
 import { flvFrame, flvHeader, flvSequenceHeader } from './flv.js';
-import { matroskaCluster, matroskaHeader } from './matroska.js';
+import { matroskaClusters, matroskaHeader } from './matroska.js';
 import { SegmentTimeline, type CodedSegment } from './segment.js';
 import type { Mp4VideoTrack } from './video-track.js';
 
@@ -40,7 +40,7 @@ export function createFeed(track: Pick<Mp4VideoTrack, 'codec' | 'decoderConfig' 
     header: matroskaHeader(track.decoderConfig, track.width, track.height),
     pack(segment) {
       const { pts, targetPts } = timeline.assign(segment);
-      return { bytes: matroskaCluster(segment.frames, pts), targetPts };
+      return { bytes: matroskaClusters(segment.frames, pts), targetPts };
     },
   };
 }

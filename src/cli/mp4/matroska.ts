@@ -2,7 +2,7 @@
  * A minimal streaming Matroska writer: the container framescore feeds HEVC in (FLV
  * carries only H.264 on the ffmpeg versions it supports). One video track whose
  * CodecPrivate is the MP4's hvcC record, so samples go in unchanged as SimpleBlocks;
- * the segment has unknown size and each fed segment is one cluster. Matroska stores
+ * the segment has unknown size and each fed segment is one or more clusters. Matroska stores
  * presentation times only, which is all the select filter needs.
  */
 
@@ -63,17 +63,31 @@ export function matroskaHeader(codecPrivate: Buffer, width: number, height: numb
   ]);
 }
 
-/** One cluster holding the frames in decode order, each at its presentation time in ms. */
-export function matroskaCluster(frames: readonly { readonly data: Buffer; readonly keyframe: boolean }[], ptsMs: readonly number[]): Buffer {
-  const clusterTime = Math.min(...ptsMs);
-  const blocks = frames.map((frame, index) => {
-    const offset = ptsMs[index]! - clusterTime;
-    if (offset > MAX_BLOCK_OFFSET) throw new RangeError(`Matroska block offset out of range: ${offset} ms`);
+/**
+ * The frames in decode order, each at its presentation time in ms, as clusters: a new
+ * one starts whenever a block's time would not fit the signed 16-bit offset from its
+ * cluster's (a long GOP), so any segment can be written.
+ */
+export function matroskaClusters(frames: readonly { readonly data: Buffer; readonly keyframe: boolean }[], ptsMs: readonly number[]): Buffer {
+  const clusters: Buffer[] = [];
+  let clusterTime = 0;
+  let blocks: Buffer[] = [];
+  const close = (): void => {
+    if (blocks.length > 0) clusters.push(element(ID.cluster, uint(ID.timecode, clusterTime), ...blocks));
+    blocks = [];
+  };
+  frames.forEach((frame, index) => {
+    const pts = ptsMs[index]!;
+    if (blocks.length === 0 || Math.abs(pts - clusterTime) > MAX_BLOCK_OFFSET) {
+      close();
+      clusterTime = pts;
+    }
     const header = Buffer.alloc(4);
     header[0] = 0x80 | VIDEO_TRACK;
-    header.writeInt16BE(offset, 1);
+    header.writeInt16BE(pts - clusterTime, 1);
     header[3] = frame.keyframe ? KEYFRAME_FLAG : 0;
-    return element(ID.simpleBlock, header, frame.data);
+    blocks.push(element(ID.simpleBlock, header, frame.data));
   });
-  return element(ID.cluster, uint(ID.timecode, clusterTime), ...blocks);
+  close();
+  return Buffer.concat(clusters);
 }

@@ -38,10 +38,11 @@ export function reportBase(source: string, outDir: string): string {
 /**
  * Report bases for several inputs: inputs whose names would collide (a/ep1.mp4 and
  * b/ep1.mp4, or ep1.mp4 and ep1.mov) get -2, -3, … in input order instead of
- * overwriting each other's reports.
+ * overwriting each other's reports. `reserved` names are never given out (the run
+ * index that several inputs write beside their reports).
  */
-export function uniqueReportBases(sources: readonly string[], outDir: string): string[] {
-  const taken = new Set<string>();
+export function uniqueReportBases(sources: readonly string[], outDir: string, reserved: readonly string[] = []): string[] {
+  const taken = new Set<string>(reserved.map((name) => path.join(outDir, name)));
   return sources.map((source) => {
     const base = reportBase(source, outDir);
     let unique = base;
