@@ -169,7 +169,8 @@ export class IndexedVideo {
     }
     if (fellBack.size > 0) {
       const reasons = [...fellBack].map(([why, count]) => `${count}× ${why}`).join('; ');
-      this.options.onNote?.(`${[...fellBack.values()].reduce((a, b) => a + b, 0)} frames took the per-frame seek: ${reasons}`);
+      const total = [...fellBack.values()].reduce((a, b) => a + b, 0);
+      this.options.onNote?.(`${total} frame${total === 1 ? '' : 's'} took the per-frame seek: ${reasons}`);
     }
     if (failure) throw failure.error;
   }

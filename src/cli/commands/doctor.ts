@@ -29,6 +29,12 @@ export async function doctorCommand(flags: { model?: string; backend: string; ff
         fail(name, error);
       }
     }
+    if (healthy) {
+      const { checkSampling } = await import('./sampling-check.js');
+      const sampling = await checkSampling(binaries);
+      lines.push(['sampling', sampling.text]);
+      if (!sampling.ok) healthy = false;
+    }
   } catch (error) {
     fail('ffmpeg', error);
   }
