@@ -1,5 +1,6 @@
 import { InputError } from '../core/errors.js';
 import { checkLocalFile } from './ffmpeg/probe.js';
+import { contentRange } from './http-range.js';
 
 /** A video as ffmpeg will open it, and as messages and reports name it. */
 export interface OpenedInput {
@@ -69,9 +70,9 @@ async function probeHttpVideo(url: string): Promise<{ sizeBytes?: number | undef
   if (response.status === 404 || response.status === 410) throw new InputError(`${what}: no such file (HTTP ${response.status})`);
   if (response.status === 401 || response.status === 403) throw new InputError(`${what}: access denied (HTTP ${response.status})`);
   if (response.status === 416) throw new InputError(`${what}: the file is empty (0 bytes)`);
-  const total = /\/(\d+)$/.exec(response.headers.get('content-range') ?? '')?.[1];
+  const { total } = contentRange(response);
   // `ranges`: the total size, when the server answers byte ranges.
-  if (response.status === 206 && total !== undefined && Number(total) > 0) return { sizeBytes: Number(total), ranges: Number(total) };
+  if (response.status === 206 && total !== undefined && total > 0) return { sizeBytes: total, ranges: total };
   const length = Number(response.headers.get('content-length') ?? NaN);
   return { sizeBytes: response.status === 200 && Number.isFinite(length) && length > 0 ? length : undefined };
 }

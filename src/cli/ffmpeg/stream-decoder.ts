@@ -102,11 +102,6 @@ export class StreamDecoder {
     this.write(options.feed.header);
   }
 
-  /** Requests not yet answered. */
-  get pending(): number {
-    return this.requests.length;
-  }
-
   /** Whether feeding one more segment could be needed before the oldest request is answered. */
   get wantsMore(): boolean {
     const oldest = this.requests[0];

@@ -1,4 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { contentRange } from '../http-range.js';
 
 /** Random access to a video's bytes: a local file or an HTTP(S) URL that answers byte ranges. */
 export interface ByteSource {
@@ -18,9 +19,9 @@ export async function openByteSource(input: string, size?: number): Promise<Byte
 async function remoteSize(url: string): Promise<number> {
   const response = await fetch(url, { headers: { Range: 'bytes=0-0' }, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
   await response.body?.cancel();
-  const total = /\/(\d+)$/.exec(response.headers.get('content-range') ?? '')?.[1];
+  const { total } = contentRange(response);
   if (response.status !== 206 || total === undefined) throw new Error(`no byte ranges (HTTP ${response.status})`);
-  return Number(total);
+  return total;
 }
 
 class FileByteSource implements ByteSource {
@@ -65,7 +66,7 @@ class HttpByteSource implements ByteSource {
     const parts: Buffer[] = [];
     for (let at = offset; at < end;) {
       const response = await fetch(this.url, { headers: { Range: `bytes=${at}-${end - 1}` }, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
-      const first = Number(/^bytes (\d+)-/.exec(response.headers.get('content-range') ?? '')?.[1]);
+      const { first } = contentRange(response);
       if (response.status !== 206 || first !== at) {
         await response.body?.cancel();
         throw new Error(`range ${at}-${end - 1} answered HTTP ${response.status}${response.status === 206 ? ` from byte ${first}` : ''}`);

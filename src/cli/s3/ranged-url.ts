@@ -2,7 +2,7 @@ import { BlockCache } from './block-cache.js';
 import { startRangeRelay } from './range-relay.js';
 
 /** Range reads are this size: small enough that a seek wastes little, large enough that a GET's latency is amortised. */
-export const BLOCK_BYTES = 256 * 1024;
+const BLOCK_BYTES = 256 * 1024;
 /** 16 MB of blocks per open video: the moov atom and the stream headers every frame re-reads stay hot. */
 const MAX_BLOCKS = 64;
 
