@@ -45,7 +45,7 @@ const FRAME = jpeg.encode({ width: 224, height: 224, data: Buffer.from(Array.fro
 })) }, 75).data;
 
 async function* frames(count: number): AsyncGenerator<SampledFrame> {
-  for (let index = 0; index < count; index += 1) yield { index, requestedTime: index, actualTime: index, status: 'sampled', jpeg: new Uint8Array(FRAME) };
+  for (let index = 0; index < count; index += 1) yield { index, requestedTime: index, actualTime: index, status: 'sampled', image: new Uint8Array(FRAME) };
 }
 
 interface FanOutRun {

@@ -38,7 +38,7 @@ for (const [id, source] of SOURCES) {
 
 const scorer = await LocalScorer.start({ workers: 1, backend: 'wasm', modelDir, batchSize: frames.length });
 async function* sampled(): AsyncGenerator<SampledFrame> {
-  for (const [index, frame] of frames.entries()) yield { index, requestedTime: 0, actualTime: 0, status: 'sampled', jpeg: frame.jpeg };
+  for (const [index, frame] of frames.entries()) yield { index, requestedTime: 0, actualTime: 0, status: 'sampled', image: frame.jpeg };
 }
 const results = new Map<number, FrameResult>();
 try {

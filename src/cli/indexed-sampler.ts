@@ -6,6 +6,7 @@
  * frame per sample. A frame this path cannot produce falls back to the per-frame seek.
  */
 import pLimit from 'p-limit';
+import type { FrameImage } from '../core/image-decode.js';
 import type { PlannedFrame } from '../core/sampling-plan.js';
 import type { SampledFrame } from '../core/results.js';
 import { lateFrameError } from './ffmpeg/extract.js';
@@ -127,13 +128,13 @@ export class IndexedVideo {
             continue;
           }
           if (decoder === undefined) {
-            decoder = new StreamDecoder({ ...this.options, feed: createFeed(this.track), rotation: this.options.rotation ?? 0 });
+            decoder = new StreamDecoder({ ...this.options, feed: createFeed(this.track), rotation: this.options.rotation ?? 0, frameFormat: this.options.frameFormat ?? 'lossless' });
             decoders.add(decoder);
           }
           while (!decoder.wantsMore) await decoder.settled();
           const { time } = prepared;
           inFlight.push(decoder.decode(prepared.segment).then(
-            (jpeg) => emit(settled(planned, jpeg, time)),
+            (image) => emit(settled(planned, image, time)),
             (error: Error) => fallback(planned, error.message),
           ).catch(fail));
         }
@@ -199,6 +200,6 @@ export class IndexedVideo {
   }
 }
 
-function settled(planned: PlannedFrame, jpeg: Buffer, time: number): SampledFrame {
-  return { index: planned.index, requestedTime: planned.requestedTime, actualTime: time, status: 'sampled', jpeg };
+function settled(planned: PlannedFrame, image: FrameImage, time: number): SampledFrame {
+  return { index: planned.index, requestedTime: planned.requestedTime, actualTime: time, status: 'sampled', image };
 }

@@ -1,11 +1,10 @@
-import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
-import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
-import { tf } from './tf-backend.js';
+import type { EngineLoader, InferenceEngine } from './engine.js';
+import { loadTfjsEngine } from './engines/tfjs.js';
 import { ImageDecodeError, errorMessage } from './errors.js';
-import { decodeImage, type RgbImage } from './image-decode.js';
+import { decodeImage, isEncoded, type FrameImage, type RgbImage } from './image-decode.js';
 import type { ModelBundle } from './model-files.js';
 import { modelIdentity, type ModelIdentity, type ModelManifest } from './model-manifest.js';
-import { toInputTensor } from './preprocess.js';
+import { toModelInput, type FitMode } from './preprocess.js';
 
 export type Scores = Record<string, number>;
 
@@ -26,50 +25,51 @@ export type ImageResult = ScoredImage | FailedImage;
 /** Largest batch handed to the model at once; larger inputs are split. */
 export const MAX_MODEL_BATCH = 32;
 
-/** A loaded model that turns encoded images into per-label scores. */
+/** A loaded model that turns images into per-label scores. */
 export class Classifier {
   readonly manifest: ModelManifest;
   readonly identity: ModelIdentity;
-  private readonly model: LayersModel | GraphModel;
+  readonly engine: InferenceEngine;
 
-  private constructor(manifest: ModelManifest, model: LayersModel | GraphModel) {
+  private constructor(manifest: ModelManifest, engine: InferenceEngine) {
     this.manifest = manifest;
     this.identity = modelIdentity(manifest);
-    this.model = model;
+    this.engine = engine;
   }
 
-  /** Loads the model on the active backend and runs one warm-up prediction. */
-  static async load(bundle: ModelBundle): Promise<Classifier> {
-    const handler = tf.io.fromMemory(bundle.artifacts);
-    const model = bundle.manifest.format === 'graph-model' ? await loadGraphModel(handler) : await loadLayersModel(handler);
-    const classifier = new Classifier(bundle.manifest, model);
+  /** Loads the model on an engine (default: TF.js on the active backend) and runs one warm-up prediction. */
+  static async load(bundle: ModelBundle, loadEngine: EngineLoader = loadTfjsEngine): Promise<Classifier> {
+    const engine = await loadEngine(bundle);
     const { width, height } = bundle.manifest.input;
-    const warm = tf.tidy(() => classifier.predict(tf.zeros([1, height, width, 3])));
-    await warm.data();
-    warm.dispose();
-    const outputs = warm.shape[warm.shape.length - 1];
-    if (outputs !== bundle.manifest.labels.length) {
-      classifier.dispose();
-      throw new Error(`model has ${outputs} outputs but its manifest lists ${bundle.manifest.labels.length} labels`);
+    try {
+      const outputs = (await engine.run(new Float32Array(width * height * 3), 1)).length;
+      if (outputs !== bundle.manifest.labels.length) throw new Error(`model has ${outputs} outputs but its manifest lists ${bundle.manifest.labels.length} labels`);
+    } catch (error) {
+      engine.dispose();
+      throw error;
     }
-    return classifier;
+    return new Classifier(bundle.manifest, engine);
   }
 
-  /** Scores encoded JPEG/PNG images; an undecodable image fails alone. */
-  async classify(images: readonly Uint8Array[]): Promise<ImageResult[]> {
+  /** Scores images; an undecodable image fails alone. `fit` applies to pictures not at the input size. */
+  async classify(images: readonly FrameImage[], fit: FitMode = 'crop'): Promise<ImageResult[]> {
     const results: ImageResult[] = new Array(images.length);
     const decoded: Array<{ slot: number; image: RgbImage }> = [];
-    images.forEach((bytes, slot) => {
+    images.forEach((input, slot) => {
+      if (!isEncoded(input)) {
+        decoded.push({ slot, image: input });
+        return;
+      }
       try {
-        decoded.push({ slot, image: decodeImage(bytes) });
+        decoded.push({ slot, image: decodeImage(input) });
       } catch (error) {
-        results[slot] = { status: 'failed', code: 'INVALID_IMAGE', message: errorMessage(error) };
         if (!(error instanceof ImageDecodeError)) throw error;
+        results[slot] = { status: 'failed', code: 'INVALID_IMAGE', message: errorMessage(error) };
       }
     });
     for (let start = 0; start < decoded.length; start += MAX_MODEL_BATCH) {
       const chunk = decoded.slice(start, start + MAX_MODEL_BATCH);
-      const scores = await this.classifyPixels(chunk.map((entry) => entry.image));
+      const scores = await this.classifyPixels(chunk.map((entry) => entry.image), fit);
       chunk.forEach((entry, i) => {
         results[entry.slot] = scores[i]!;
       });
@@ -77,26 +77,16 @@ export class Classifier {
     return results;
   }
 
-  /** Scores already-decoded images in one batch. */
-  async classifyPixels(images: readonly RgbImage[]): Promise<ScoredImage[]> {
+  /** Scores decoded images in one batch. */
+  async classifyPixels(images: readonly RgbImage[], fit: FitMode = 'crop'): Promise<ScoredImage[]> {
     if (images.length === 0) return [];
-    const output = tf.tidy(() => this.predict(tf.stack(images.map((image) => toInputTensor(image, this.manifest))) as tf.Tensor4D));
-    const values = await output.data();
-    output.dispose();
+    const values = await this.engine.run(toModelInput(images, this.manifest, fit), images.length);
     const labels = this.manifest.labels;
     return images.map((_, row) => toScored(labels, values.subarray(row * labels.length, (row + 1) * labels.length)));
   }
 
   dispose(): void {
-    this.model.dispose();
-  }
-
-  private predict(batch: tf.Tensor): tf.Tensor {
-    const out = this.model.predict(batch);
-    if (out instanceof tf.Tensor) return out;
-    const first = Array.isArray(out) ? out[0] : Object.values(out)[0];
-    if (first === undefined) throw new Error('model produced no output');
-    return first;
+    this.engine.dispose();
   }
 }
 

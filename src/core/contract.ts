@@ -7,8 +7,16 @@
 import { ContractError } from './errors.js';
 import { isRecord, type ModelIdentity } from './model-manifest.js';
 import type { Scores } from './classifier.js';
+import { FIT_MODES, type FitMode } from './preprocess.js';
+import type { WirePixels } from './wire-image.js';
 
-export const CONTRACT_VERSION = 1;
+/**
+ * 2: frames may carry lossless `pixels` instead of an `image` file, and a request a
+ * `fit`. The handler still accepts version 1 requests (image files only) and answers
+ * each request in its own version.
+ */
+export const CONTRACT_VERSION = 2;
+export const ACCEPTED_REQUEST_VERSIONS: readonly number[] = [1, 2];
 /** Lambda's synchronous invoke payload limit, each way. */
 export const LAMBDA_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /** What the CLI allows itself per request, leaving margin for JSON overhead and the response. */
@@ -17,15 +25,15 @@ export const MAX_FRAMES_PER_REQUEST = 256;
 export const MAX_ID_LENGTH = 200;
 export const MAX_HOLD_MS = 30_000;
 
-export interface FrameRequest {
-  readonly id: string;
-  /** Base64 JPEG or PNG. */
-  readonly image: string;
-}
+export type FrameRequest =
+  | { readonly id: string; /** Base64 JPEG or PNG. */ readonly image: string }
+  | { readonly id: string; /** Lossless RGB (see wire-image.ts). */ readonly pixels: WirePixels };
 
 export interface InvokeRequest {
-  readonly v: typeof CONTRACT_VERSION;
+  readonly v: number;
   readonly frames: readonly FrameRequest[];
+  /** How images not at the model's input size are fitted (default crop, as the CLI's --fit). */
+  readonly fit?: FitMode;
 }
 
 export interface WarmupRequest {
@@ -47,7 +55,8 @@ export interface InvokeTiming {
 }
 
 export interface InvokeResponse {
-  readonly v: typeof CONTRACT_VERSION;
+  /** The version of the request it answers. */
+  readonly v: number;
   readonly model: ModelIdentity;
   readonly results: readonly FrameResultWire[];
   readonly timing: InvokeTiming;
@@ -55,7 +64,7 @@ export interface InvokeResponse {
 
 /** What the handler returns for a request it cannot accept (it never throws for bad input). */
 export interface ErrorResponse {
-  readonly v: typeof CONTRACT_VERSION;
+  readonly v: number;
   readonly error: { readonly code: 'INVALID_REQUEST' | 'MODEL_UNAVAILABLE' | 'INTERNAL'; readonly message: string };
 }
 
@@ -73,7 +82,10 @@ export function isWarmupRequest(event: unknown): event is WarmupRequest {
 /** Validates a batch request. Throws ContractError with a message naming the field. */
 export function parseInvokeRequest(event: unknown): InvokeRequest {
   if (!isRecord(event)) throw new ContractError('request is not a JSON object');
-  if (event.v !== CONTRACT_VERSION) throw new ContractError(`request "v" must be ${CONTRACT_VERSION} (got ${JSON.stringify(event.v)})`);
+  if (typeof event.v !== 'number' || !ACCEPTED_REQUEST_VERSIONS.includes(event.v)) {
+    throw new ContractError(`request "v" must be one of ${ACCEPTED_REQUEST_VERSIONS.join(', ')} (got ${JSON.stringify(event.v)})`);
+  }
+  if (event.fit !== undefined && !FIT_MODES.includes(event.fit as FitMode)) throw new ContractError(`request "fit" must be one of ${FIT_MODES.join(', ')}`);
   if (!Array.isArray(event.frames)) throw new ContractError('request "frames" must be a list');
   if (event.frames.length === 0) throw new ContractError('request "frames" is empty');
   if (event.frames.length > MAX_FRAMES_PER_REQUEST) throw new ContractError(`request has ${event.frames.length} frames; at most ${MAX_FRAMES_PER_REQUEST} per invocation`);
@@ -85,8 +97,13 @@ export function parseInvokeRequest(event: unknown): InvokeRequest {
     }
     if (seen.has(frame.id)) throw new ContractError(`frames[${i}].id "${frame.id}" is repeated`);
     seen.add(frame.id);
-    // A bad image fails only its frame (decoded later), but it must at least be a string.
-    if (typeof frame.image !== 'string') throw new ContractError(`frames[${i}].image must be a base64 string`);
+    // A bad image fails only its frame (decoded later), but its fields must have the right types.
+    if (typeof frame.image === 'string') return;
+    const pixels = frame.pixels;
+    if (event.v === 1 || !isRecord(pixels)) throw new ContractError(`frames[${i}] needs "image" (a base64 string)${event.v === 1 ? '' : ' or "pixels"'}`);
+    if (typeof pixels.width !== 'number' || typeof pixels.height !== 'number' || typeof pixels.data !== 'string') {
+      throw new ContractError(`frames[${i}].pixels needs numbers "width" and "height" and a base64 string "data"`);
+    }
   });
   return event as unknown as InvokeRequest;
 }
@@ -94,7 +111,7 @@ export function parseInvokeRequest(event: unknown): InvokeRequest {
 /** Validates a batch response against the request it answers. */
 export function parseInvokeResponse(payload: unknown, request: InvokeRequest): InvokeResponse | ErrorResponse {
   if (!isRecord(payload)) throw new ContractError('response is not a JSON object');
-  if (payload.v !== CONTRACT_VERSION) throw new ContractError(`response "v" is ${JSON.stringify(payload.v)}, expected ${CONTRACT_VERSION}`);
+  if (payload.v !== request.v) throw new ContractError(`response "v" is ${JSON.stringify(payload.v)}, expected ${request.v} (the request's)`);
   if (isRecord(payload.error)) {
     if (typeof payload.error.code !== 'string' || typeof payload.error.message !== 'string') throw new ContractError('response error lacks code or message');
     return payload as unknown as ErrorResponse;
@@ -138,7 +155,7 @@ export function isErrorResponse(response: InvokeResponse | ErrorResponse): respo
   return 'error' in response;
 }
 
-/** Bytes of the JSON request for frames of these encoded sizes (base64 grows 4/3). */
+/** Bytes of the JSON request for frames of these encoded sizes (base64 grows 4/3; `pixels` adds its size fields). */
 export function requestBytes(imageBytes: readonly number[], idLength = 16): number {
-  return 16 + imageBytes.reduce((sum, bytes) => sum + 4 * Math.ceil(bytes / 3) + idLength + 24, 0);
+  return 32 + imageBytes.reduce((sum, bytes) => sum + 4 * Math.ceil(bytes / 3) + idLength + 64, 0);
 }

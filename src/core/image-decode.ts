@@ -9,6 +9,22 @@ export interface RgbImage {
   readonly data: Uint8Array;
 }
 
+/**
+ * A frame as it travels from the sampler to the classifier: decoded pixels (what
+ * ffmpeg decoded, at the model's size, lossless), or the bytes of an image file
+ * (a JPEG/PNG still, or a JPEG frame with --frame-format jpeg), decoded at its own size.
+ */
+export type FrameImage = RgbImage | Uint8Array;
+
+export function isEncoded(image: FrameImage): image is Uint8Array {
+  return image instanceof Uint8Array;
+}
+
+/** The pixels of a frame, decoding an image file (throws ImageDecodeError). */
+export function framePixels(image: FrameImage): RgbImage {
+  return isEncoded(image) ? decodeImage(image) : image;
+}
+
 export type ImageKind = 'jpeg' | 'png';
 
 /** Frames larger than this are refused before decoding (memory guard for the Lambda). */

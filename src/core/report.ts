@@ -41,7 +41,7 @@ export interface Report {
   readonly generator: { readonly name: 'framescore'; readonly version: string };
   readonly video: VideoFacts;
   readonly model: ModelIdentity;
-  readonly sampling: SamplingSettings & { readonly description: string; readonly fit: string };
+  readonly sampling: SamplingSettings & { readonly description: string; readonly fit: string; readonly frameFormat?: string };
   readonly frames: readonly FrameResult[];
   readonly summary: ScoreSummary;
   readonly run: RunFacts;

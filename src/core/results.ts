@@ -1,4 +1,5 @@
 import type { Scores } from './classifier.js';
+import type { FrameImage } from './image-decode.js';
 
 /** Where a frame sits in the video: what was asked for and what was decoded. */
 export interface FramePosition {
@@ -10,7 +11,7 @@ export interface FramePosition {
 
 /** A frame from the sampler, ready to classify, or the reason there is none. */
 export type SampledFrame =
-  | (FramePosition & { readonly status: 'sampled'; readonly jpeg: Uint8Array })
+  | (FramePosition & { readonly status: 'sampled'; readonly image: FrameImage })
   | (FramePosition & { readonly status: 'failed'; readonly code: string; readonly message: string });
 
 /** Per-frame telemetry from remote scoring; absent in local mode. */

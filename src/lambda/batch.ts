@@ -1,6 +1,9 @@
 /** Direct invocation with a batch of frames, per the CLI/Lambda contract. */
-import { CONTRACT_VERSION, parseInvokeRequest, type ErrorResponse, type FrameResultWire, type InvokeResponse, type InvokeRequest } from '../core/contract.js';
-import { ContractError, errorMessage } from '../core/errors.js';
+import { ACCEPTED_REQUEST_VERSIONS, CONTRACT_VERSION, parseInvokeRequest, type ErrorResponse, type FrameResultWire, type InvokeResponse, type InvokeRequest } from '../core/contract.js';
+import { ContractError, ImageDecodeError, errorMessage } from '../core/errors.js';
+import type { FrameImage } from '../core/image-decode.js';
+import { isRecord } from '../core/model-manifest.js';
+import { fromWirePixels } from '../core/wire-image.js';
 import { decodeBase64 } from './base64.js';
 import { Base64Error, ModelUnavailableError } from './errors.js';
 import { roundMs, type InvocationStats } from './log.js';
@@ -11,8 +14,10 @@ export interface Outcome<T> {
   readonly stats: InvocationStats;
 }
 
-export function errorResponse(code: ErrorResponse['error']['code'], message: string): ErrorResponse {
-  return { v: CONTRACT_VERSION, error: { code, message } };
+/** An error answer, in the request's own version when it named one this handler speaks. */
+export function errorResponse(code: ErrorResponse['error']['code'], message: string, event?: unknown): ErrorResponse {
+  const asked = isRecord(event) && typeof event.v === 'number' && ACCEPTED_REQUEST_VERSIONS.includes(event.v) ? event.v : CONTRACT_VERSION;
+  return { v: asked, error: { code, message } };
 }
 
 export async function handleBatch(event: unknown, runtime: ModelRuntime): Promise<Outcome<InvokeResponse | ErrorResponse>> {
@@ -21,7 +26,7 @@ export async function handleBatch(event: unknown, runtime: ModelRuntime): Promis
     request = parseInvokeRequest(event);
   } catch (error) {
     if (!(error instanceof ContractError)) throw error;
-    return failure('INVALID_REQUEST', error.message, 0);
+    return failure('INVALID_REQUEST', error.message, 0, event);
   }
   const frames = request.frames.length;
   let acquired: Acquired;
@@ -29,24 +34,25 @@ export async function handleBatch(event: unknown, runtime: ModelRuntime): Promis
     acquired = await runtime.acquire();
   } catch (error) {
     if (!(error instanceof ModelUnavailableError)) throw error;
-    return failure('MODEL_UNAVAILABLE', error.message, frames);
+    return failure('MODEL_UNAVAILABLE', error.message, frames, event);
   }
   const { model, coldStart, initMs } = acquired;
 
   const results: FrameResultWire[] = new Array(frames);
-  const images: Uint8Array[] = [];
+  const images: FrameImage[] = [];
   const slots: number[] = [];
   request.frames.forEach((frame, slot) => {
     try {
-      images.push(decodeBase64(frame.image));
+      images.push('image' in frame ? decodeBase64(frame.image) : fromWirePixels(frame.pixels, decodeBase64(frame.pixels.data)));
       slots.push(slot);
     } catch (error) {
-      if (!(error instanceof Base64Error)) throw error;
-      results[slot] = { id: frame.id, status: 'failed', code: 'INVALID_IMAGE', message: `image is ${errorMessage(error)}` };
+      if (!(error instanceof Base64Error || error instanceof ImageDecodeError)) throw error;
+      const field = 'image' in frame ? 'image' : 'pixels';
+      results[slot] = { id: frame.id, status: 'failed', code: 'INVALID_IMAGE', message: error instanceof Base64Error ? `${field} is ${errorMessage(error)}` : errorMessage(error) };
     }
   });
   const started = performance.now();
-  const scored = await model.classifier.classify(images);
+  const scored = await model.classifier.classify(images, request.fit ?? 'crop');
   const inferMs = roundMs(performance.now() - started);
   scored.forEach((result, i) => {
     const slot = slots[i]!;
@@ -55,11 +61,11 @@ export async function handleBatch(event: unknown, runtime: ModelRuntime): Promis
 
   const ok = results.filter((result) => result.status === 'ok').length;
   return {
-    response: { v: CONTRACT_VERSION, model: model.classifier.identity, results, timing: { coldStart, initMs, inferMs } },
+    response: { v: request.v, model: model.classifier.identity, results, timing: { coldStart, initMs, inferMs } },
     stats: { frames, ok, failed: frames - ok, inferMs, coldStart, initMs },
   };
 }
 
-function failure(code: ErrorResponse['error']['code'], message: string, frames: number): Outcome<ErrorResponse> {
-  return { response: errorResponse(code, message), stats: { frames, ok: 0, failed: frames, inferMs: 0, error: { code, message } } };
+function failure(code: ErrorResponse['error']['code'], message: string, frames: number, event: unknown): Outcome<ErrorResponse> {
+  return { response: errorResponse(code, message, event), stats: { frames, ok: 0, failed: frames, inferMs: 0, error: { code, message } } };
 }

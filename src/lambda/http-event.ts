@@ -13,6 +13,8 @@ export interface HttpRequest {
   readonly path: string;
   /** Header names lower-cased. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Query string parameters (the last value of a repeated one). */
+  readonly query: Readonly<Record<string, string>>;
   readonly body: string | undefined;
   readonly isBase64Encoded: boolean;
 }
@@ -31,6 +33,7 @@ export function parseHttpEvent(event: Record<string, unknown>): HttpRequest | un
   if (!isRecord(context)) return undefined;
   const common = {
     headers: lowerCaseHeaders(event.headers),
+    query: stringValues(event.queryStringParameters),
     body: typeof event.body === 'string' ? event.body : undefined,
     isBase64Encoded: event.isBase64Encoded === true,
   };
@@ -59,10 +62,14 @@ export function jsonResponse(statusCode: number, body: unknown, headers: Record<
 }
 
 function lowerCaseHeaders(headers: unknown): Record<string, string> {
-  if (!isRecord(headers)) return {};
+  return Object.fromEntries(Object.entries(stringValues(headers)).map(([name, value]) => [name.toLowerCase(), value]));
+}
+
+function stringValues(record: unknown): Record<string, string> {
+  if (!isRecord(record)) return {};
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (typeof value === 'string') out[name.toLowerCase()] = value;
+  for (const [name, value] of Object.entries(record)) {
+    if (typeof value === 'string') out[name] = value;
   }
   return out;
 }

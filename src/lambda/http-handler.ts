@@ -4,15 +4,18 @@
  */
 import { HTTP_ERROR_CODES, HttpRequestError, ModelUnavailableError, type HttpErrorCode } from './errors.js';
 import { jsonResponse, type HttpRequest, type HttpResponse } from './http-event.js';
-import { imageFromRequest } from './http-image.js';
+import { fitFromQuery, imageFromRequest } from './http-image.js';
+import type { FitMode } from '../core/preprocess.js';
 import { roundMs } from './log.js';
 import type { Outcome } from './batch.js';
 import type { Acquired, ModelRuntime } from './runtime.js';
 
 export async function handleHttp(request: HttpRequest, runtime: ModelRuntime): Promise<Outcome<HttpResponse>> {
   let image: Uint8Array;
+  let fit: FitMode;
   try {
     image = imageFromRequest(request);
+    fit = fitFromQuery(request);
   } catch (error) {
     if (!(error instanceof HttpRequestError)) throw error;
     return httpError(error.code, error.message, 0, error.status === 405 ? { allow: 'POST' } : {});
@@ -26,7 +29,7 @@ export async function handleHttp(request: HttpRequest, runtime: ModelRuntime): P
   }
   const { model, coldStart, initMs } = acquired;
   const started = performance.now();
-  const [result] = await model.classifier.classify([image]);
+  const [result] = await model.classifier.classify([image], fit);
   const inferMs = roundMs(performance.now() - started);
   if (result === undefined || result.status === 'failed') {
     return httpError('INVALID_IMAGE', result?.message ?? 'no result', 1, {}, { coldStart, initMs, inferMs });

@@ -4,6 +4,7 @@
  * base64 text (optionally a data: URL), or JSON {"image": "<base64>"}.
  */
 import { sniffImage } from '../core/image-decode.js';
+import { FIT_MODES, type FitMode } from '../core/preprocess.js';
 import { isRecord } from '../core/model-manifest.js';
 import { decodeBase64, decodedLength, looksLikeBase64 } from './base64.js';
 import { Base64Error, HttpRequestError } from './errors.js';
@@ -39,6 +40,17 @@ export function imageFromRequest(request: HttpRequest): Uint8Array {
   }
   if (decodedLength(encoded) > MAX_HTTP_IMAGE_BYTES + 3) throw tooLarge(decodedLength(encoded));
   return withinLimit(decode(encoded, 'INVALID_IMAGE', 'image'));
+}
+
+/**
+ * `?fit=crop|stretch`: how an image not at the model's size is fitted; crop by
+ * default, as the CLI's --fit, so the same bytes get the same scores both ways.
+ */
+export function fitFromQuery(request: HttpRequest): FitMode {
+  const fit = request.query.fit;
+  if (fit === undefined) return 'crop';
+  if (!FIT_MODES.includes(fit as FitMode)) throw new HttpRequestError(400, 'INVALID_REQUEST', `query "fit" must be ${FIT_MODES.join(' or ')} (got "${fit}")`);
+  return fit as FitMode;
 }
 
 function jsonImage(text: string): string {

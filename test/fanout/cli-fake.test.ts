@@ -2,6 +2,7 @@
  * classify --function and warm as subprocesses, against the fault-injecting
  * Invoke API server on 127.0.0.1, with real ffmpeg sampling the sample video.
  */
+import { CONTRACT_VERSION } from '../../src/core/contract.js';
 import assert from 'node:assert/strict';
 import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -88,7 +89,7 @@ test('frames the function rejects fail with their cause (exit 3); --resume then 
       const ids = frameIds(event);
       seen.push(...ids);
       if (reject && ids.length === 1 && Number(ids[0]) % 2 === 1) {
-        return { payload: { v: 1, model, results: [{ id: ids[0], status: 'failed', code: 'INVALID_IMAGE', message: 'image is not a JPEG or PNG' }], timing: { coldStart: false, initMs: 0, inferMs: 1 } } };
+        return { payload: { v: CONTRACT_VERSION, model, results: [{ id: ids[0], status: 'failed', code: 'INVALID_IMAGE', message: 'image is not a JPEG or PNG' }], timing: { coldStart: false, initMs: 0, inferMs: 1 } } };
       }
       return healthy(event, context);
     },

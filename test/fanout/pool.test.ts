@@ -3,6 +3,7 @@
  * (a real HTTP server on 127.0.0.1), with pre-made frames so the tests are
  * about invocations, not ffmpeg.
  */
+import { CONTRACT_VERSION } from '../../src/core/contract.js';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -34,7 +35,7 @@ async function* frames(count: number, options: { bytes?: number; delayMs?: numbe
   for (let index = 0; index < count; index += 1) {
     if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
     if (options.pulled) options.pulled.count += 1;
-    yield { index, requestedTime: index / 2, actualTime: index / 2, status: 'sampled', jpeg: new Uint8Array(options.bytes ?? 3000).fill(index % 251) };
+    yield { index, requestedTime: index / 2, actualTime: index / 2, status: 'sampled', image: new Uint8Array(options.bytes ?? 3000).fill(index % 251) };
   }
 }
 
@@ -113,10 +114,10 @@ test('permanent failures keep their cause and attempts: rejected images, handler
   const { results } = await run({
     handler: async (event, context) => {
       const frame = (event as { frames?: Array<{ id: string }> }).frames?.[0];
-      if (frame?.id === '3') return { payload: { v: 1, model, results: [{ id: '3', status: 'failed', code: 'INVALID_IMAGE', message: 'image is not a JPEG or PNG' }], timing: { coldStart: false, initMs: 0, inferMs: 1 } } };
+      if (frame?.id === '3') return { payload: { v: CONTRACT_VERSION, model, results: [{ id: '3', status: 'failed', code: 'INVALID_IMAGE', message: 'image is not a JPEG or PNG' }], timing: { coldStart: false, initMs: 0, inferMs: 1 } } };
       if (frame?.id === '5') return { payload: { errorType: 'TypeError', errorMessage: "Cannot read properties of undefined (reading 'shape')" }, functionError: 'Unhandled' };
       if (frame?.id === '7') return { payload: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: signal: killed' }, functionError: 'Unhandled' };
-      if (frame?.id === '9') return { payload: { v: 1, model: { ...model, sha256: 'f'.repeat(64) }, results: [{ id: '9', status: 'ok', scores: SCORES, top: { label: 'Neutral', score: 0.8 } }], timing: { coldStart: false, initMs: 0, inferMs: 1 } } };
+      if (frame?.id === '9') return { payload: { v: CONTRACT_VERSION, model: { ...model, sha256: 'f'.repeat(64) }, results: [{ id: '9', status: 'ok', scores: SCORES, top: { label: 'Neutral', score: 0.8 } }], timing: { coldStart: false, initMs: 0, inferMs: 1 } } };
       return handler(event, context);
     },
   }, { maxAttempts: 3 }, frames(12));

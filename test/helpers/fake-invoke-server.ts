@@ -13,6 +13,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImageResult } from '../../src/core/classifier.js';
 import { CONTRACT_VERSION, parseInvokeRequest } from '../../src/core/contract.js';
+import { fromWirePixels } from '../../src/core/wire-image.js';
+import type { FrameImage } from '../../src/core/image-decode.js';
 import { isRecord, MANIFEST_FILE, modelIdentity, parseManifest, type ModelIdentity } from '../../src/core/model-manifest.js';
 import { listenOnLoopback } from './loopback.js';
 
@@ -208,7 +210,7 @@ function parseJson(text: string): unknown {
 /** A classifier behind the fake function: real (the local Classifier) or canned. */
 export interface FakeClassifier {
   readonly model: ModelIdentity;
-  classify(images: readonly Uint8Array[]): Promise<readonly ImageResult[]> | readonly ImageResult[];
+  classify(images: readonly FrameImage[]): Promise<readonly ImageResult[]> | readonly ImageResult[];
 }
 
 /**
@@ -229,10 +231,10 @@ export function framescoreHandler(classifier: FakeClassifier): InvokeHandler {
       return { payload: { v: CONTRACT_VERSION, error: { code: 'INVALID_REQUEST', message: (error as Error).message } } };
     }
     const started = performance.now();
-    const images = request.frames.map((frame) => new Uint8Array(Buffer.from(frame.image, 'base64')));
+    const images = request.frames.map((frame) => 'image' in frame ? new Uint8Array(Buffer.from(frame.image, 'base64')) : fromWirePixels(frame.pixels, Buffer.from(frame.pixels.data, 'base64')));
     const scored = await classifier.classify(images);
     const results = request.frames.map((frame, i) => ({ id: frame.id, ...scored[i]! }));
-    return { payload: { v: CONTRACT_VERSION, model: classifier.model, results, timing: { ...timing, inferMs: performance.now() - started } } };
+    return { payload: { v: request.v, model: classifier.model, results, timing: { ...timing, inferMs: performance.now() - started } } };
   };
 }
 

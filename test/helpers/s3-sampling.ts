@@ -3,6 +3,7 @@
  * sampler), without the model: for comparing S3 with local disk.
  */
 import os from 'node:os';
+import { frameBytes } from './frames.js';
 import { planFrames, type SamplingSettings } from '../../src/core/sampling-plan.js';
 import { resolveBinaries } from '../../src/cli/ffmpeg/binaries.js';
 import { probeMedia } from '../../src/cli/ffmpeg/probe.js';
@@ -31,7 +32,7 @@ export async function sampleVideo(spec: string, context: InputContext, settings:
     method, rotation: media.rotation, sizeBytes: opened.sizeBytes, onNote: (note) => notes.push(note),
   })) {
     frames.push(frame.status === 'sampled'
-      ? { index: frame.index, requestedTime: frame.requestedTime, actualTime: frame.actualTime, jpeg: Buffer.from(frame.jpeg) }
+      ? { index: frame.index, requestedTime: frame.requestedTime, actualTime: frame.actualTime, jpeg: frameBytes(frame.image) }
       : { index: frame.index, requestedTime: frame.requestedTime, actualTime: null, failure: frame.message });
   }
   frames.sort((a, b) => a.index - b.index);

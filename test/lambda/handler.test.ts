@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Classifier, type ScoredImage } from '../../src/core/classifier.js';
-import { parseInvokeResponse, parseWarmupResponse, type InvokeRequest, type InvokeResponse } from '../../src/core/contract.js';
+import { decodeImage } from '../../src/core/image-decode.js';
+import { toWireImage } from '../../src/core/wire-image.js';
+import { CONTRACT_VERSION, parseInvokeResponse, parseWarmupResponse, type InvokeRequest, type InvokeResponse } from '../../src/core/contract.js';
 import { directoryModelFiles } from '../../src/core/model-directory.js';
 import { readModelBundle } from '../../src/core/model-files.js';
 import { setLogSink } from '../../src/lambda/log.js';
@@ -72,23 +74,54 @@ test('a batch is scored like the in-process classifier, and a bad frame fails al
   assert.ok(response.timing.inferMs > 0);
 });
 
+test('lossless pixels score exactly as the same pixels in-process; pixels that do not add up fail alone; fit applies to images not at the input size', async () => {
+  const pixels = decodeImage(jpeg);
+  const wire = await toWireImage(pixels);
+  assert.ok('pixels' in wire);
+  if (!('pixels' in wire)) return;
+  const short = { ...wire.pixels, height: wire.pixels.height + 1 };
+  const request: InvokeRequest = {
+    v: CONTRACT_VERSION,
+    fit: 'stretch',
+    frames: [{ id: 'pixels', ...wire }, { id: 'short', pixels: short }, { id: 'png', image: base64(png) }],
+  };
+  const response = parseInvokeResponse(await handler(request), request) as InvokeResponse;
+  assert.equal(response.v, CONTRACT_VERSION);
+  const byId = new Map(response.results.map((result) => [result.id, result]));
+  const scored = byId.get('pixels');
+  assert.equal(scored?.status, 'ok');
+  for (const [label, score] of Object.entries(expected.scores)) assert.ok(Math.abs(scored.scores[label]! - score) < 1e-6, label);
+  const short0 = byId.get('short');
+  assert.ok(short0?.status === 'failed' && short0.code === 'INVALID_IMAGE' && /hold \d+ bytes, not 224×225×3/.test(short0.message), JSON.stringify(short0));
+  const reference = await Classifier.load(await readModelBundle(directoryModelFiles(defaultModelDir)));
+  const [stretched] = await reference.classify([png], 'stretch');
+  const [cropped] = await reference.classify([png], 'crop');
+  reference.dispose();
+  const png0 = byId.get('png');
+  assert.ok(png0?.status === 'ok' && stretched?.status === 'ok' && cropped?.status === 'ok');
+  for (const [label, score] of Object.entries(stretched.scores)) assert.ok(Math.abs(png0.scores[label]! - score) < 1e-6, label);
+  assert.ok(Object.entries(cropped.scores).some(([label, score]) => Math.abs(png0.scores[label]! - score) > 1e-4), 'crop and stretch differ on a 4:3 image');
+});
+
 test('invalid events get INVALID_REQUEST naming the problem, never a throw', async () => {
-  const cases: Array<[unknown, RegExp]> = [
+  // [event, message, the version the error answers in: the request's own when the handler speaks it]
+  const cases: Array<[unknown, RegExp, number?]> = [
     ['hello', /event is a string/],
     [null, /event is null/],
     [[1, 2], /event is a list/],
     [{}, /no fields.*expected a batch/],
     [{ detail: 1, foo: 2 }, /fields detail, foo/],
-    [{ v: 2, frames: [] }, /"v" must be 1/],
-    [{ v: 1, frames: [] }, /"frames" is empty/],
-    [{ v: 1, frames: [{ id: 'a', image: 'x' }, { id: 'a', image: 'y' }] }, /repeated/],
-    [{ v: 1, frames: [{ id: 'a', image: 42 }] }, /image must be a base64 string/],
+    [{ v: 3, frames: [] }, /"v" must be one of 1, 2/],
+    [{ v: 1, frames: [] }, /"frames" is empty/, 1],
+    [{ v: 1, frames: [{ id: 'a', image: 'x' }, { id: 'a', image: 'y' }] }, /repeated/, 1],
+    [{ v: 1, frames: [{ id: 'a', image: 42 }] }, /frames\[0\] needs "image"/, 1],
+    [{ v: 2, frames: [{ id: 'a', pixels: { width: 2, height: 2 } }] }, /frames\[0\]\.pixels needs/, 2],
     [{ warmup: 'yes' }, /"warmup" must be true/],
     [{ warmup: true, holdMs: -5 }, /holdMs/],
   ];
-  for (const [event, message] of cases) {
+  for (const [event, message, version = CONTRACT_VERSION] of cases) {
     const response = (await handler(event)) as { v: number; error: { code: string; message: string } };
-    assert.equal(response.v, 1);
+    assert.equal(response.v, version, JSON.stringify(event));
     assert.equal(response.error.code, 'INVALID_REQUEST', JSON.stringify(event));
     assert.match(response.error.message, message);
   }

@@ -3,6 +3,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promise
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { decodeImage } from '../../src/core/image-decode.js';
 import type { Report } from '../../src/core/report.js';
 import { runCli } from '../helpers/cli.js';
 import { fixture } from '../helpers/videos.js';
@@ -59,7 +60,7 @@ describe('framescore classify --local (the CLI as a subprocess)', () => {
     assert.equal((JSON.parse(lines[0]!) as { status: string }).status, 'ok');
   });
 
-  it('finds the sample episode\'s scene changes and keeps the JPEGs with --save-frames', async () => {
+  it('finds the sample episode\'s scene changes and keeps the frames as lossless PNGs with --save-frames', async () => {
     const frames = path.join(out, 'frames');
     const result = await runCli(['classify', await fixture('sample.mp4'), '--scenes', '--format', 'json', '-o', '-', '--save-frames', frames]);
     assert.equal(result.code, 0, result.stderr);
@@ -68,7 +69,10 @@ describe('framescore classify --local (the CLI as a subprocess)', () => {
     const boundaries = [0, 5, 10, 14, 19, 22, 26, 31];
     assert.equal(times.length, boundaries.length, `scene frames at ${times.join(', ')}`);
     times.forEach((time, i) => assert.ok(Math.abs(time - boundaries[i]!) <= 0.08, `scene ${i} at ${time}, expected ${boundaries[i]}`));
-    assert.equal((await readdir(frames)).filter((name) => name.endsWith('.jpg')).length, boundaries.length);
+    const saved = (await readdir(frames)).filter((name) => name.endsWith('.png')).sort();
+    assert.equal(saved.length, boundaries.length);
+    const png = decodeImage(new Uint8Array(await readFile(path.join(frames, saved[0]!))));
+    assert.deepEqual([png.width, png.height], [224, 224]);
   });
 
   it('--keyframes samples keyframes only', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeImage } from '../../src/core/image-decode.js';
+import { framePixels } from '../../src/core/image-decode.js';
 import { resolveBinaries } from '../../src/cli/ffmpeg/binaries.js';
 import { extractFrame, FrameExtractError, type ExtractOptions } from '../../src/cli/ffmpeg/extract.js';
 import { probeMedia } from '../../src/cli/ffmpeg/probe.js';
@@ -26,7 +26,7 @@ describe('frame extraction (real ffmpeg)', () => {
         const frame = await extractFrame(time, options);
         // The first frame at or after the time: never earlier, at most one frame later.
         assert.ok(frame.actualTime >= time - 1e-3 && frame.actualTime - time <= 1 / frameRate + 1e-3, `${name} @${time}: actual ${frame.actualTime}`);
-        const image = decodeImage(frame.jpeg);
+        const image = framePixels(frame.image);
         assert.deepEqual([image.width, image.height], [224, 224]);
       }
     });
@@ -66,6 +66,7 @@ describe('frame extraction (real ffmpeg)', () => {
     const { options } = await optionsFor('still.png');
     const frame = await extractFrame(0, options);
     assert.equal(frame.actualTime, 0);
-    assert.deepEqual([decodeImage(frame.jpeg).width, decodeImage(frame.jpeg).height], [224, 224]);
+    // Not scaled by ffmpeg: the classifier fits a still exactly as it fits a JPEG/PNG file.
+    assert.deepEqual([framePixels(frame.image).width, framePixels(frame.image).height], [640, 360]);
   });
 });

@@ -19,6 +19,7 @@ import { readSegment, type CodedSegment } from '../../src/cli/mp4/segment.js';
 import { readMp4VideoTrack, type Mp4VideoTrack } from '../../src/cli/mp4/video-track.js';
 import { sampleFrames, type SamplerOptions, type SamplingMethod } from '../../src/cli/sampler.js';
 import type { SampledFrame } from '../../src/core/results.js';
+import { frameBytes } from '../helpers/frames.js';
 import type { PlannedFrame } from '../../src/core/sampling-plan.js';
 import { runCli } from '../helpers/cli.js';
 import { fixture, type Fixture } from '../helpers/videos.js';
@@ -42,7 +43,7 @@ async function sample(name: Fixture, times: readonly number[], method: SamplingM
 /** What a report would say of each frame: its time and the JPEG's bytes, or the failure. */
 function outcome(frames: readonly SampledFrame[]): unknown[] {
   // Times to the microsecond ffmpeg prints: the seek path's subtraction leaves binary-fraction noise.
-  return frames.map((frame) => frame.status === 'sampled' ? [Math.round((frame.actualTime ?? NaN) * 1e6) / 1e6, hash(frame.jpeg)] : [frame.status, frame.code]);
+  return frames.map((frame) => frame.status === 'sampled' ? [Math.round((frame.actualTime ?? NaN) * 1e6) / 1e6, hash(frameBytes(frame.image))] : [frame.status, frame.code]);
 }
 
 const hash = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -195,12 +196,12 @@ describe('stream decoder (real ffmpeg)', () => {
   it('answers a request held for reordering when the stream ends, and rejects a damaged frame instead of concealing it', async () => {
     const { track, segment } = await firstSegment('h264.mp4', 0.7);
     assert.ok(segment.frames.length > 1, 'the target needs reference frames before it');
-    const options = { ffmpeg, width: 224, height: 224, fit: 'crop' as const, rotation: 0, timeoutMs: 20_000 };
+    const options = { ffmpeg, width: 224, height: 224, fit: 'crop' as const, rotation: 0, timeoutMs: 20_000, frameFormat: 'jpeg' as const };
 
     const healthy = new StreamDecoder({ ...options, feed: createFeed(track) });
     const answer = healthy.decode(segment);
     await healthy.end();
-    assert.equal((await answer).subarray(0, 2).toString('hex'), 'ffd8');
+    assert.equal(frameBytes(await answer).subarray(0, 2).toString('hex'), 'ffd8');
 
     // Scramble the target's slice data (past the NAL headers): the decoder must stop, not invent a picture.
     const target = segment.frames[segment.target]!;

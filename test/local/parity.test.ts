@@ -1,22 +1,28 @@
 /**
- * framescore's scores equal nsfwjs's own classify() for the same image within 1e-4
- * (the peer implementation of the bundled model), for a frame at the model's size
- * and for images that need resizing.
+ * framescore's scores equal nsfwjs's own classify() (the peer implementation of the
+ * bundled model) within 1e-4 on the same decoded pixels: through the core
+ * classifier, and through the CLI as a user runs it on image files of several sizes
+ * (`--fit stretch` is exactly nsfwjs; `--fit crop` crops, then the same kernel).
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { execFile } from 'node:child_process';
 import * as tfjs from '@tensorflow/tfjs';
 import * as nsfwjs from 'nsfwjs';
 import { Classifier } from '../../src/core/classifier.js';
-import { decodeImage } from '../../src/core/image-decode.js';
+import { decodeImage, framePixels, type RgbImage } from '../../src/core/image-decode.js';
 import { readModelBundle } from '../../src/core/model-files.js';
 import { directoryModelFiles } from '../../src/core/model-directory.js';
+import { cropRegion } from '../../src/core/preprocess.js';
 import { activateBackend } from '../../src/core/tf-backend.js';
 import { resolveBinaries } from '../../src/cli/ffmpeg/binaries.js';
 import { extractFrame } from '../../src/cli/ffmpeg/extract.js';
 import { wasmDirectory } from '../../src/cli/local/backend.js';
 import { DEFAULT_MODEL_DIR } from '../../src/cli/paths.js';
+import { runCli, tempDir } from '../helpers/cli.js';
 import { fixture } from '../helpers/videos.js';
 
 let ours: Classifier;
@@ -34,37 +40,71 @@ before(async () => {
   }
 });
 
-async function peerScores(bytes: Uint8Array): Promise<Record<string, number>> {
-  const image = decodeImage(bytes);
+async function peerScores(image: RgbImage): Promise<Record<string, number>> {
   const tensor = tfjs.tensor3d(image.data, [image.height, image.width, 3], 'int32');
   const predictions = await peer.classify(tensor, 5);
   tensor.dispose();
   return Object.fromEntries(predictions.map((p: { className: string; probability: number }) => [p.className, p.probability]));
 }
 
-async function assertParity(bytes: Uint8Array, what: string): Promise<void> {
-  const [result] = await ours.classify([bytes]);
-  assert.equal(result?.status, 'ok', what);
-  if (result?.status !== 'ok') return;
-  const expected = await peerScores(bytes);
+function assertClose(actual: Record<string, number>, expected: Record<string, number>, what: string, tolerance = 1e-4): void {
+  assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort(), what);
   for (const [label, score] of Object.entries(expected)) {
-    const diff = Math.abs((result.scores[label] ?? NaN) - score);
-    assert.ok(diff <= 1e-4, `${what}: ${label} framescore ${result.scores[label]} vs nsfwjs ${score}`);
+    const diff = Math.abs((actual[label] ?? NaN) - score);
+    assert.ok(diff <= tolerance, `${what}: ${label} framescore ${actual[label]} vs nsfwjs ${score} (off by ${diff})`);
   }
 }
 
+/** The centred crop --fit crop takes, as pixels nsfwjs can be given. */
+function crop(image: RgbImage): RgbImage {
+  const region = cropRegion(image.width, image.height, { width: 224, height: 224 }, 'crop');
+  const data = new Uint8Array(region.width * region.height * 3);
+  for (let y = 0; y < region.height; y += 1) {
+    const from = ((region.y + y) * image.width + region.x) * 3;
+    data.set(image.data.subarray(from, from + region.width * 3), y * region.width * 3);
+  }
+  return { width: region.width, height: region.height, data };
+}
+
 describe('parity with nsfwjs', () => {
-  it('scores a sampled 224×224 video frame as nsfwjs does', async () => {
+  it('scores sampled video frames (lossless, 224×224) as nsfwjs scores the same pixels', async () => {
     const { ffmpeg } = resolveBinaries();
     const input = await fixture('h264.mp4');
     for (const time of [1, 3.5, 6]) {
       const frame = await extractFrame(time, { ffmpeg, input, width: 224, height: 224, fit: 'crop', keyframes: false, startTime: 0, stillImage: false, timeoutMs: 30_000 });
-      await assertParity(frame.jpeg, `frame at ${time}s`);
+      const pixels = framePixels(frame.image);
+      const [result] = await ours.classify([frame.image]);
+      assert.equal(result?.status, 'ok');
+      if (result?.status === 'ok') assertClose(result.scores, await peerScores(pixels), `frame at ${time}s`);
     }
   });
 
-  it('resizes other sizes (JPEG 300×200, PNG 640×360) as nsfwjs does', async () => {
-    await assertParity(await readFile(await fixture('still.jpg')), 'still.jpg');
-    await assertParity(await readFile(await fixture('still.png')), 'still.png');
+  it('resizes image files of other sizes as nsfwjs does (core classifier, --fit stretch)', async () => {
+    for (const name of ['still.jpg', 'still.png'] as const) {
+      const bytes = new Uint8Array(await readFile(await fixture(name)));
+      const [result] = await ours.classify([bytes], 'stretch');
+      assert.equal(result?.status, 'ok');
+      if (result?.status === 'ok') assertClose(result.scores, await peerScores(decodeImage(bytes)), name);
+    }
+  });
+
+  it('framescore classify IMAGE --local equals nsfwjs on the decoded pixels, at several sizes (--fit stretch; --fit crop = crop, then nsfwjs)', async () => {
+    const dir = await tempDir('parity');
+    const { ffmpeg } = resolveBinaries();
+    // Square, 3:2, 16:9, 9:16, smaller and larger than 224; a real-world-like texture.
+    const sizes = ['224x224', '300x200', '640x360', '90x160', '120x120', '1000x1000'];
+    for (const size of sizes) {
+      const file = path.join(dir, `photo-${size}.png`);
+      await promisify(execFile)(ffmpeg, ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}`, '-vf', 'noise=alls=40:allf=t', '-frames:v', '1', file]);
+      const pixels = decodeImage(new Uint8Array(await readFile(file)));
+      for (const fit of ['stretch', 'crop'] as const) {
+        const run = await runCli(['classify', file, '--local', '--fit', fit, '--format', 'json', '-o', '-', '--quiet']);
+        assert.equal(run.code, 0, run.stderr);
+        const report = JSON.parse(run.stdout) as { frames: Array<{ status: string; scores: Record<string, number> }> };
+        assert.equal(report.frames.length, 1);
+        const expected = await peerScores(fit === 'stretch' ? pixels : crop(pixels));
+        assertClose(report.frames[0]!.scores, expected, `${size} --fit ${fit}`);
+      }
+    }
   });
 });

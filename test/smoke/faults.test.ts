@@ -3,6 +3,7 @@
  * wrong: wrong scores, another model, errors, too slow, missing. The functions
  * are the fault-injecting Invoke API server (a real HTTP server on 127.0.0.1).
  */
+import { CONTRACT_VERSION } from '../../src/core/contract.js';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { readFile, rm } from 'node:fs/promises';
@@ -82,7 +83,7 @@ test('another model: exit 1 naming both sha256s', async () => {
 
 test('a function that errors: exit 1 with its error; the checks that need an answer are skipped', async () => {
   const server = await fakeFunction({ handler: () => ({ payload: { errorType: 'Error', errorMessage: 'Cannot find module index' }, functionError: 'Unhandled' }) });
-  const unavailable = await fakeFunction({ handler: () => ({ payload: { v: 1, error: { code: 'MODEL_UNAVAILABLE', message: 'model s3://models/x failed its sha256 check' } } }) });
+  const unavailable = await fakeFunction({ handler: () => ({ payload: { v: CONTRACT_VERSION, error: { code: 'MODEL_UNAVAILABLE', message: 'model s3://models/x failed its sha256 check' } } }) });
   const [run, second, missing] = await Promise.all([
     smoke(['--function', FUNCTION, '--endpoint-url', server.endpoint]),
     smoke(['--function', FUNCTION, '--endpoint-url', unavailable.endpoint]),

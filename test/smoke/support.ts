@@ -1,4 +1,5 @@
 /** Shared by the smoke tests: the CLI as a subprocess, the fixtures, and a fake function that scores them as expected. */
+import { isEncoded } from '../../src/core/image-decode.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ImageResult } from '../../src/core/classifier.js';
@@ -36,7 +37,7 @@ export function fixtureClassifier(expected: ExpectedFixtures, model: ModelIdenti
   return {
     model,
     classify: (images) => images.map((image): ImageResult => {
-      const scores = bySha.get(sha256Hex(image));
+      const scores = isEncoded(image) ? bySha.get(sha256Hex(image)) : undefined;
       if (scores === undefined) return { status: 'failed', code: 'INVALID_IMAGE', message: 'not a fixture frame' };
       const altered = alter({ ...scores });
       const top = Object.entries(altered).reduce((best, [label, score]) => (score > best.score ? { label, score } : best), { label: '', score: -1 });

@@ -12,12 +12,15 @@ describe('wire contract', () => {
     assert.equal(parseInvokeRequest(request), request);
     const bad: Array<[unknown, RegExp]> = [
       [null, /not a JSON object/],
-      [{ v: 2, frames: [] }, /"v" must be 1/],
+      [{ v: 3, frames: [] }, /"v" must be one of 1, 2/],
+      [{ v: 1, frames: [{ id: 'a', pixels: { width: 1, height: 1, data: 'AAAA' } }] }, /frames\[0\] needs "image"/],
+      [{ v: 2, frames: [{ id: 'a', pixels: { width: '1', height: 1, data: 'AAAA' } }] }, /frames\[0\]\.pixels needs numbers/],
+      [{ v: 2, fit: 'squash', frames: [{ id: 'a', image: 'x' }] }, /"fit" must be one of crop, stretch/],
       [{ v: 1 }, /"frames" must be a list/],
       [{ v: 1, frames: [] }, /empty/],
       [{ v: 1, frames: [{ id: '', image: 'x' }] }, /frames\[0\]\.id/],
       [{ v: 1, frames: [{ id: 'a', image: 'x' }, { id: 'a', image: 'y' }] }, /repeated/],
-      [{ v: 1, frames: [{ id: 'a', image: 42 }] }, /frames\[0\]\.image/],
+      [{ v: 1, frames: [{ id: 'a', image: 42 }] }, /frames\[0\] needs "image"/],
     ];
     for (const [event, message] of bad) assert.throws(() => parseInvokeRequest(event), (error: unknown) => error instanceof ContractError && message.test(error.message));
   });

@@ -5,7 +5,8 @@ import { readModelBundle } from '../../core/model-files.js';
 import { directoryModelFiles } from '../../core/model-directory.js';
 import type { CommandContext, CommandStatus } from '../context.js';
 import { UsageError } from '../errors.js';
-import type { FitMode } from '../ffmpeg/extract.js';
+import { FIT_MODES, type FitMode } from '../../core/preprocess.js';
+import { FRAME_FORMATS, type FrameFormat } from '../ffmpeg/frame-output.js';
 import type { SamplingMethod } from '../sampler.js';
 import { BACKEND_CHOICES } from '../local/backend.js';
 import { LazyLocalScorer } from '../local/lazy-scorer.js';
@@ -22,6 +23,7 @@ export interface ClassifyFlags extends SamplingFlags {
   readonly workers?: string;
   readonly batchSize: string;
   readonly fit: string;
+  readonly frameFormat: string;
   readonly threshold: string;
   readonly format: string;
   readonly out?: string;
@@ -64,7 +66,8 @@ export async function classifyCommand(args: string[], flags: ClassifyFlags, cont
   const options = {
     inputs,
     sampling,
-    fit: parseChoice<FitMode>(flags.fit, '--fit', ['crop', 'stretch']),
+    fit: parseChoice<FitMode>(flags.fit, '--fit', FIT_MODES),
+    frameFormat: parseChoice<FrameFormat>(flags.frameFormat, '--frame-format', FRAME_FORMATS),
     threshold: parseNumber(flags.threshold, '--threshold', 0, 1),
     formats,
     out: flags.out,
@@ -93,7 +96,7 @@ export async function classifyCommand(args: string[], flags: ClassifyFlags, cont
   // Read and verify the model here first: a bad --model is a one-line error before any decoding starts.
   const modelDir = await resolveModelDir(flags.model, options.context);
   const bundle = await readModelBundle(directoryModelFiles(modelDir));
-  const scorer = new LazyLocalScorer(bundle.manifest, { workers, backend, modelDir, batchSize });
+  const scorer = new LazyLocalScorer(bundle.manifest, { workers, backend, modelDir, batchSize, fit: options.fit });
   context.messages.debug(`model ${bundle.manifest.name} ${bundle.manifest.version} (${bundle.manifest.sha256.slice(0, 12)}…), ${workers} ${backend} workers`);
   try {
     const outcome = await classify(options, {

@@ -7,7 +7,9 @@ import type { FrameResult, SampledFrame } from '../../core/results.js';
 import { describeSampling, planFrames, planFromScenes, samplingWindow, type PlannedFrame, type SamplingSettings } from '../../core/sampling-plan.js';
 import { summarise } from '../../core/summary.js';
 import { resolveBinaries, type Binaries } from '../ffmpeg/binaries.js';
-import type { FitMode } from '../ffmpeg/extract.js';
+import type { FitMode } from '../../core/preprocess.js';
+import type { FrameImage } from '../../core/image-decode.js';
+import type { FrameFormat } from '../ffmpeg/frame-output.js';
 import { probeMedia, type MediaInfo } from '../ffmpeg/probe.js';
 import { detectScenes } from '../ffmpeg/scenes.js';
 import { openInput, type InputContext, type OpenedInput } from '../input.js';
@@ -24,6 +26,7 @@ export interface ClassifyOptions {
   readonly inputs: readonly string[];
   readonly sampling: SamplingSettings;
   readonly fit: FitMode;
+  readonly frameFormat: FrameFormat;
   readonly threshold: number;
   readonly formats: readonly ReportFormat[];
   /** --out BASE (one video), -o FILE|- , or --out-dir DIR. */
@@ -34,7 +37,7 @@ export interface ClassifyOptions {
   readonly sampler: SamplingMethod;
   readonly frameTimeoutMs: number;
   readonly saveFrames?: string | undefined;
-  /** Also write a self-contained HTML report here (keeps each frame's JPEG for thumbnails). */
+  /** Also write a self-contained HTML report here (keeps each frame's image for thumbnails). */
   readonly html?: string | undefined;
   readonly ffmpeg?: string | undefined;
   readonly context: InputContext;
@@ -155,13 +158,14 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
       deps.progress.classified(false);
     }
   }
-  const thumbnails = new Map<number, Uint8Array>();
+  const thumbnails = new Map<number, FrameImage>();
   const frames = tapSampled(sampleFrames(remaining, {
     ffmpeg: binaries.ffmpeg,
     input: opened.input,
     width: deps.manifest.input.width,
     height: deps.manifest.input.height,
     fit: options.fit,
+    frameFormat: options.frameFormat,
     keyframes: options.sampling.keyframes,
     startTime: media.startTime,
     stillImage: media.stillImage,
@@ -244,10 +248,10 @@ async function makePlan(opened: OpenedInput, media: MediaInfo, options: Classify
 }
 
 /** Counts sampled frames for progress; drops frames cancelled by Ctrl-C (they were never attempted in full). */
-async function* tapSampled(frames: AsyncIterable<SampledFrame>, deps: ClassifyDeps, keep?: Map<number, Uint8Array>): AsyncGenerator<SampledFrame> {
+async function* tapSampled(frames: AsyncIterable<SampledFrame>, deps: ClassifyDeps, keep?: Map<number, FrameImage>): AsyncGenerator<SampledFrame> {
   for await (const frame of frames) {
     if (frame.status === 'failed' && deps.signal.aborted) continue;
-    if (keep !== undefined && frame.status === 'sampled') keep.set(frame.index, frame.jpeg);
+    if (keep !== undefined && frame.status === 'sampled') keep.set(frame.index, frame.image);
     deps.progress.sampled();
     yield frame;
   }
@@ -274,7 +278,7 @@ function buildReport(
       width: media.width, height: media.height, rotation: media.rotation, stillImage: media.stillImage, sizeBytes: media.sizeBytes,
     },
     model: deps.scorer.model,
-    sampling: { ...options.sampling, description: describeSampling(options.sampling), fit: options.fit },
+    sampling: { ...options.sampling, description: describeSampling(options.sampling), fit: options.fit, frameFormat: options.frameFormat },
     frames,
     summary: summarise(frames, deps.scorer.model.labels, options.threshold),
     run: {

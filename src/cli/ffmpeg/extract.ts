@@ -1,8 +1,8 @@
+import { isEncoded, type FrameImage } from '../../core/image-decode.js';
+import type { FitMode } from '../../core/preprocess.js';
 import { SubprocessError } from '../errors.js';
+import { frameOutputArgs, frameSplitter, type FrameFormat } from './frame-output.js';
 import { runProcess } from './process.js';
-
-/** How a frame is fitted to the model's input: fill and centre-crop, or stretch (what nsfwjs does). */
-export type FitMode = 'crop' | 'stretch';
 
 export interface ExtractOptions {
   readonly ffmpeg: string;
@@ -11,6 +11,8 @@ export interface ExtractOptions {
   readonly width: number;
   readonly height: number;
   readonly fit: FitMode;
+  /** How the frame leaves ffmpeg (default lossless: raw RGB). */
+  readonly frameFormat?: FrameFormat | undefined;
   /** Decode keyframes only: the frame is the keyframe at or before the time. */
   readonly keyframes: boolean;
   /** The stream's first presentation time; actual times are reported relative to it. */
@@ -27,7 +29,8 @@ export interface ExtractOptions {
 }
 
 export interface ExtractedFrame {
-  readonly jpeg: Buffer;
+  /** At the model's size; a still image is a PNG at its own size (scaled by the classifier). */
+  readonly image: FrameImage;
   /** Presentation time of the decoded frame, seconds from the start of the video. */
   readonly actualTime: number;
 }
@@ -49,8 +52,9 @@ export function scaleFilter(width: number, height: number, fit: FitMode): string
 }
 
 /**
- * ffmpeg arguments that decode one frame at `time`, scaled to the model input, as a
- * JPEG on stdout. Exact mode seeks `preroll` seconds early and lets a select filter
+ * ffmpeg arguments that decode one frame at `time`, scaled to the model input, on
+ * stdout (raw RGB, or a JPEG). A still image is not scaled: it leaves as a PNG at its
+ * own size, so the classifier fits it exactly as it fits a JPEG/PNG file. Exact mode seeks `preroll` seconds early and lets a select filter
  * pass the first frame at or after the time: containers without an index (MPEG-TS)
  * land after the target when seeking, and accurate seek cannot go back.
  */
@@ -78,8 +82,10 @@ export function extractArgs(time: number, options: Omit<ExtractOptions, 'ffmpeg'
     '-i', options.input,
     '-map', '0:v:0', '-an', '-sn', '-dn',
     '-frames:v', '1',
-    '-vf', `${select}showinfo,${scaleFilter(options.width, options.height, options.fit)}`,
-    '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '2', '-pix_fmt', 'yuvj420p', '-threads', '1',
+    ...(options.stillImage
+      ? ['-vf', 'showinfo', '-f', 'image2pipe', '-c:v', 'png', '-pix_fmt', 'rgb24']
+      : ['-vf', `${select}showinfo,${scaleFilter(options.width, options.height, options.fit)}`, ...frameOutputArgs(options.frameFormat ?? 'lossless')]),
+    '-threads', '1',
     'pipe:1',
   ];
 }
@@ -137,10 +143,26 @@ async function decodeOnce(time: number, options: ExtractOptions, preroll: number
     }
     throw error;
   }
-  if (stdout.length === 0 || firstPts === undefined) {
+  const image = options.stillImage ? stdout : wholeFrame(stdout, options);
+  if (image === undefined || firstPts === undefined) {
     throw new FrameExtractError('NO_FRAME', `no frame could be decoded at ${time.toFixed(3)} s (corrupt or truncated stretch?)`);
   }
-  return { jpeg: stdout, actualTime: options.stillImage ? 0 : Math.max(0, firstPts - options.startTime) };
+  return { image, actualTime: options.stillImage ? 0 : Math.max(0, firstPts - options.startTime) };
+}
+
+/** The one frame on stdout, or undefined when ffmpeg wrote none (or not a whole one). */
+function wholeFrame(stdout: Buffer, options: ExtractOptions): FrameImage | undefined {
+  if (stdout.length === 0) return undefined;
+  let frames: FrameImage[];
+  try {
+    const splitter = frameSplitter(options.frameFormat ?? 'lossless', options.width, options.height);
+    frames = splitter.push(stdout);
+    if (splitter.buffered > 0) return undefined;
+  } catch {
+    return undefined;
+  }
+  const [frame] = frames;
+  return frames.length === 1 && frame !== undefined && (isEncoded(frame) || frame.data.length > 0) ? frame : undefined;
 }
 
 /** Presigned URLs are credentials: never let one into a message. */

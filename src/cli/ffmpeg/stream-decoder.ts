@@ -1,14 +1,16 @@
 /**
  * One long-lived ffmpeg that decodes segments fed on stdin (H.264 as FLV, HEVC as
- * Matroska) and writes the requested frames, scaled to the model input, as JPEGs on
- * stdout. It replaces
+ * Matroska) and writes the requested frames, scaled to the model input, on stdout
+ * (raw RGB, or JPEGs with --frame-format jpeg). It replaces
  * an ffmpeg start and a file open per frame (about 0.3 s of CPU with Debian's build
  * on a 1.35 GB MP4) with one process per core for the whole video.
  */
 import type { Feed, PackedSegment } from '../mp4/feed.js';
 import type { CodedSegment } from '../mp4/segment.js';
-import { type FitMode, scaleFilter } from './extract.js';
-import { JpegSplitter } from './jpeg-splitter.js';
+import type { FrameImage } from '../../core/image-decode.js';
+import type { FitMode } from '../../core/preprocess.js';
+import { scaleFilter } from './extract.js';
+import { frameOutputArgs, frameSplitter, type FrameFormat, type FrameSplitter } from './frame-output.js';
 import { streamProcess, type StreamingProcess } from './process.js';
 
 export interface StreamDecoderOptions {
@@ -18,6 +20,7 @@ export interface StreamDecoderOptions {
   readonly width: number;
   readonly height: number;
   readonly fit: FitMode;
+  readonly frameFormat: FrameFormat;
   /** Degrees clockwise the player turns the picture (the MP4's display matrix, which the feed does not carry). */
   readonly rotation: number;
   /** No output for this long while frames are awaited: the decoder is stopped. */
@@ -43,13 +46,13 @@ interface Request {
   readonly pts: number;
   /** Frames fed before and including the target. */
   readonly fedThrough: number;
-  readonly resolve: (jpeg: Buffer) => void;
+  readonly resolve: (frame: FrameImage) => void;
   readonly reject: (error: Error) => void;
 }
 
 const SHOWINFO_PTS = /Parsed_showinfo.*\bn:\s*\d+\s+pts:\s*(-?\d+)/;
 
-export function streamDecoderArgs(demuxer: Feed['demuxer'], options: Pick<StreamDecoderOptions, 'width' | 'height' | 'fit' | 'rotation'>): string[] {
+export function streamDecoderArgs(demuxer: Feed['demuxer'], options: Pick<StreamDecoderOptions, 'width' | 'height' | 'fit' | 'rotation' | 'frameFormat'>): string[] {
   const rotate = { 90: 'transpose=clock,', 180: 'hflip,vflip,', 270: 'transpose=cclock,' }[options.rotation] ?? '';
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'info',
@@ -65,17 +68,17 @@ export function streamDecoderArgs(demuxer: Feed['demuxer'], options: Pick<Stream
     '-vf', `select='mod(pts,2)',${rotate}showinfo,${scaleFilter(options.width, options.height, options.fit)}`,
     // Timestamps are synthetic and 2 ms apart: keep every frame, in the stream's own time base.
     '-vsync', 'passthrough', '-enc_time_base', '-1',
-    '-f', 'image2pipe', '-flush_packets', '1', '-c:v', 'mjpeg', '-q:v', '2', '-pix_fmt', 'yuvj420p', '-threads', '1',
+    ...frameOutputArgs(options.frameFormat), '-flush_packets', '1', '-threads', '1',
     'pipe:1',
   ];
 }
 
 export class StreamDecoder {
   private readonly process: StreamingProcess;
-  private readonly splitter = new JpegSplitter();
+  private readonly splitter: FrameSplitter;
   private readonly requests: Request[] = [];
   private readonly outputPts: number[] = [];
-  private readonly outputJpegs: Buffer[] = [];
+  private readonly outputFrames: FrameImage[] = [];
   private fed = 0;
   private answered = 0;
   private ending = false;
@@ -84,6 +87,7 @@ export class StreamDecoder {
   private readonly settledListeners: (() => void)[] = [];
 
   constructor(private readonly options: StreamDecoderOptions) {
+    this.splitter = frameSplitter(options.frameFormat, options.width, options.height);
     this.process = streamProcess(options.ffmpeg, streamDecoderArgs(options.feed.demuxer, options), {
       signal: options.signal,
       onStdout: (chunk) => this.onStdout(chunk),
@@ -117,8 +121,8 @@ export class StreamDecoder {
     return this.answered;
   }
 
-  /** Feeds one segment; resolves with the target frame as a JPEG. */
-  decode(segment: CodedSegment): Promise<Buffer> {
+  /** Feeds one segment; resolves with the target frame. */
+  decode(segment: CodedSegment): Promise<FrameImage> {
     if (this.closed) return Promise.reject(this.closed);
     let packed: PackedSegment;
     try {
@@ -126,7 +130,7 @@ export class StreamDecoder {
     } catch (error) {
       return Promise.reject(new StreamDecodeError(`cannot pack the frames: ${(error as Error).message}`, { cause: error }));
     }
-    return new Promise<Buffer>((resolve, reject) => {
+    return new Promise<FrameImage>((resolve, reject) => {
       this.requests.push({ pts: packed.targetPts, fedThrough: this.fed + segment.target + 1, resolve, reject });
       this.fed += segment.frames.length;
       this.write(packed.bytes);
@@ -160,7 +164,7 @@ export class StreamDecoder {
 
   private onStdout(chunk: Buffer): void {
     try {
-      this.outputJpegs.push(...this.splitter.push(chunk));
+      this.outputFrames.push(...this.splitter.push(chunk));
     } catch (error) {
       this.process.kill();
       this.close(new StreamDecodeError(`unreadable decoder output: ${(error as Error).message}`));
@@ -169,16 +173,16 @@ export class StreamDecoder {
     this.pair();
   }
 
-  /** The n-th showinfo line describes the n-th JPEG; its timestamp names the request. */
+  /** The n-th showinfo line describes the n-th frame out; its timestamp names the request. */
   private pair(): void {
-    while (this.outputPts.length > 0 && this.outputJpegs.length > 0) {
+    while (this.outputPts.length > 0 && this.outputFrames.length > 0) {
       const pts = this.outputPts.shift()!;
-      const jpeg = this.outputJpegs.shift()!;
+      const frame = this.outputFrames.shift()!;
       const at = this.requests.findIndex((request) => request.pts === pts);
       if (at < 0) continue;
       // Frames come out in feed order: earlier requests still waiting were dropped by the decoder.
       for (const missed of this.requests.splice(0, at)) missed.reject(new StreamDecodeError('the decoder dropped the frame (damaged data?)'));
-      this.requests.shift()!.resolve(jpeg);
+      this.requests.shift()!.resolve(frame);
       this.answered += 1;
       this.notifySettled();
     }

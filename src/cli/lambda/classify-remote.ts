@@ -22,7 +22,7 @@ export async function classifyOnLambda(options: ClassifyOptions, flags: Classify
   try {
     scorer = await LambdaScorer.start({
       connection, target: settings.target, concurrency: settings.concurrency, batchSize: settings.batchSize, maxAttempts: settings.maxAttempts,
-      timeoutMs: settings.timeoutMs, prices: settings.prices, signal: context.signal,
+      timeoutMs: settings.timeoutMs, prices: settings.prices, signal: context.signal, fit: options.fit,
       warmCount: flags.warm === true ? settings.concurrency : 0, warmHoldMs: WARM_HOLD_MS,
     });
   } catch (error) {

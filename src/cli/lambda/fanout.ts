@@ -8,7 +8,9 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { CONTRACT_VERSION, MAX_REQUEST_BYTES, type InvokeRequest } from '../../core/contract.js';
+import type { FitMode } from '../../core/preprocess.js';
 import { failedFrame, type FramePosition, type FrameResult, type SampledFrame } from '../../core/results.js';
+import type { WireImage } from '../../core/wire-image.js';
 import { AimdLimiter } from './aimd.js';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff.js';
 import type { BatchSizeSetting } from './batching.js';
@@ -22,6 +24,12 @@ import { Telemetry } from './telemetry.js';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 
 export type Sampled = Extract<SampledFrame, { status: 'sampled' }>;
+
+/** A frame ready to send: where it sits, and its image encoded for the wire (once, for every attempt). */
+export interface WireFrame {
+  readonly position: FramePosition;
+  readonly wire: WireImage;
+}
 
 export interface FanoutOptions {
   readonly client: LambdaClient;
@@ -39,6 +47,8 @@ export interface FanoutOptions {
   /** The sha256 the function reported when probed; a response from another model fails its frames. */
   readonly expectedModelSha256?: string | undefined;
   readonly maxRequestBytes?: number;
+  /** --fit, for images not at the model's size (still images). */
+  readonly fit?: FitMode | undefined;
 }
 
 /** Ctrl-C grace: long enough for a warm invocation, short enough that a person does not press again. */
@@ -94,9 +104,9 @@ export class FanoutPool {
    * batch cut short by Ctrl-C are left out (the partial report omits them and
    * --resume redoes them). Never rejects.
    */
-  scoreBatch(frames: readonly Sampled[], session: Telemetry): Promise<FrameResult[]> {
-    // Encoded once for every attempt; only positions are kept, so the JPEG bytes can be freed while the batch is in flight.
-    const { body, ids, positions } = encodeBatch(frames);
+  scoreBatch(frames: readonly WireFrame[], session: Telemetry): Promise<FrameResult[]> {
+    // Serialised once for every attempt; only positions are kept, so the images can be freed while the batch is in flight.
+    const { body, ids, positions } = encodeBatch(frames, this.options.fit ?? 'crop');
     return this.attempt(body, ids, positions, session);
   }
 
@@ -148,15 +158,12 @@ export class FanoutPool {
   }
 }
 
-function encodeBatch(frames: readonly Sampled[]): { body: Buffer; ids: InvokeRequest; positions: FramePosition[] } {
-  const request: InvokeRequest = {
-    v: CONTRACT_VERSION,
-    frames: frames.map((frame) => ({ id: String(frame.index), image: Buffer.from(frame.jpeg.buffer, frame.jpeg.byteOffset, frame.jpeg.byteLength).toString('base64') })),
-  };
+function encodeBatch(frames: readonly WireFrame[], fit: FitMode): { body: Buffer; ids: InvokeRequest; positions: FramePosition[] } {
+  const request: InvokeRequest = { v: CONTRACT_VERSION, fit, frames: frames.map((frame) => ({ id: String(frame.position.index), ...frame.wire })) };
   return {
     body: Buffer.from(JSON.stringify(request)),
     // The response is checked against the ids alone.
     ids: { v: CONTRACT_VERSION, frames: request.frames.map((frame) => ({ id: frame.id, image: '' })) },
-    positions: frames.map(({ index, requestedTime, actualTime }) => ({ index, requestedTime, actualTime })),
+    positions: frames.map((frame) => frame.position),
   };
 }

@@ -6,12 +6,13 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { failedFrame, type FrameResult, type SampledFrame } from '../../core/results.js';
+import { toWireImage, wireImageBytes } from '../../core/wire-image.js';
 import { Batcher, chooseBatchSize } from './batching.js';
-import type { FanoutPool, Sampled } from './fanout.js';
+import type { FanoutPool, WireFrame } from './fanout.js';
 import { Telemetry, type LambdaRunFacts } from './telemetry.js';
 
 interface Item {
-  readonly frame: Sampled;
+  readonly frame: WireFrame;
   readonly bytes: number;
 }
 
@@ -61,9 +62,11 @@ export class FanoutSession {
             notify();
             continue;
           }
-          const item = { frame, bytes: frame.jpeg.byteLength };
+          const wire = await toWireImage(frame.image);
+          const position = { index: frame.index, requestedTime: frame.requestedTime, actualTime: frame.actualTime };
+          const item = { frame: { position, wire }, bytes: wireImageBytes(wire) };
           if (!batcher.fits(item)) {
-            finished.push(failedFrame(frame, 'FRAME_TOO_LARGE', `frame is ${frame.jpeg.byteLength} bytes; an invocation carries at most ${pool.maxRequestBytes} bytes of base64 JSON`));
+            finished.push(failedFrame(frame, 'FRAME_TOO_LARGE', `frame is ${item.bytes} bytes encoded; an invocation carries at most ${pool.maxRequestBytes} bytes of base64 JSON`));
             notify();
             continue;
           }

@@ -1,15 +1,19 @@
 import type { ImageResult } from '../../core/classifier.js';
+import type { FrameImage } from '../../core/image-decode.js';
+import type { FitMode } from '../../core/preprocess.js';
 import type { ModelIdentity } from '../../core/model-manifest.js';
 import type { BackendChoice } from './backend.js';
 
 export interface WorkerInit {
   readonly backend: BackendChoice;
   readonly modelDir: string;
+  /** How pictures not at the input size (still images) are fitted. */
+  readonly fit: FitMode;
 }
 
 export interface WorkerRequest {
   readonly id: number;
-  readonly images: Uint8Array[];
+  readonly images: FrameImage[];
 }
 
 export type WorkerReply =

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { ModelError } from '../../core/errors.js';
 import type { ImageResult } from '../../core/classifier.js';
 import type { ModelIdentity } from '../../core/model-manifest.js';
+import type { FitMode } from '../../core/preprocess.js';
 import { failedFrame, type FrameResult, type SampledFrame } from '../../core/results.js';
 import type { FrameScorer } from '../scorer.js';
 import { BackendUnavailableError, type BackendChoice } from './backend.js';
@@ -11,6 +12,8 @@ export interface LocalScorerOptions {
   readonly workers: number;
   readonly backend: BackendChoice;
   readonly modelDir: string;
+  /** How still images are fitted (default crop). */
+  readonly fit?: FitMode | undefined;
   /**
    * Most frames handed to one worker at once. `auto`: 1 on wasm and cpu, where batching
    * measured no faster (16.9 vs 16.4 frames/s) and a batch of 8 more than doubled
@@ -48,7 +51,7 @@ export class LocalScorer implements FrameScorer {
   }
 
   static async start(options: LocalScorerOptions): Promise<LocalScorer> {
-    const init: WorkerInit = { backend: options.backend, modelDir: options.modelDir };
+    const init: WorkerInit = { backend: options.backend, modelDir: options.modelDir, fit: options.fit ?? 'crop' };
     const workers = Array.from({ length: options.workers }, () => new Worker(new URL('./worker.js', import.meta.url), { workerData: init }));
     try {
       const replies = await Promise.all(workers.map((worker) => firstReply(worker)));
@@ -147,7 +150,7 @@ export class LocalScorer implements FrameScorer {
       slot.worker.on('message', onMessage);
       slot.worker.on('error', onError);
       // Copies, not transfers: the sampler may still be writing --save-frames from these buffers.
-      slot.worker.postMessage({ id, images: batch.map((frame) => frame.jpeg) } satisfies WorkerRequest);
+      slot.worker.postMessage({ id, images: batch.map((frame) => frame.image) } satisfies WorkerRequest);
     });
   }
 }

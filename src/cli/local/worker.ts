@@ -22,7 +22,7 @@ try {
   port.postMessage({ type: 'ready', backend, model: classifier.identity, initMs: performance.now() - started } satisfies WorkerReply);
   port.on('message', (request: WorkerRequest) => {
     const started = performance.now();
-    classifier.classify(request.images).then(
+    classifier.classify(request.images, init.fit).then(
       (results) => port.postMessage({ type: 'result', id: request.id, results, inferMs: performance.now() - started } satisfies WorkerReply),
       (error: unknown) => port.postMessage({ type: 'failed', id: request.id, message: errorMessage(error) } satisfies WorkerReply),
     );

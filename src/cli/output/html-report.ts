@@ -1,3 +1,4 @@
+import type { FrameImage } from '../../core/image-decode.js';
 import type { Report } from '../../core/report.js';
 import { renderHtmlPage } from './html/page.js';
 import { makeThumbnails } from './html/thumbnails.js';
@@ -14,7 +15,7 @@ export interface HtmlReportOptions {
  * (a report rendered from JSON) gives a page without thumbnails.
  * Returns the file written.
  */
-export async function writeHtmlReport(report: Report, file: string, frames: ReadonlyMap<number, Uint8Array>, options: HtmlReportOptions = {}): Promise<string> {
+export async function writeHtmlReport(report: Report, file: string, frames: ReadonlyMap<number, FrameImage>, options: HtmlReportOptions = {}): Promise<string> {
   await writeFileAtomic(file, renderHtmlPage(report, await makeThumbnails(frames, { ffmpeg: options.ffmpeg })));
   return file;
 }
