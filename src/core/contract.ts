@@ -108,47 +108,174 @@ export function parseInvokeRequest(event: unknown): InvokeRequest {
   return event as unknown as InvokeRequest;
 }
 
+/*
+ * The response side: every field the CLI reads is checked here, and the parsers
+ * return objects built from the checked values, so nothing unvalidated leaks
+ * into a report. Messages name the field: `response "model.input.width" is not
+ * a positive integer`.
+ */
+
+const ERROR_CODES: ReadonlyArray<ErrorResponse['error']['code']> = ['INVALID_REQUEST', 'MODEL_UNAVAILABLE', 'INTERNAL'];
+
+/** Throws a ContractError naming the field of `subject` (`response`, `warm-up response`). */
+type Reject = (field: string, problem: string) => never;
+
+function rejecter(subject: string): Reject {
+  return (field, problem) => {
+    throw new ContractError(`${subject} "${field}" ${problem}`);
+  };
+}
+
 /** Validates a batch response against the request it answers. */
 export function parseInvokeResponse(payload: unknown, request: InvokeRequest): InvokeResponse | ErrorResponse {
   if (!isRecord(payload)) throw new ContractError('response is not a JSON object');
-  if (payload.v !== request.v) throw new ContractError(`response "v" is ${JSON.stringify(payload.v)}, expected ${request.v} (the request's)`);
-  if (isRecord(payload.error)) {
-    if (typeof payload.error.code !== 'string' || typeof payload.error.message !== 'string') throw new ContractError('response error lacks code or message');
-    return payload as unknown as ErrorResponse;
-  }
-  const model = payload.model;
-  if (!isRecord(model) || typeof model.name !== 'string' || typeof model.sha256 !== 'string' || !Array.isArray(model.labels)) {
-    throw new ContractError('response "model" lacks name, sha256 or labels');
-  }
-  if (!Array.isArray(payload.results)) throw new ContractError('response "results" is not a list');
-  const wanted = new Set(request.frames.map((frame) => frame.id));
-  for (const [i, result] of payload.results.entries()) {
-    if (!isRecord(result) || typeof result.id !== 'string') throw new ContractError(`response results[${i}] has no id`);
-    if (!wanted.delete(result.id)) throw new ContractError(`response results[${i}].id "${result.id}" was not requested or is repeated`);
-    if (result.status === 'ok') {
-      if (!isRecord(result.scores) || !isRecord(result.top)) throw new ContractError(`response results[${i}] lacks scores or top`);
-      for (const label of model.labels as unknown[]) {
-        if (typeof label !== 'string' || typeof result.scores[label] !== 'number') throw new ContractError(`response results[${i}] has no score for label ${String(label)}`);
-      }
-    } else if (result.status === 'failed') {
-      if (typeof result.code !== 'string' || typeof result.message !== 'string') throw new ContractError(`response results[${i}] failed without code and message`);
-    } else {
-      throw new ContractError(`response results[${i}].status is ${JSON.stringify(result.status)}`);
-    }
-  }
-  if (wanted.size > 0) throw new ContractError(`response is missing ${wanted.size} of ${request.frames.length} frames`);
-  const timing = payload.timing;
-  if (!isRecord(timing) || typeof timing.coldStart !== 'boolean' || typeof timing.initMs !== 'number' || typeof timing.inferMs !== 'number') {
-    throw new ContractError('response "timing" lacks coldStart, initMs or inferMs');
-  }
-  return payload as unknown as InvokeResponse;
+  // A response answers in its request's version.
+  if (payload.v !== request.v) throw new ContractError(`response "v" is ${preview(payload.v)}, expected ${request.v} (the request's)`);
+  const reject: Reject = rejecter('response');
+  if (payload.error !== undefined) return errorBody(payload.error, request.v, reject);
+  const model = parseModelIdentity(payload.model, 'response');
+  return { v: request.v, model, results: frameResults(payload.results, model.labels, request, reject), timing: invokeTiming(payload.timing, reject) };
+}
+
+/** The handler's {v, error} answer (to a batch or a warm-up), or undefined when the payload is not one. */
+export function parseErrorResponse(payload: unknown, subject = 'response'): ErrorResponse | undefined {
+  if (!isRecord(payload) || payload.error === undefined) return undefined;
+  // Not an answer to a versioned request (a warm-up): any version this contract knows.
+  const v = ACCEPTED_REQUEST_VERSIONS.find((known) => known === payload.v);
+  if (v === undefined) throw new ContractError(`${subject} "v" is ${preview(payload.v)}, expected one of ${ACCEPTED_REQUEST_VERSIONS.join(', ')}`);
+  return errorBody(payload.error, v, rejecter(subject));
 }
 
 export function parseWarmupResponse(payload: unknown): WarmupResponse {
-  if (!isRecord(payload) || payload.warm !== true || typeof payload.coldStart !== 'boolean' || typeof payload.initMs !== 'number') {
-    throw new ContractError('warm-up response lacks warm, coldStart or initMs');
+  if (!isRecord(payload)) throw new ContractError('warm-up response is not a JSON object');
+  const reject: Reject = rejecter('warm-up response');
+  if (payload.warm !== true) reject('warm', `is ${preview(payload.warm)}, not true`);
+  if (typeof payload.coldStart !== 'boolean') reject('coldStart', 'is not true or false');
+  const initMs = duration(payload.initMs, 'initMs', reject);
+  // The model is optional on the wire (the caller says what its absence means); when present it is checked in full.
+  const model = payload.model === undefined ? {} : { model: parseModelIdentity(payload.model, 'warm-up response') };
+  return { warm: true, coldStart: payload.coldStart, initMs, ...model };
+}
+
+/** What the Function URL / API Gateway front door answers for one image with HTTP 200. */
+export interface ImageResponse {
+  readonly model: ModelIdentity;
+  readonly scores: Scores;
+  readonly top: { readonly label: string; readonly score: number };
+  readonly timing: InvokeTiming;
+}
+
+export function parseImageResponse(payload: unknown): ImageResponse {
+  if (!isRecord(payload)) throw new ContractError('Function URL response is not a JSON object');
+  const reject: Reject = rejecter('Function URL response');
+  const model = parseModelIdentity(payload.model, 'Function URL response');
+  return { model, scores: scoresOf(payload.scores, model.labels, '', reject), top: topOf(payload.top, model.labels, '', reject), timing: invokeTiming(payload.timing, reject) };
+}
+
+/** The model a function says it runs: name, version, sha256, labels and input size, as both responses carry it. */
+export function parseModelIdentity(value: unknown, subject = 'response'): ModelIdentity {
+  const reject: Reject = rejecter(subject);
+  if (!isRecord(value)) return reject('model', 'is not an object');
+  if (typeof value.name !== 'string' || value.name === '') reject('model.name', 'is not a non-empty string');
+  if (typeof value.version !== 'string') reject('model.version', 'is not a string');
+  if (typeof value.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(value.sha256)) reject('model.sha256', 'is not a sha256 hex digest');
+  const labels = value.labels;
+  if (!Array.isArray(labels)) return reject('model.labels', 'is not a list');
+  if (labels.length === 0) reject('model.labels', 'is empty');
+  const seen = new Set<string>();
+  labels.forEach((label: unknown, i) => {
+    if (typeof label !== 'string') reject(`model.labels[${i}]`, 'is not a string');
+    if (seen.has(label)) reject(`model.labels[${i}]`, `(${preview(label)}) is repeated`);
+    seen.add(label);
+  });
+  const input = value.input;
+  if (!isRecord(input)) return reject('model.input', 'is not an object');
+  if (!isPositiveInteger(input.width)) reject('model.input.width', 'is not a positive integer');
+  if (!isPositiveInteger(input.height)) reject('model.input.height', 'is not a positive integer');
+  return { name: value.name, version: value.version, sha256: value.sha256, labels: [...seen], input: { width: input.width, height: input.height } };
+}
+
+function errorBody(error: unknown, v: number, reject: Reject): ErrorResponse {
+  if (!isRecord(error)) return reject('error', 'is not an object');
+  const code = ERROR_CODES.find((known) => known === error.code);
+  if (code === undefined) return reject('error.code', `is ${preview(error.code)}, not one of ${ERROR_CODES.join(', ')}`);
+  if (typeof error.message !== 'string') reject('error.message', 'is not a string');
+  return { v, error: { code, message: error.message } };
+}
+
+/** One result per requested frame: no extra, repeated or missing ids; ok results score every label. */
+function frameResults(value: unknown, labels: readonly string[], request: InvokeRequest, reject: Reject): FrameResultWire[] {
+  if (!Array.isArray(value)) return reject('results', 'is not a list');
+  const requested = new Set(request.frames.map((frame) => frame.id));
+  const answered = new Set<string>();
+  const results = value.map((result: unknown, i): FrameResultWire => {
+    const field = `results[${i}]`;
+    if (!isRecord(result)) return reject(field, 'is not an object');
+    const id = result.id;
+    if (typeof id !== 'string') return reject(`${field}.id`, 'is not a string');
+    if (!requested.has(id)) reject(`${field}.id`, `(${preview(id)}) was not requested`);
+    if (answered.has(id)) reject(`${field}.id`, `(${preview(id)}) is repeated`);
+    answered.add(id);
+    if (result.status === 'ok') return { id, status: 'ok', scores: scoresOf(result.scores, labels, `${field}.`, reject), top: topOf(result.top, labels, `${field}.`, reject) };
+    if (result.status === 'failed') {
+      if (typeof result.code !== 'string') reject(`${field}.code`, 'is not a string');
+      if (typeof result.message !== 'string') reject(`${field}.message`, 'is not a string');
+      return { id, status: 'failed', code: result.code, message: result.message };
+    }
+    return reject(`${field}.status`, `is ${preview(result.status)}, not "ok" or "failed"`);
+  });
+  const missing = [...requested].filter((id) => !answered.has(id));
+  if (missing.length > 0) reject('results', `is missing ${missing.length} of ${requested.size} frames (${missing.slice(0, 3).map(preview).join(', ')})`);
+  return results;
+}
+
+/** Exactly the model's labels, each a finite number; any other key in the answer is dropped. */
+function scoresOf(value: unknown, labels: readonly string[], prefix: string, reject: Reject): Scores {
+  if (!isRecord(value)) return reject(`${prefix}scores`, 'is not an object');
+  return Object.fromEntries(labels.map((label) => {
+    const score = Object.hasOwn(value, label) ? value[label] : undefined;
+    if (!isFiniteNumber(score)) return reject(`${prefix}scores.${label}`, 'is not a finite number');
+    return [label, score];
+  }));
+}
+
+function topOf(value: unknown, labels: readonly string[], prefix: string, reject: Reject): { label: string; score: number } {
+  if (!isRecord(value)) return reject(`${prefix}top`, 'is not an object');
+  const label = labels.find((known) => known === value.label);
+  if (label === undefined) return reject(`${prefix}top.label`, `(${preview(value.label)}) is not one of the model's labels`);
+  if (!isFiniteNumber(value.score)) return reject(`${prefix}top.score`, 'is not a finite number');
+  return { label, score: value.score };
+}
+
+function invokeTiming(value: unknown, reject: Reject): InvokeTiming {
+  if (!isRecord(value)) return reject('timing', 'is not an object');
+  if (typeof value.coldStart !== 'boolean') reject('timing.coldStart', 'is not true or false');
+  return { coldStart: value.coldStart, initMs: duration(value.initMs, 'timing.initMs', reject), inferMs: duration(value.inferMs, 'timing.inferMs', reject) };
+}
+
+function duration(value: unknown, field: string, reject: Reject): number {
+  if (!isFiniteNumber(value) || value < 0) return reject(field, 'is not a non-negative number of milliseconds');
+  return value;
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function isPositiveInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0;
+}
+
+/** A short rendering of a value for a message: a wrong answer can be anything, of any size. */
+function preview(value: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    text = undefined;
   }
-  return payload as unknown as WarmupResponse;
+  text ??= typeof value;
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 export function isErrorResponse(response: InvokeResponse | ErrorResponse): response is ErrorResponse {

@@ -3,7 +3,8 @@ import { UsageError } from '../errors.js';
 
 /**
  * The function itself cannot be used (unknown, access denied, bad credentials or
- * region): no frame can succeed, so the run stops at once with a message naming it.
+ * region, warm-up answers that break the contract): no frame can succeed, so the
+ * run stops at once with a message naming it.
  */
 export class FunctionUnavailableError extends UsageError {
   override name = 'FunctionUnavailableError';

@@ -19,8 +19,8 @@ export function interpretResponse(outcome: InvokeOutcome, request: InvokeRequest
     response = parseInvokeResponse(outcome.payload, request);
   } catch (error) {
     if (!(error instanceof ContractError)) throw error;
-    // Valid JSON of the wrong shape: another version of the handler, not a passing fault.
-    return { kind: 'failed', failure: { kind: 'permanent', code: 'CONTRACT_MISMATCH', message: error.message } };
+    // Valid JSON of the wrong shape: another version of the handler, not a passing fault. The message names the field.
+    return { kind: 'failed', failure: { kind: 'permanent', code: 'MALFORMED_RESPONSE', message: error.message } };
   }
   if (isErrorResponse(response)) return { kind: 'failed', failure: classifyErrorResponse(response.error) };
   if (expectedModelSha256 !== undefined && response.model.sha256 !== expectedModelSha256) {

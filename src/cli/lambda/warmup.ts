@@ -6,15 +6,14 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseWarmupResponse, type WarmupRequest } from '../../core/contract.js';
-import { errorMessage } from '../../core/errors.js';
+import { parseErrorResponse, parseWarmupResponse, type WarmupRequest } from '../../core/contract.js';
+import { ContractError } from '../../core/errors.js';
 import type { ModelIdentity } from '../../core/model-manifest.js';
-import { isRecord } from '../../core/model-manifest.js';
 import { DEFAULT_BACKOFF, retryDelay } from './backoff.js';
 import { describeTarget, type LambdaTarget } from './client.js';
 import { FunctionUnavailableError } from './errors.js';
 import { classifyErrorResponse, type InvokeFailure } from './failure.js';
-import { invokeOnce } from './invoke.js';
+import { invokeOnce, type InvokeOutcome } from './invoke.js';
 import { percentile } from './telemetry.js';
 
 export interface WarmOptions {
@@ -48,6 +47,9 @@ export async function warmEnvironments(options: WarmOptions): Promise<WarmResult
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     return await warmAll(options, body, stop.signal, started);
+  } catch (error) {
+    stop.abort(); // a fatal answer: the other warm-ups are pointless
+    throw error;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
@@ -55,26 +57,13 @@ export async function warmEnvironments(options: WarmOptions): Promise<WarmResult
 
 async function warmAll(options: WarmOptions, body: string, signal: AbortSignal, started: number): Promise<WarmResult> {
   let attempts = 0;
-  const one = async (): Promise<{ ok: true; cold: boolean; initMs: number; model?: ModelIdentity | undefined } | { ok: false; failure: InvokeFailure }> => {
+  const one = async (): Promise<Warmed | { ok: false; failure: InvokeFailure }> => {
     for (let attempt = 1; ; attempt += 1) {
       attempts += 1;
       const outcome = await invokeOnce(options.client, options.target, body, { timeoutMs: options.timeoutMs + options.holdMs, signal });
-      let failure: InvokeFailure;
-      if (outcome.ok) {
-        if (isRecord(outcome.payload) && isRecord(outcome.payload.error) && typeof outcome.payload.error.code === 'string') {
-          failure = classifyErrorResponse({ code: outcome.payload.error.code, message: String(outcome.payload.error.message) });
-        } else {
-          try {
-            const response = parseWarmupResponse(outcome.payload);
-            const initMs = outcome.telemetry.report?.initMs ?? response.initMs;
-            return { ok: true, cold: response.coldStart || outcome.telemetry.report?.initMs !== undefined, initMs, model: response.model };
-          } catch (error) {
-            failure = { kind: 'permanent', code: 'CONTRACT_MISMATCH', message: errorMessage(error) };
-          }
-        }
-      } else {
-        failure = outcome.failure;
-      }
+      const answer = readWarmup(outcome);
+      if (answer.ok) return answer;
+      const { failure } = answer;
       if (failure.kind === 'fatal') throw new FunctionUnavailableError(describeTarget(options.target), failure.code, failure.message);
       if (failure.kind === 'permanent' || attempt >= options.maxAttempts || signal.aborted) return { ok: false, failure };
       await sleep(retryDelay(attempt, failure.retryAfterMs, DEFAULT_BACKOFF), undefined, { signal }).catch(() => undefined);
@@ -93,4 +82,27 @@ async function warmAll(options: WarmOptions, body: string, signal: AbortSignal, 
     failures: outcomes.flatMap((outcome) => (outcome.ok ? [] : [{ code: outcome.failure.code, message: outcome.failure.message }])),
     model: warmed.find((outcome) => outcome.model !== undefined)?.model,
   };
+}
+
+interface Warmed {
+  readonly ok: true;
+  readonly cold: boolean;
+  readonly initMs: number;
+  readonly model?: ModelIdentity | undefined;
+}
+
+/** One warm-up's answer, validated. One that breaks the contract is fatal: whatever answers that way is no classifier we can use. */
+function readWarmup(outcome: InvokeOutcome): Warmed | { ok: false; failure: InvokeFailure } {
+  if (!outcome.ok) return { ok: false, failure: outcome.failure };
+  let response;
+  try {
+    const error = parseErrorResponse(outcome.payload, 'warm-up response');
+    if (error !== undefined) return { ok: false, failure: classifyErrorResponse(error.error) };
+    response = parseWarmupResponse(outcome.payload);
+  } catch (error) {
+    if (!(error instanceof ContractError)) throw error;
+    return { ok: false, failure: { kind: 'fatal', code: 'MALFORMED_RESPONSE', message: error.message } };
+  }
+  const reportedInitMs = outcome.telemetry.report?.initMs;
+  return { ok: true, cold: response.coldStart || reportedInitMs !== undefined, initMs: reportedInitMs ?? response.initMs, model: response.model };
 }

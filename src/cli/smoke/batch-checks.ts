@@ -1,6 +1,6 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { CONTRACT_VERSION, isErrorResponse, parseInvokeResponse, type InvokeRequest, type InvokeResponse } from '../../core/contract.js';
-import { errorMessage } from '../../core/errors.js';
+import { ContractError } from '../../core/errors.js';
 import { compareScores } from './compare.js';
 import type { SmokeFixtures } from './fixtures.js';
 import { invokeJson, type FunctionTarget } from './invoke.js';
@@ -18,22 +18,28 @@ export function fixtureRequest(fixtures: SmokeFixtures, frames = fixtures.frames
 export async function invokeCheck(client: LambdaClient, target: FunctionTarget, fixtures: SmokeFixtures, signal?: AbortSignal): Promise<{ result: CheckResult; response?: InvokeResponse }> {
   const request = fixtureRequest(fixtures);
   const outcome = await invokeJson(client, target, request, signal);
-  const facts = { latencyMs: outcome.latencyMs, frames: request.frames.length };
-  if (!outcome.ok) return { result: check('invoke', 'fail', outcome.problem, { durationMs: outcome.latencyMs, facts }) };
+  if (!outcome.ok) return { result: check('invoke', 'fail', outcome.problem, { durationMs: outcome.latencyMs, facts: { latencyMs: outcome.latencyMs, frames: request.frames.length } }) };
+  return batchAnswerCheck(outcome.payload, request, outcome.latencyMs);
+}
+
+/** The invoke check's verdict on the first call's answer, with the parsed response when it holds to the contract. */
+export function batchAnswerCheck(payload: unknown, request: InvokeRequest, latencyMs: number): { result: CheckResult; response?: InvokeResponse } {
+  const facts = { latencyMs, frames: request.frames.length };
   let response;
   try {
-    response = parseInvokeResponse(outcome.payload, request);
+    response = parseInvokeResponse(payload, request);
   } catch (error) {
-    return { result: check('invoke', 'fail', `the response breaks the framescore contract v${CONTRACT_VERSION}: ${errorMessage(error)}`, { durationMs: outcome.latencyMs, facts }) };
+    if (!(error instanceof ContractError)) throw error;
+    return { result: check('invoke', 'fail', `the response breaks the framescore contract v${CONTRACT_VERSION}: ${error.message}`, { durationMs: latencyMs, facts }) };
   }
   if (isErrorResponse(response)) {
-    return { result: check('invoke', 'fail', `the function answered ${response.error.code}: ${response.error.message}`, { durationMs: outcome.latencyMs, facts }) };
+    return { result: check('invoke', 'fail', `the function answered ${response.error.code}: ${response.error.message}`, { durationMs: latencyMs, facts }) };
   }
   const { coldStart, initMs, inferMs } = response.timing;
   const how = coldStart ? `cold start, init ${Math.round(initMs)} ms` : 'warm environment';
   return {
-    result: check('invoke', 'pass', `${request.frames.length} frames answered in ${outcome.latencyMs} ms (${how}, inference ${Math.round(inferMs)} ms)`, {
-      durationMs: outcome.latencyMs,
+    result: check('invoke', 'pass', `${request.frames.length} frames answered in ${latencyMs} ms (${how}, inference ${Math.round(inferMs)} ms)`, {
+      durationMs: latencyMs,
       facts: { ...facts, coldStart, initMs, inferMs },
     }),
     response,

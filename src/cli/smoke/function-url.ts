@@ -1,5 +1,6 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
-import { errorMessage } from '../../core/errors.js';
+import { parseImageResponse } from '../../core/contract.js';
+import { ContractError, errorMessage } from '../../core/errors.js';
 import { isRecord } from '../../core/model-manifest.js';
 import { compareScores } from './compare.js';
 import type { SmokeFixtures } from './fixtures.js';
@@ -50,11 +51,16 @@ export async function functionUrlCheck(
     const reason = isRecord(answer) && isRecord(answer.error) ? `${String(answer.error.code)}: ${String(answer.error.message)}` : clip(text);
     return check('function-url', 'fail', `POST ${url} answered HTTP ${status}: ${reason}`, { details: unsigned === undefined ? [] : [unsigned], durationMs: latencyMs, facts });
   }
+  let response;
+  try {
+    response = parseImageResponse(answer);
+  } catch (error) {
+    if (!(error instanceof ContractError)) throw error;
+    return check('function-url', 'fail', `POST ${url} answered 200 with a body that breaks the contract: ${error.message}`, { details: [clip(text)], durationMs: latencyMs, facts });
+  }
   const details: string[] = [];
-  const model = isRecord(answer.model) ? answer.model : {};
-  if (model.sha256 !== fixtures.model.sha256) details.push(`model sha256: expected ${fixtures.model.sha256}, got ${String(model.sha256)}`);
-  if (!isRecord(answer.scores)) details.push(`the body has no scores: ${clip(text)}`);
-  else details.push(...compareScores(frame.id, frame.scores, answer.scores, tolerance).differences);
+  if (response.model.sha256 !== fixtures.model.sha256) details.push(`model sha256: expected ${fixtures.model.sha256}, got ${response.model.sha256}`);
+  details.push(...compareScores(frame.id, frame.scores, response.scores, tolerance).differences);
   if (details.length > 0) return check('function-url', 'fail', `POST ${url} answered 200 with a different model or scores`, { details, durationMs: latencyMs, facts });
   return check('function-url', 'pass', `POST ${url} answered 200 in ${latencyMs} ms with the expected model and scores`, { durationMs: latencyMs, facts });
 }

@@ -1,6 +1,6 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { isErrorResponse, parseInvokeResponse } from '../../core/contract.js';
-import { errorMessage } from '../../core/errors.js';
+import { ContractError } from '../../core/errors.js';
 import { fixtureRequest } from './batch-checks.js';
 import { median } from './compare.js';
 import type { SmokeFixtures } from './fixtures.js';
@@ -34,7 +34,8 @@ export async function warmLatencyCheck(
       if (isErrorResponse(response)) problems.push(`invocation ${i + 1}: the function answered ${response.error.code}: ${response.error.message}`);
       else if (response.timing.coldStart) coldStarts += 1;
     } catch (error) {
-      problems.push(`invocation ${i + 1}: the response breaks the contract: ${errorMessage(error)}`);
+      if (!(error instanceof ContractError)) throw error;
+      problems.push(`invocation ${i + 1}: the response breaks the contract: ${error.message}`);
     }
   }
   const middle = latencies.length > 0 ? median(latencies) : 0;
