@@ -24,7 +24,11 @@ export const ONNX_OPSET = 17;
 export const ONNX_IR_VERSION = 8;
 
 export interface OnnxExportOptions {
-  /** 'float32' (default) writes every weight as float32; 'uint8' keeps TF.js's uint8-quantised weights uint8 and dequantises them in the graph. */
+  /**
+   * 'uint8' (default) keeps TF.js's uint8-quantised weights uint8 and dequantises
+   * them in the graph (onnxruntime folds that at load); 'float32' writes every
+   * weight as float32. Unquantised weights are float32 either way.
+   */
   readonly weights?: WeightStorage;
 }
 
@@ -88,7 +92,7 @@ export function layersModelToOnnx(artifacts: io.ModelArtifacts, options: OnnxExp
   if (output.name === inputName) output = { name: graph.add('Identity', [inputName], 'output'), shape: output.shape };
   resolveBatchNorms(graph, new Set([output.name]));
 
-  const { nodes, initializers } = serializeGraph(graph, options.weights ?? 'float32');
+  const { nodes, initializers } = serializeGraph(graph, options.weights ?? 'uint8');
   const symbolic = (dims: readonly Dim[], names: readonly string[]) => dims.map((dim, i) => dim ?? (i === 0 ? 'batch' : (names[i] ?? `dim${i}`)));
   const onnx = encodeModel({
     irVersion: ONNX_IR_VERSION,

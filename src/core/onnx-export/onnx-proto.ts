@@ -4,7 +4,7 @@
  */
 import { ProtoWriter } from './protobuf-writer.js';
 
-export const TensorType = { FLOAT: 1, UINT8: 2, UINT16: 4, INT64: 7 } as const;
+export const TensorType = { FLOAT: 1, UINT8: 2, UINT16: 4, INT32: 6, INT64: 7 } as const;
 export type TensorType = (typeof TensorType)[keyof typeof TensorType];
 
 export interface OnnxTensor {

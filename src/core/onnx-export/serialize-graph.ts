@@ -1,8 +1,9 @@
 /**
  * Turns the working graph into ONNX messages. Weights are written as float32, or,
  * with storage 'uint8', TF.js's uint8-quantised weights stay uint8 and the graph
- * dequantises them (Cast, Mul, Add, and the folded BatchNormalization's Mul), which
- * onnxruntime constant-folds when it loads the model.
+ * dequantises them (Cast, Gather from a 256-entry table, and the folded
+ * BatchNormalization's Mul), which onnxruntime constant-folds when it loads the
+ * model: a quarter of the size for ~35 ms more session creation, same kernels.
  */
 import type { GraphBuilder, Initializer, WeightInitializer } from './graph-builder.js';
 import { TensorType, type OnnxNode, type OnnxTensor } from './onnx-proto.js';
@@ -27,8 +28,8 @@ function dequantiseInGraph(graph: GraphBuilder, name: string, init: WeightInitia
   const { scale, min } = init.quantised!;
   const quantised = graph.unique(`${name}/uint8`);
   initializers.push({ name: quantised, type: TensorType.UINT8, dims: init.dims, raw: q.slice() });
-  const step = (op: string, inputs: string[], output: string): string => {
-    nodes.push({ op, name: output, inputs, outputs: [output], attributes: op === 'Cast' ? { to: TensorType.FLOAT } : {} });
+  const step = (op: string, inputs: string[], output: string, castTo?: number): string => {
+    nodes.push({ op, name: output, inputs, outputs: [output], attributes: castTo === undefined ? {} : { to: castTo } });
     return output;
   };
   const constant = (suffix: string, dims: readonly number[], values: Float32Array): string => {
@@ -36,13 +37,14 @@ function dequantiseInGraph(graph: GraphBuilder, name: string, init: WeightInitia
     initializers.push({ name: constantName, type: TensorType.FLOAT, dims, raw: bytes(values) });
     return constantName;
   };
-  const cast = step('Cast', [quantised], graph.unique(`${name}/float`));
-  const scaled = step('Mul', [cast, constant('scale', [], Float32Array.of(scale))], graph.unique(`${name}/scaled`));
+  // A 256-entry table holds q * scale + min exactly as tfjs computes it (float64, then float32).
+  const table = constant('table', [256], Float32Array.from({ length: 256 }, (_, k) => k * scale + min));
+  const indices = step('Cast', [quantised], graph.unique(`${name}/indices`), TensorType.INT32);
   if (init.channelScale === undefined) {
-    step('Add', [scaled, constant('min', [], Float32Array.of(min))], name);
+    step('Gather', [table, indices], name);
     return;
   }
-  const dequantised = step('Add', [scaled, constant('min', [], Float32Array.of(min))], graph.unique(`${name}/dequantised`));
+  const dequantised = step('Gather', [table, indices], graph.unique(`${name}/dequantised`));
   const channelDims = init.dims.map((dim, i) => (i === 0 ? dim : 1));
   step('Mul', [dequantised, constant('channel_scale', channelDims, Float32Array.from(init.channelScale))], name);
 }
