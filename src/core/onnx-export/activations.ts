@@ -27,6 +27,7 @@ export function applyActivation(graph: GraphBuilder, name: string, input: Value,
     case 'softsign':
       return unary('Softsign');
     case 'hard_sigmoid':
+    case 'hardSigmoid':
       // tfjs-layers: clip(0.2 x + 0.5, 0, 1), ONNX HardSigmoid's defaults.
       return unary('HardSigmoid', { alpha: { float: 0.2 }, beta: { float: 0.5 } });
     case 'swish': {

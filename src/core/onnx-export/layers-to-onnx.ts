@@ -60,7 +60,6 @@ const EMITTERS: Readonly<Record<string, LayerEmitter>> = {
   Softmax: layers.softmaxLayer,
   Rescaling: layers.rescaling,
   Add: layers.merge('Add'),
-  Subtract: layers.merge('Sub'),
   Multiply: layers.merge('Mul'),
   Average: layers.merge('Mean'),
   Maximum: layers.merge('Max'),

@@ -108,10 +108,9 @@ export const reshape: LayerEmitter = (config, [input], context) => {
   return fromKerasOrder(context.graph, reshaped, shape, context.base);
 };
 
-export function merge(op: 'Add' | 'Sub' | 'Mul' | 'Max' | 'Min' | 'Mean'): LayerEmitter {
+export function merge(op: 'Add' | 'Mul' | 'Max' | 'Min' | 'Mean'): LayerEmitter {
   return (config, inputs, context) => {
     if (inputs.length < 2) config.fail('needs at least two inputs');
-    if (op === 'Sub' && inputs.length !== 2) config.fail('Subtract takes exactly two inputs');
     const rank = inputs[0]!.shape.length;
     if (inputs.some((input) => input.shape.length !== rank)) config.fail('inputs of different ranks are not supported');
     let name = inputs[0]!.name;
