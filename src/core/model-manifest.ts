@@ -19,6 +19,16 @@ export interface ModelManifest {
   readonly files: Readonly<Record<string, string>>;
   /** sha256 (hex) of the weight bytes in weightsManifest order: the model's identity. */
   readonly sha256: string;
+  /** The same model converted to ONNX, when the build wrote one; not part of the identity. */
+  readonly onnx?: OnnxModelEntry;
+}
+
+export interface OnnxModelEntry {
+  /** File name beside model.json. */
+  readonly file: string;
+  readonly sha256: string;
+  /** The ONNX model's input is [N, H, W, 3], the tensor TF.js takes, so preprocessing is shared. */
+  readonly layout: 'NHWC';
 }
 
 /** What the CLI and Lambda report about the model that produced the scores. */
@@ -55,6 +65,13 @@ export function parseManifest(json: unknown, where: string): ModelManifest {
   }
   if (!isRecord(json.files) || !Object.values(json.files).every(isSha256)) problem('files must map file names to sha256 hex digests');
   if (!isSha256(json.sha256)) problem('sha256 is not a hex digest');
+  const onnx = json.onnx;
+  if (onnx !== undefined) {
+    if (!isRecord(onnx)) return problem('onnx must be an object');
+    if (typeof onnx.file !== 'string' || !/^[\w-][\w.-]*$/.test(onnx.file)) problem('onnx.file must be a plain file name');
+    if (!isSha256(onnx.sha256)) problem('onnx.sha256 is not a hex digest');
+    if (onnx.layout !== 'NHWC') problem('onnx.layout must be "NHWC"');
+  }
   return json as unknown as ModelManifest;
 }
 

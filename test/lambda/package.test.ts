@@ -32,6 +32,7 @@ test('the zip holds the ESM bundle with its source map, the wasm binaries and th
     'models/nsfw-mobilenet-v2/framescore-model.json',
     'models/nsfw-mobilenet-v2/group1-shard1of1.bin',
     'models/nsfw-mobilenet-v2/model.json',
+    'models/nsfw-mobilenet-v2/model.onnx',
     'tfjs-backend-wasm-simd.wasm',
     'tfjs-backend-wasm.wasm',
   ]);
