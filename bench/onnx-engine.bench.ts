@@ -38,7 +38,7 @@ async function wasmEngine(): Promise<(input: Float32Array) => Promise<void>> {
     import('../src/core/tf-backend.js'), import('../src/cli/local/backend.js'), import('../src/core/model-files.js'), import('../src/core/model-directory.js'), import('@tensorflow/tfjs-layers'),
   ]);
   await activateBackend('wasm', { wasmDir: wasmDirectory() });
-  const model = await loadLayersModel(tf.io.fromMemory((await readModelBundle(directoryModelFiles(DEFAULT_MODEL_DIR))).artifacts));
+  const model = await loadLayersModel(tf.io.fromMemory((await readModelBundle(directoryModelFiles(DEFAULT_MODEL_DIR))).artifacts!));
   return async (input) => {
     const output = tf.tidy(() => model.predict(tf.tensor4d(input, [1, 224, 224, 3])) as InstanceType<typeof tf.Tensor>);
     await output.data();

@@ -55,7 +55,7 @@ await writeFile(path.join(staging, MANIFEST_FILE), `${JSON.stringify(tfjsManifes
 
 const ONNX_FILE = 'model.onnx';
 const bundle = await readModelBundle(directoryModelFiles(staging));
-const exported = layersModelToOnnx(bundle.artifacts);
+const exported = layersModelToOnnx(bundle.artifacts!);
 await activateBackend('wasm', { wasmDir: wasmDirectory() });
 const rows = await compareOnnxWithTfjs(bundle, { bytes: exported.onnx, inputName: exported.inputName, outputName: exported.outputName }, await loadParityImages(root));
 const failures = parityFailures(rows);

@@ -6,12 +6,10 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { Classifier } from '../src/core/classifier.js';
+import { loadOnnxEngine } from '../src/core/engines/onnx.js';
 import { decodeImage, type RgbImage } from '../src/core/image-decode.js';
 import type { ModelBundle } from '../src/core/model-files.js';
-import { toInputTensor } from '../src/core/preprocess.js';
-import { tf } from '../src/core/tf-backend.js';
 
 export const PARITY_TOLERANCE = 1e-4;
 
@@ -45,33 +43,27 @@ export async function loadParityImages(root: string): Promise<ParityImage[]> {
   return images;
 }
 
-/** Scores every image with both engines, `batch` images per run. */
+/** Scores every image with both engines through the Classifier (the same preprocessing), `batch` images per run. */
 export async function compareOnnxWithTfjs(bundle: ModelBundle, candidate: OnnxCandidate, images: readonly ParityImage[], batch = 1): Promise<ParityRow[]> {
-  const classifier = await Classifier.load(bundle);
-  const session = await ort.InferenceSession.create(candidate.bytes);
+  const tfjs = await Classifier.load(bundle);
+  const onnx = await Classifier.load({ ...bundle, onnx: { bytes: candidate.bytes, layout: 'NHWC' } }, (b) => loadOnnxEngine(b));
   const labels = bundle.manifest.labels;
-  const { width, height } = bundle.manifest.input;
   const rows: ParityRow[] = [];
   try {
     for (let start = 0; start < images.length; start += batch) {
       const chunk = images.slice(start, start + batch);
-      const expected = await classifier.classifyPixels(chunk.map((entry) => entry.image));
-      const input = tf.tidy(() => tf.stack(chunk.map((entry) => toInputTensor(entry.image, bundle.manifest))));
-      const pixels = Float32Array.from(await input.data());
-      input.dispose();
-      const result = await session.run({ [candidate.inputName]: new ort.Tensor('float32', pixels, [chunk.length, height, width, 3]) });
-      const scores = result[candidate.outputName]?.data as Float32Array;
+      const expected = await tfjs.classifyPixels(chunk.map((entry) => entry.image));
+      const actual = await onnx.classifyPixels(chunk.map((entry) => entry.image));
       chunk.forEach((entry, row) => {
-        const onnx = Object.fromEntries(labels.map((label, i) => [label, scores[row * labels.length + i]!]));
-        const tfjs = expected[row]!.scores;
-        const maxDiff = Math.max(...labels.map((label) => Math.abs(onnx[label]! - tfjs[label]!)));
-        const onnxTop = labels.reduce((best, label) => (onnx[label]! > onnx[best]! ? label : best), labels[0]!);
-        rows.push({ name: entry.name, maxDiff, tfjs, onnx, tfjsTop: expected[row]!.top.label, onnxTop });
+        const scores = actual[row]!.scores;
+        const reference = expected[row]!.scores;
+        const maxDiff = Math.max(...labels.map((label) => Math.abs(scores[label]! - reference[label]!)));
+        rows.push({ name: entry.name, maxDiff, tfjs: reference, onnx: scores, tfjsTop: expected[row]!.top.label, onnxTop: actual[row]!.top.label });
       });
     }
   } finally {
-    classifier.dispose();
-    await session.release();
+    tfjs.dispose();
+    onnx.dispose();
   }
   return rows;
 }

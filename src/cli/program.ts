@@ -23,8 +23,8 @@ export function buildProgram(context: CommandContext, done: (status: Promise<Com
     .argument('[inputs...]', 'video or image files, s3:// or https:// URIs')
     .option('--local', 'score in-process with the model (the default without --function)')
     .option('--model <dir|s3uri>', 'TF.js model directory (or s3:// prefix) with framescore-model.json or a Teachable Machine metadata.json (default: bundled MobileNetV2)')
-    .addOption(new Option('--backend <name>', 'TF.js backend for local mode: auto|wasm|node|cpu').default('auto'))
-    .option('--workers <n>', 'local inference worker threads (default: one per core, at most 4)')
+    .addOption(new Option('--backend <name>', 'inference engine for local mode: auto (ONNX Runtime, else tfjs-node, else wasm) | onnx | wasm | node | cpu').default('auto'))
+    .option('--workers <n>', 'local inference worker threads (default: 1 on ONNX Runtime, which threads inside; one per core, at most 4, on TF.js)')
     .option('--batch-size <n|auto>', 'frames per model call (local) or per Lambda invocation', 'auto')
     .option('--frames <n>', 'evenly spaced frames (default 150); with --scenes, the most to keep')
     .option('--every <seconds>', 'a frame every so many seconds')
@@ -128,9 +128,9 @@ export function buildProgram(context: CommandContext, done: (status: Promise<Com
 
   program
     .command('doctor')
-    .description('show which ffmpeg, ffprobe, TF.js backend and model framescore would use')
+    .description('show which ffmpeg, ffprobe, sampling path, inference engine and model framescore would use')
     .option('--model <dir>', 'model directory to check')
-    .addOption(new Option('--backend <name>', 'backend to try: auto|wasm|node|cpu').default('auto'))
+    .addOption(new Option('--backend <name>', 'engine to try: auto|onnx|wasm|node|cpu').default('auto'))
     .option('--ffmpeg <path>', 'ffmpeg binary to check')
     .action(async (flags) => {
       const { doctorCommand } = await import('./commands/doctor.js');

@@ -20,7 +20,10 @@ export interface ModelFiles {
 
 export interface ModelBundle {
   readonly manifest: ModelManifest;
-  readonly artifacts: io.ModelArtifacts;
+  /** The TF.js model; absent for an onnx-model. */
+  readonly artifacts?: io.ModelArtifacts | undefined;
+  /** The ONNX form, sha256-checked: the model itself, or the conversion written beside a TF.js model. */
+  readonly onnx?: { readonly bytes: Uint8Array; readonly layout: 'NHWC' | 'NCHW' } | undefined;
 }
 
 export const MODEL_JSON = 'model.json';
@@ -40,6 +43,30 @@ export function weightFileNames(modelJson: Record<string, unknown>): string[] {
  * Teachable Machine metadata.json), checking every sha256 the manifest lists.
  */
 export async function readModelBundle(files: ModelFiles): Promise<ModelBundle> {
+  const manifestBytes = await files.read(MANIFEST_FILE);
+  const declared = manifestBytes === undefined ? undefined : parseManifest(parseModelJson(manifestBytes, `${files.where}/${MANIFEST_FILE}`), `${files.where}/${MANIFEST_FILE}`);
+  if (declared?.format === 'onnx-model') return readOnnxBundle(files, declared);
+  const bundle = await readTfjsBundle(files, declared);
+  return bundle.manifest.onnx === undefined ? bundle : { ...bundle, onnx: await readOnnxFile(files, bundle.manifest.onnx) };
+}
+
+/** An ONNX model directory: model.onnx (or whatever the manifest names) is the whole model, and its sha256 the identity. */
+async function readOnnxBundle(files: ModelFiles, manifest: ModelManifest): Promise<ModelBundle> {
+  const entry = manifest.onnx!;
+  const onnx = await readOnnxFile(files, entry);
+  if (manifest.sha256 !== entry.sha256) throw new ModelError(`model ${files.where}: an onnx-model's sha256 must be its ${entry.file}'s (manifest ${manifest.sha256.slice(0, 12)}…, onnx.sha256 ${entry.sha256.slice(0, 12)}…)`);
+  return { manifest, onnx };
+}
+
+async function readOnnxFile(files: ModelFiles, entry: NonNullable<ModelManifest['onnx']>): Promise<NonNullable<ModelBundle['onnx']>> {
+  const bytes = await files.read(entry.file);
+  if (bytes === undefined) throw new ModelError(`model ${files.where} is missing ${entry.file}`);
+  const digest = sha256Hex(bytes);
+  if (digest !== entry.sha256) throw new ModelError(`model ${files.where}: ${entry.file} fails its sha256 check (manifest ${entry.sha256.slice(0, 12)}…, file ${digest.slice(0, 12)}…)`);
+  return { bytes, layout: entry.layout };
+}
+
+async function readTfjsBundle(files: ModelFiles, declared: ModelManifest | undefined): Promise<ModelBundle & { artifacts: io.ModelArtifacts }> {
   const modelJsonBytes = await files.read(MODEL_JSON);
   if (modelJsonBytes === undefined) throw new ModelError(`model ${files.where} has no ${MODEL_JSON}`);
   const modelJson = parseModelJson(modelJsonBytes, `${files.where}/${MODEL_JSON}`);
@@ -57,10 +84,9 @@ export async function readModelBundle(files: ModelFiles): Promise<ModelBundle> {
   const weightData = concat(weights);
   const actual = { files: Object.fromEntries([[MODEL_JSON, sha256Hex(modelJsonBytes)], ...names.map((name, i) => [name, sha256Hex(weights[i]!)])]) as Record<string, string>, sha256: sha256Hex(weightData) };
 
-  const manifestBytes = await files.read(MANIFEST_FILE);
   let manifest: ModelManifest;
-  if (manifestBytes !== undefined) {
-    manifest = parseManifest(parseModelJson(manifestBytes, `${files.where}/${MANIFEST_FILE}`), `${files.where}/${MANIFEST_FILE}`);
+  if (declared !== undefined) {
+    manifest = declared;
     verifyDigests(manifest, actual, files.where);
   } else {
     const metadataBytes = await files.read(TEACHABLE_METADATA_FILE);

@@ -10,25 +10,26 @@ export interface ModelManifest {
   readonly schema: typeof MANIFEST_SCHEMA;
   readonly name: string;
   readonly version: string;
-  readonly format: 'layers-model' | 'graph-model';
+  /** A TF.js layers or graph model (model.json + weights), or an ONNX model alone (`onnx` names the file). */
+  readonly format: 'layers-model' | 'graph-model' | 'onnx-model';
   readonly labels: readonly string[];
   readonly input: { readonly width: number; readonly height: number };
   /** Pixel value v (0–255) becomes v / divisor + offset. */
   readonly normalization: { readonly divisor: number; readonly offset: number };
   /** sha256 (hex) of every file of the model, model.json included, by file name. */
   readonly files: Readonly<Record<string, string>>;
-  /** sha256 (hex) of the weight bytes in weightsManifest order: the model's identity. */
+  /** The model's identity: sha256 (hex) of the weight bytes in weightsManifest order; for an onnx-model, of the .onnx file. */
   readonly sha256: string;
-  /** The same model converted to ONNX, when the build wrote one; not part of the identity. */
+  /** The ONNX form: the model itself for an onnx-model; beside a TF.js model, its conversion (not part of the identity). */
   readonly onnx?: OnnxModelEntry;
 }
 
 export interface OnnxModelEntry {
-  /** File name beside model.json. */
+  /** File name in the model directory. */
   readonly file: string;
   readonly sha256: string;
-  /** The ONNX model's input is [N, H, W, 3], the tensor TF.js takes, so preprocessing is shared. */
-  readonly layout: 'NHWC';
+  /** The input tensor: [N, H, W, 3] (as TF.js takes it) or [N, 3, H, W] (PyTorch exports). */
+  readonly layout: 'NHWC' | 'NCHW';
 }
 
 /** What the CLI and Lambda report about the model that produced the scores. */
@@ -53,7 +54,7 @@ export function parseManifest(json: unknown, where: string): ModelManifest {
   if (json.schema !== MANIFEST_SCHEMA) problem(`schema is not "${MANIFEST_SCHEMA}"`);
   if (typeof json.name !== 'string' || json.name === '') problem('name is missing');
   if (typeof json.version !== 'string') problem('version is missing');
-  if (json.format !== 'layers-model' && json.format !== 'graph-model') problem('format must be layers-model or graph-model');
+  if (json.format !== 'layers-model' && json.format !== 'graph-model' && json.format !== 'onnx-model') problem('format must be layers-model, graph-model or onnx-model');
   if (!Array.isArray(json.labels) || json.labels.length === 0 || !json.labels.every((label) => typeof label === 'string')) {
     problem('labels must be a non-empty list of strings');
   }
@@ -70,7 +71,9 @@ export function parseManifest(json: unknown, where: string): ModelManifest {
     if (!isRecord(onnx)) return problem('onnx must be an object');
     if (typeof onnx.file !== 'string' || !/^[\w-][\w.-]*$/.test(onnx.file)) problem('onnx.file must be a plain file name');
     if (!isSha256(onnx.sha256)) problem('onnx.sha256 is not a hex digest');
-    if (onnx.layout !== 'NHWC') problem('onnx.layout must be "NHWC"');
+    if (onnx.layout !== 'NHWC' && onnx.layout !== 'NCHW') problem('onnx.layout must be "NHWC" or "NCHW"');
+  } else if (json.format === 'onnx-model') {
+    problem('an onnx-model needs "onnx": {"file", "sha256", "layout"}');
   }
   return json as unknown as ModelManifest;
 }

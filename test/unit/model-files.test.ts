@@ -26,7 +26,7 @@ describe('model bundle', () => {
     assert.equal(manifest.format, 'layers-model');
     const digests = await digestModel(directoryModelFiles(DEFAULT_MODEL_DIR));
     assert.equal(manifest.sha256, digests.sha256);
-    assert.equal((artifacts.weightData as ArrayBuffer).byteLength, 2_619_461);
+    assert.equal((artifacts!.weightData as ArrayBuffer).byteLength, 2_619_461);
   });
 
   it('rejects a tampered weight file by its sha256', async () => {

@@ -55,7 +55,7 @@ function seededInput(shape: number[]): tf.Tensor {
 describe('bundled model on onnxruntime', () => {
   for (const [weights, batch] of [['uint8', 1], ['uint8', 4], ['float32', 4]] as const) {
     it(`matches TF.js within 1e-4 with the same top label on the photographs (${weights} weights, batch ${batch})`, async () => {
-      const exported = layersModelToOnnx(bundle.artifacts, { weights });
+      const exported = layersModelToOnnx(bundle.artifacts!, { weights });
       assert.deepEqual(exported.inputShape, [null, 224, 224, 3]);
       assert.deepEqual(exported.outputShape, [null, 5]);
       assert.equal(exported.layout, 'NHWC');
@@ -67,13 +67,13 @@ describe('bundled model on onnxruntime', () => {
   }
 
   it('is the model.onnx the build wrote, recorded in the manifest beside the unchanged TF.js identity', async () => {
-    const exported = layersModelToOnnx(bundle.artifacts);
+    const exported = layersModelToOnnx(bundle.artifacts!);
     const { sha256Hex } = await import('../../src/core/model-files.js');
     assert.deepEqual(bundle.manifest.onnx, { file: 'model.onnx', sha256: sha256Hex(exported.onnx), layout: 'NHWC' });
     const onnxBytes = await directoryModelFiles(DEFAULT_MODEL_DIR).read('model.onnx');
     assert.ok(onnxBytes !== undefined && sha256Hex(onnxBytes) === bundle.manifest.onnx?.sha256);
     assert.ok(!Object.keys(bundle.manifest.files).includes('model.onnx'));
-    assert.equal(sha256Hex(layersModelToOnnx(bundle.artifacts).onnx), sha256Hex(exported.onnx), 'same input, same bytes');
+    assert.equal(sha256Hex(layersModelToOnnx(bundle.artifacts!).onnx), sha256Hex(exported.onnx), 'same input, same bytes');
   });
 
   it('validates the manifest onnx field', () => {

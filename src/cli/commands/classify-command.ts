@@ -89,7 +89,7 @@ export async function classifyCommand(args: string[], flags: ClassifyFlags, cont
     const { classifyOnLambda } = await import('../lambda/classify-remote.js');
     return statusOf(await classifyOnLambda(options, flags, context));
   }
-  const workers = flags.workers === undefined ? Math.min(cores, 4) : parseInteger(flags.workers, '--workers', 1, 64);
+  const workers = flags.workers === undefined ? undefined : parseInteger(flags.workers, '--workers', 1, 64);
   const backend = parseChoice(flags.backend, '--backend', BACKEND_CHOICES);
   const batchSize = flags.batchSize === 'auto' ? 'auto' : parseInteger(flags.batchSize, '--batch-size', 1, 256);
 
@@ -97,7 +97,7 @@ export async function classifyCommand(args: string[], flags: ClassifyFlags, cont
   const modelDir = await resolveModelDir(flags.model, options.context);
   const bundle = await readModelBundle(directoryModelFiles(modelDir));
   const scorer = new LazyLocalScorer(bundle.manifest, { workers, backend, modelDir, batchSize, fit: options.fit });
-  context.messages.debug(`model ${bundle.manifest.name} ${bundle.manifest.version} (${bundle.manifest.sha256.slice(0, 12)}…), ${workers} ${backend} workers`);
+  context.messages.debug(`model ${bundle.manifest.name} ${bundle.manifest.version} (${bundle.manifest.sha256.slice(0, 12)}…), --backend ${backend}${workers === undefined ? '' : `, ${workers} workers`}`);
   try {
     const outcome = await classify(options, {
       stdout: context.stdout,

@@ -6,7 +6,10 @@ import { wasmFeatures } from '../../core/tf-backend.js';
 import type { CommandContext, CommandStatus } from '../context.js';
 import { resolveBinaries } from '../ffmpeg/binaries.js';
 import { runProcess } from '../ffmpeg/process.js';
-import { BACKEND_CHOICES, selectBackend } from '../local/backend.js';
+import { BACKEND_CHOICES, chooseEngine } from '../local/backend.js';
+import { Classifier } from '../../core/classifier.js';
+import type { ModelBundle } from '../../core/model-files.js';
+import os from 'node:os';
 import { parseChoice } from '../option-values.js';
 import { DEFAULT_MODEL_DIR, VERSION } from '../paths.js';
 
@@ -38,22 +41,28 @@ export async function doctorCommand(flags: { model?: string; backend: string; ff
   } catch (error) {
     fail('ffmpeg', error);
   }
-  try {
-    const backend = await selectBackend(parseChoice(flags.backend, '--backend', BACKEND_CHOICES));
-    const detail = backend === 'wasm' ? ` (SIMD ${(await wasmFeatures()).simd ? 'on' : 'off'}, single-threaded: local mode runs one worker per core)` : '';
-    lines.push(['tfjs backend', `${backend}${detail}`]);
-  } catch (error) {
-    fail('tfjs backend', error);
-  }
   const modelDir = path.resolve(flags.model ?? DEFAULT_MODEL_DIR);
+  let bundle: ModelBundle | undefined;
   try {
-    const { manifest } = await readModelBundle(directoryModelFiles(modelDir));
-    lines.push(['model', `${manifest.name} ${manifest.version} at ${modelDir}`]);
+    bundle = await readModelBundle(directoryModelFiles(modelDir));
+    const { manifest } = bundle;
+    lines.push(['model', `${manifest.name} ${manifest.version} at ${modelDir}${bundle.onnx === undefined ? '' : ' (with its ONNX form)'}`]);
     lines.push(['model sha256', manifest.sha256]);
     lines.push(['model labels', manifest.labels.join(', ')]);
     lines.push(['model input', `${manifest.input.width}x${manifest.input.height}, pixels / ${manifest.normalization.divisor} + ${manifest.normalization.offset}`]);
   } catch (error) {
     fail('model', error);
+  }
+  if (bundle !== undefined) {
+    try {
+      const engine = await chooseEngine(parseChoice(flags.backend, '--backend', BACKEND_CHOICES), bundle, { threads: os.availableParallelism() });
+      const classifier = await Classifier.load(bundle, engine.load);
+      const detail = engine.backend === 'wasm' ? ` (SIMD ${(await wasmFeatures()).simd ? 'on' : 'off'}, single-threaded: local mode runs one worker per core)` : '';
+      classifier.dispose();
+      lines.push(['engine', `${classifier.engine.name}${detail}${engine.fellBack === undefined ? '' : `; not ONNX Runtime because ${engine.fellBack}`}`]);
+    } catch (error) {
+      fail('engine', error);
+    }
   }
   const width = Math.max(...lines.map(([name]) => name.length));
   for (const [name, value] of lines) context.stdout.write(`${`${name}:`.padEnd(width + 2)}${value}\n`);

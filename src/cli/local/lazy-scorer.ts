@@ -19,7 +19,7 @@ export class LazyLocalScorer implements FrameScorer {
   }
 
   get description(): string {
-    return this.pool?.description ?? `local, ${this.options.backend}, ${this.options.workers} workers (not started)`;
+    return this.pool?.description ?? `local, --backend ${this.options.backend} (not started)`;
   }
 
   async *score(frames: AsyncIterable<SampledFrame>): AsyncGenerator<FrameResult> {

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ModelError } from '../../core/errors.js';
 import type { ImageResult } from '../../core/classifier.js';
@@ -9,7 +10,12 @@ import { BackendUnavailableError, type BackendChoice } from './backend.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './messages.js';
 
 export interface LocalScorerOptions {
-  readonly workers: number;
+  /**
+   * Inference worker threads. Default: one for ONNX Runtime (which uses every core
+   * with intra-op threads), one per core (at most 4) for TF.js, whose wasm backend is
+   * single-threaded. With N workers on ONNX Runtime each gets cores / N threads.
+   */
+  readonly workers?: number | undefined;
   readonly backend: BackendChoice;
   readonly modelDir: string;
   /** How still images are fitted (default crop). */
@@ -42,21 +48,33 @@ export class LocalScorer implements FrameScorer {
   private readonly batchSize: number;
   private nextId = 0;
 
+  /** Why `--backend auto` did not take ONNX Runtime, when it did not. */
+  readonly fellBack: string | undefined;
+
   private constructor(slots: Slot[], ready: Extract<WorkerReply, { type: 'ready' }>, batchSize: number) {
     this.slots = slots;
     this.model = ready.model;
     this.backend = ready.backend;
+    this.fellBack = ready.fellBack;
     this.batchSize = batchSize;
-    this.description = `local, ${ready.backend}, ${slots.length} worker${slots.length === 1 ? '' : 's'}`;
+    this.description = `local, ${ready.engine}, ${slots.length} worker${slots.length === 1 ? '' : 's'}`;
   }
 
   static async start(options: LocalScorerOptions): Promise<LocalScorer> {
-    const init: WorkerInit = { backend: options.backend, modelDir: options.modelDir, fit: options.fit ?? 'crop' };
-    const workers = Array.from({ length: options.workers }, () => new Worker(new URL('./worker.js', import.meta.url), { workerData: init }));
+    const cores = os.availableParallelism();
+    const threads = Math.max(1, Math.floor(cores / (options.workers ?? 1)));
+    const spawn = (backend: BackendChoice): Worker => new Worker(new URL('./worker.js', import.meta.url), {
+      workerData: { backend, modelDir: options.modelDir, fit: options.fit ?? 'crop', threads } satisfies WorkerInit,
+    });
+    // The first worker finds the engine; the others start on the one it found (no second search).
+    const workers = [spawn(options.backend)];
     try {
-      const replies = await Promise.all(workers.map((worker) => firstReply(worker)));
+      const ready = await firstReply(workers[0]!);
+      const count = options.workers ?? (ready.backend === 'onnx' ? 1 : Math.min(cores, 4));
+      const resolved: BackendChoice = ready.backend === 'tensorflow' ? 'node' : ready.backend;
+      while (workers.length < count) workers.push(spawn(resolved));
+      await Promise.all(workers.slice(1).map((worker) => firstReply(worker)));
       const slots = workers.map((worker) => ({ worker, busy: false }));
-      const ready = replies[0]!;
       const batchSize = options.batchSize !== 'auto' ? options.batchSize : ready.backend === NATIVE_BACKEND ? NATIVE_AUTO_BATCH : 1;
       return new LocalScorer(slots, ready, batchSize);
     } catch (error) {

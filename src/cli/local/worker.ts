@@ -1,14 +1,14 @@
 /**
- * An inference worker: its own TF.js backend and model instance. The wasm backend
- * is single-threaded in Node, so one worker per core is how local mode uses the
- * machine (measured: two workers 1.9× one on two cores).
+ * An inference worker: its own engine and model instance. ONNX Runtime runs one
+ * worker with intra-op threads; the TF.js wasm backend is single-threaded in Node,
+ * so it runs one worker per core (measured: two workers 1.9× one on two cores).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Classifier } from '../../core/classifier.js';
 import { errorMessage } from '../../core/errors.js';
 import { readModelBundle } from '../../core/model-files.js';
 import { directoryModelFiles } from '../../core/model-directory.js';
-import { selectBackend } from './backend.js';
+import { chooseEngine } from './backend.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './messages.js';
 
 const port = parentPort;
@@ -17,9 +17,12 @@ const init = workerData as WorkerInit;
 
 try {
   const started = performance.now();
-  const backend = await selectBackend(init.backend);
-  const classifier = await Classifier.load(await readModelBundle(directoryModelFiles(init.modelDir)));
-  port.postMessage({ type: 'ready', backend, model: classifier.identity, initMs: performance.now() - started } satisfies WorkerReply);
+  const bundle = await readModelBundle(directoryModelFiles(init.modelDir));
+  const engine = await chooseEngine(init.backend, bundle, { threads: init.threads });
+  const classifier = await Classifier.load(bundle, engine.load);
+  port.postMessage({
+    type: 'ready', backend: engine.backend, engine: classifier.engine.name, fellBack: engine.fellBack, model: classifier.identity, initMs: performance.now() - started,
+  } satisfies WorkerReply);
   port.on('message', (request: WorkerRequest) => {
     const started = performance.now();
     classifier.classify(request.images, init.fit).then(

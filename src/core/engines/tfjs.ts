@@ -1,11 +1,13 @@
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import type { InferenceEngine } from '../engine.js';
+import { ModelError } from '../errors.js';
 import type { ModelBundle } from '../model-files.js';
 import { currentBackend, tf } from '../tf-backend.js';
 
 /** A TF.js layers or graph model on whichever TF.js backend is active (wasm, cpu, tensorflow). */
 export async function loadTfjsEngine(bundle: ModelBundle): Promise<InferenceEngine> {
+  if (bundle.artifacts === undefined) throw new ModelError(`model ${bundle.manifest.name} is an ONNX model: it runs on --backend onnx only`);
   const handler = tf.io.fromMemory(bundle.artifacts);
   const model = bundle.manifest.format === 'graph-model' ? await loadGraphModel(handler) : await loadLayersModel(handler);
   return new TfjsEngine(model, bundle.manifest.input);
