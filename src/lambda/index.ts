@@ -24,7 +24,10 @@ const codeDir = path.dirname(fileURLToPath(import.meta.url));
 const runtime = new ModelRuntime(async () => {
   const started = performance.now();
   const model = await loadModel(codeDir);
-  logModelReady({ source: model.source, downloaded: model.downloaded, loadMs: roundMs(performance.now() - started), sha256: model.classifier.identity.sha256 });
+  logModelReady({
+    source: model.source, downloaded: model.downloaded, loadMs: roundMs(performance.now() - started), sha256: model.classifier.identity.sha256,
+    engine: model.classifier.engine.name, ...(model.fellBack === undefined ? {} : { fellBack: model.fellBack }),
+  });
   return model;
 });
 

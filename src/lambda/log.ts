@@ -45,8 +45,9 @@ export function logInvocation(entry: InvocationLog): void {
 }
 
 /** Where the model came from and whether /tmp already had it: the first thing to check on a slow cold start. */
-export function logModelReady(details: { source: string; downloaded: boolean | undefined; loadMs: number; sha256: string }): void {
-  sink(JSON.stringify({ level: 'info', message: 'framescore model ready', timestamp: new Date().toISOString(), ...details }));
+export function logModelReady(details: { source: string; downloaded: boolean | undefined; loadMs: number; sha256: string; engine: string; fellBack?: string }): void {
+  // Running on TF.js wasm instead of ONNX Runtime is ~10× the billed duration: a warning.
+  sink(JSON.stringify({ level: details.fellBack === undefined ? 'info' : 'warn', message: 'framescore model ready', timestamp: new Date().toISOString(), ...details }));
 }
 
 export function logInitFailure(message: string): void {

@@ -17,6 +17,8 @@ import { ModelUnavailableError } from './errors.js';
 
 export interface LoadedModel {
   readonly classifier: Classifier;
+  /** Why the function runs TF.js wasm rather than ONNX Runtime, when it does. */
+  readonly fellBack?: string | undefined;
   /** Where the model came from: a directory or an s3:// URI. */
   readonly source: string;
   /** For S3 models: whether this load downloaded it (false: reused the /tmp copy). */
@@ -34,7 +36,7 @@ export async function loadModel(codeDir: string, env: Environment = process.env)
   try {
     // In the package the wasm files sit beside index.mjs; unbundled, tfjs finds its own.
     const wasmDir = existsSync(path.join(codeDir, WASM_FILES[0])) ? codeDir : undefined;
-    await activateBackend('wasm', { wasmDir });
+    const loadFromDir = (dir: string): Promise<{ classifier: Classifier; fellBack?: string | undefined }> => loadClassifier(dir, wasmDir);
     const location = readS3UriEnv('MODEL_URI', env);
     if (location !== undefined) {
       const s3 = await import('./s3-model.js');
@@ -42,7 +44,7 @@ export async function loadModel(codeDir: string, env: Environment = process.env)
       const cacheRoot = readDirEnv('MODEL_CACHE_DIR', env) ?? path.join(os.tmpdir(), 'framescore-models');
       const cached = await s3.fetchS3Model(s3.createS3Client(env), location, cacheRoot);
       try {
-        return { classifier: await loadFromDir(cached.dir), source, downloaded: cached.downloaded };
+        return { ...(await loadFromDir(cached.dir)), source, downloaded: cached.downloaded };
       } catch (error) {
         // A copy that no longer verifies must not be reused by the next attempt.
         await rm(cached.dir, { recursive: true, force: true });
@@ -51,14 +53,29 @@ export async function loadModel(codeDir: string, env: Environment = process.env)
     }
     const dir = readDirEnv('MODEL_DIR', env) ?? packagedModelDir(codeDir);
     source = dir;
-    return { classifier: await loadFromDir(dir), source };
+    return { ...(await loadFromDir(dir)), source };
   } catch (error) {
     throw new ModelUnavailableError(`model from ${source} is unavailable: ${errorMessage(error)}`, { cause: error });
   }
 }
 
-async function loadFromDir(dir: string): Promise<Classifier> {
-  return Classifier.load(await readModelBundle(directoryModelFiles(dir)));
+/**
+ * ONNX Runtime (the binding for the function's architecture ships in the zip), with
+ * as many intra-op threads as the environment has vCPUs; TF.js wasm when the binding
+ * cannot load or the model has no ONNX form, with the reason logged.
+ */
+async function loadClassifier(dir: string, wasmDir: string | undefined): Promise<{ classifier: Classifier; fellBack?: string | undefined }> {
+  const bundle = await readModelBundle(directoryModelFiles(dir));
+  let fellBack: string;
+  try {
+    const onnx = await import('../core/engines/onnx.js');
+    return { classifier: await Classifier.load(bundle, (b) => onnx.loadOnnxEngine(b, { threads: os.availableParallelism() })) };
+  } catch (error) {
+    if (bundle.artifacts === undefined) throw error;
+    fellBack = errorMessage(error);
+  }
+  await activateBackend('wasm', { wasmDir });
+  return { classifier: await Classifier.load(bundle), fellBack };
 }
 
 /** models/<default> beside the bundle, or at the repository root when run from dist/src/lambda. */
