@@ -41,6 +41,8 @@ before(async () => {
   await activateBackend('wasm');
   const bundle = await readModelBundle(directoryModelFiles(defaultModelDir));
   manifestSha = sha256Hex(await readFile(path.join(defaultModelDir, 'framescore-model.json')));
+  // The reference runs TF.js wasm (the handler under test runs ONNX Runtime).
+  await activateBackend('wasm');
   const reference = await Classifier.load(bundle);
   const [result] = await reference.classify([jpeg]);
   reference.dispose();

@@ -52,6 +52,7 @@ describe('model bundle', () => {
     const dir = await copyModel('malformed');
     await writeFile(path.join(dir, MANIFEST_FILE), '{"schema": "framescore-model/1", "name": 3}');
     await assert.rejects(readModelBundle(directoryModelFiles(dir)), (error: unknown) => error instanceof ModelError && /malformed: name is missing/.test(error.message));
+    await rm(path.join(dir, MANIFEST_FILE));
     await writeFile(path.join(dir, 'model.json'), '{ not json');
     await assert.rejects(readModelBundle(directoryModelFiles(dir)), /model\.json is not valid JSON/);
   });

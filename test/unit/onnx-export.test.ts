@@ -81,7 +81,7 @@ describe('bundled model on onnxruntime', () => {
     assert.equal(parseManifest(manifest, 'm').onnx?.layout, 'NHWC');
     assert.throws(() => parseManifest({ ...manifest, onnx: { file: '../x.onnx', sha256: bundle.manifest.sha256, layout: 'NHWC' } }, 'm'), /onnx\.file must be a plain file name/);
     assert.throws(() => parseManifest({ ...manifest, onnx: { file: 'model.onnx', sha256: 'abc', layout: 'NHWC' } }, 'm'), /onnx\.sha256 is not a hex digest/);
-    assert.throws(() => parseManifest({ ...manifest, onnx: { file: 'model.onnx', sha256: bundle.manifest.sha256, layout: 'NCHW' } }, 'm'), /onnx\.layout must be "NHWC"/);
+    assert.throws(() => parseManifest({ ...manifest, onnx: { file: 'model.onnx', sha256: bundle.manifest.sha256, layout: 'CHW' } }, 'm'), /onnx\.layout must be "NHWC" or "NCHW"/);
     const { onnx: _onnx, ...withoutOnnx } = manifest;
     assert.equal(parseManifest(withoutOnnx, 'm').onnx, undefined);
   });
