@@ -14,10 +14,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import type { SampledFrame } from '../src/core/results.js';
-import { createLambdaClient } from '../src/cli/lambda/client.js';
-import { FanoutPool } from '../src/cli/lambda/fanout.js';
-import type { BatchSizeSetting } from '../src/cli/lambda/batching.js';
-import { FanoutSession } from '../src/cli/lambda/session.js';
+import { createLambdaClient } from '../src/cli/fanout/client.js';
+import { FanoutPool } from '../src/cli/fanout/fanout.js';
+import type { BatchSizeSetting } from '../src/cli/fanout/batching.js';
+import { FanoutSession } from '../src/cli/fanout/session.js';
 import { bundledModelIdentity, cannedClassifier, framescoreHandler, startFakeInvokeServer, type FakeInvokeStats } from '../test/helpers/fake-invoke-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

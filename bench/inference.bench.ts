@@ -4,11 +4,11 @@
  * only inference is measured.
  */
 import os from 'node:os';
-import { resolveBinaries } from '../src/cli/ffmpeg/binaries.js';
-import { probeMedia } from '../src/cli/ffmpeg/probe.js';
+import { resolveBinaries } from '../src/cli/binaries.js';
+import { probeMedia } from '../src/media/probe.js';
 import { LocalScorer } from '../src/cli/local/pool.js';
 import { DEFAULT_MODEL_DIR } from '../src/cli/paths.js';
-import { sampleFrames } from '../src/cli/sampler.js';
+import { sampleFrames } from '../src/media/sampling/sampler.js';
 import { planFrames } from '../src/core/sampling-plan.js';
 import type { SampledFrame } from '../src/core/results.js';
 import { fixture } from '../test/helpers/videos.js';

@@ -7,8 +7,8 @@
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveBinaries } from '../src/cli/ffmpeg/binaries.js';
-import { runProcess } from '../src/cli/ffmpeg/process.js';
+import { resolveBinaries } from '../src/cli/binaries.js';
+import { runProcess } from '../src/media/process.js';
 
 export const BENCH_CACHE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', '.cache');
 const SEGMENT_MINUTES = 5;

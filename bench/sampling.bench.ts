@@ -13,15 +13,15 @@
  * decoded per sample counted from the segments the indexed sampler feeds.
  */
 import os from 'node:os';
-import { resolveBinaries } from '../src/cli/ffmpeg/binaries.js';
-import { scaleFilter } from '../src/cli/ffmpeg/extract.js';
-import { probeMedia } from '../src/cli/ffmpeg/probe.js';
-import { runProcess } from '../src/cli/ffmpeg/process.js';
-import { openByteSource } from '../src/cli/mp4/byte-source.js';
-import { FrameChooser } from '../src/cli/mp4/frame-choice.js';
-import { readSegment } from '../src/cli/mp4/segment.js';
-import { readMp4VideoTrack } from '../src/cli/mp4/video-track.js';
-import { sampleFrames, type SamplingMethod } from '../src/cli/sampler.js';
+import { resolveBinaries } from '../src/cli/binaries.js';
+import { scaleFilter } from '../src/media/decode/extract.js';
+import { probeMedia } from '../src/media/probe.js';
+import { runProcess } from '../src/media/process.js';
+import { openByteSource } from '../src/media/source/byte-source.js';
+import { FrameChooser } from '../src/media/mp4/frame-choice.js';
+import { readSegment } from '../src/media/mp4/segment.js';
+import { readMp4VideoTrack } from '../src/media/mp4/video-track.js';
+import { sampleFrames, type SamplingMethod } from '../src/media/sampling/sampler.js';
 import { planFrames, type PlannedFrame } from '../src/core/sampling-plan.js';
 import { broadcastVideo, childCpuSeconds } from './media.js';
 

@@ -8,8 +8,8 @@
 import { mkdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveBinaries } from '../src/cli/ffmpeg/binaries.js';
-import { runProcess } from '../src/cli/ffmpeg/process.js';
+import { resolveBinaries } from '../src/cli/binaries.js';
+import { runProcess } from '../src/media/process.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ifMissing = process.argv.includes('--if-missing');

@@ -10,9 +10,9 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { ModelIdentity } from '../../src/core/model-manifest.js';
 import type { FrameResult, SampledFrame } from '../../src/core/results.js';
-import { createLambdaClient, type LambdaConnection } from '../../src/cli/lambda/client.js';
-import { FanoutPool, type FanoutOptions } from '../../src/cli/lambda/fanout.js';
-import { FanoutSession } from '../../src/cli/lambda/session.js';
+import { createLambdaClient, type LambdaConnection } from '../../src/cli/fanout/client.js';
+import { FanoutPool, type FanoutOptions } from '../../src/cli/fanout/fanout.js';
+import { FanoutSession } from '../../src/cli/fanout/session.js';
 import { bundledModelIdentity, cannedClassifier, framescoreHandler, startFakeInvokeServer, type FakeInvokeOptions, type FakeInvokeServer } from '../helpers/fake-invoke-server.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

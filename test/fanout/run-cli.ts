@@ -2,7 +2,7 @@
 import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { runProcess } from '../../src/cli/ffmpeg/process.js';
+import { runProcess } from '../../src/media/process.js';
 
 export { ROOT as repoRoot, tempDir, type CliResult as CliRun } from '../helpers/cli.js';
 import { ROOT as repoRoot, runCli as runCliProcess, type CliResult as CliRun } from '../helpers/cli.js';

@@ -5,15 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { FrameResult } from '../../src/core/results.js';
-import { journalFile, journalKey, JournalWriter, readJournal } from '../../src/cli/lambda/journal.js';
+import { journalFile, journalKey, JournalWriter, readJournal } from '../../src/cli/commands/journal.js';
 import { MAX_REQUEST_BYTES, requestBytes } from '../../src/core/contract.js';
-import { AimdLimiter } from '../../src/cli/lambda/aimd.js';
-import { backoffDelay, retryDelay } from '../../src/cli/lambda/backoff.js';
-import { Batcher, chooseBatchSize } from '../../src/cli/lambda/batching.js';
-import { billedGbSeconds, estimateCost } from '../../src/cli/lambda/cost.js';
-import { classifyErrorResponse, classifyFunctionError, classifyInvokeError } from '../../src/cli/lambda/failure.js';
-import { parseReportLine, parseTailLog } from '../../src/cli/lambda/report-line.js';
-import { percentile } from '../../src/cli/lambda/telemetry.js';
+import { AimdLimiter } from '../../src/cli/fanout/aimd.js';
+import { backoffDelay, retryDelay } from '../../src/cli/fanout/backoff.js';
+import { Batcher, chooseBatchSize } from '../../src/cli/fanout/batching.js';
+import { billedGbSeconds, estimateCost } from '../../src/cli/fanout/cost.js';
+import { classifyErrorResponse, classifyFunctionError, classifyInvokeError } from '../../src/cli/fanout/failure.js';
+import { parseReportLine, parseTailLog } from '../../src/cli/fanout/report-line.js';
+import { percentile } from '../../src/cli/fanout/telemetry.js';
 
 test('backoff: full jitter below an exponentially growing ceiling, capped', () => {
   const policy = { baseMs: 100, capMs: 2000 };

@@ -5,10 +5,10 @@
 import os from 'node:os';
 import { frameBytes } from './frames.js';
 import { planFrames, type SamplingSettings } from '../../src/core/sampling-plan.js';
-import { resolveBinaries } from '../../src/cli/ffmpeg/binaries.js';
-import { probeMedia } from '../../src/cli/ffmpeg/probe.js';
+import { resolveBinaries } from '../../src/cli/binaries.js';
+import { probeMedia } from '../../src/media/probe.js';
 import { openInput, type InputContext } from '../../src/cli/input.js';
-import { sampleFrames, type SamplingMethod } from '../../src/cli/sampler.js';
+import { sampleFrames, type SamplingMethod } from '../../src/media/sampling/sampler.js';
 
 export interface Sampled {
   readonly index: number;

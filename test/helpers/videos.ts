@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, rename, stat, truncate } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveBinaries } from '../../src/cli/ffmpeg/binaries.js';
-import { runProcess } from '../../src/cli/ffmpeg/process.js';
+import { resolveBinaries } from '../../src/cli/binaries.js';
+import { runProcess } from '../../src/media/process.js';
 import { ROOT } from './cli.js';
 
 const cacheDir = path.join(os.tmpdir(), 'framescore-test-media');

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { resolveBinaries } from '../../src/cli/ffmpeg/binaries.js';
+import { resolveBinaries } from '../../src/cli/binaries.js';
 import { runCli } from '../helpers/cli.js';
 
 let dir: string;

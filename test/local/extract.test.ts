@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { framePixels } from '../../src/core/image-decode.js';
-import { resolveBinaries } from '../../src/cli/ffmpeg/binaries.js';
-import { extractFrame, FrameExtractError, type ExtractOptions } from '../../src/cli/ffmpeg/extract.js';
-import { probeMedia } from '../../src/cli/ffmpeg/probe.js';
+import { resolveBinaries } from '../../src/cli/binaries.js';
+import { extractFrame, FrameExtractError, type ExtractOptions } from '../../src/media/decode/extract.js';
+import { probeMedia } from '../../src/media/probe.js';
 import { fixture, type Fixture } from '../helpers/videos.js';
 
 const binaries = resolveBinaries();

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InputError } from '../../src/core/errors.js';
-import { resolveBinaries } from '../../src/cli/ffmpeg/binaries.js';
-import { checkLocalFile, probeMedia } from '../../src/cli/ffmpeg/probe.js';
+import { resolveBinaries } from '../../src/cli/binaries.js';
+import { checkLocalFile, probeMedia } from '../../src/media/probe.js';
 import { fixture } from '../helpers/videos.js';
 
 const { ffprobe } = resolveBinaries();

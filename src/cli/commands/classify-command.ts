@@ -6,51 +6,15 @@ import { directoryModelFiles } from '../../core/model-directory.js';
 import type { CommandContext, CommandStatus } from '../context.js';
 import { UsageError } from '../errors.js';
 import { FIT_MODES, type FitMode } from '../../core/preprocess.js';
-import { FRAME_FORMATS, type FrameFormat } from '../ffmpeg/frame-output.js';
-import type { SamplingMethod } from '../sampler.js';
+import { FRAME_FORMATS, type FrameFormat } from '../../media/decode/frame-output.js';
+import type { SamplingMethod } from '../../media/sampling/sampler.js';
 import { BACKEND_CHOICES } from '../local/backend.js';
 import { LazyLocalScorer } from '../local/lazy-scorer.js';
-import { parseChoice, parseFormats, parseInteger, parseNumber, parseSampling, type SamplingFlags } from '../option-values.js';
+import { parseChoice, parseFormats, parseInteger, parseNumber, parseSampling } from '../option-values.js';
+import type { ClassifyFlags } from './classify-flags.js';
 import { createProgress, progressStyle } from '../output/progress.js';
 import { resolveModelDir } from '../model-source.js';
 import { classify, type ClassifyOutcome } from './classify.js';
-
-/** The flags commander hands over, all as given on the command line. */
-export interface ClassifyFlags extends SamplingFlags {
-  readonly local?: boolean;
-  readonly model?: string;
-  readonly backend: string;
-  readonly workers?: string;
-  readonly batchSize: string;
-  readonly fit: string;
-  readonly frameFormat: string;
-  readonly threshold: string;
-  readonly format: string;
-  readonly out?: string;
-  readonly output?: string;
-  readonly outDir?: string;
-  readonly sampleConcurrency?: string;
-  readonly sampler?: string;
-  readonly frameTimeout: string;
-  readonly saveFrames?: string;
-  readonly ffmpeg?: string;
-  readonly profile?: string;
-  readonly region?: string;
-  readonly s3Endpoint?: string;
-  readonly html?: string;
-  readonly function?: string;
-  readonly manifest?: string;
-  readonly resume?: boolean;
-  readonly qualifier?: string;
-  readonly concurrency?: string;
-  readonly maxAttempts?: string;
-  readonly invokeTimeout?: string;
-  readonly warm?: boolean;
-  readonly endpointUrl?: string;
-  readonly architecture?: string;
-  readonly priceGbSecond?: string;
-  readonly priceRequest?: string;
-}
 
 export async function classifyCommand(args: string[], flags: ClassifyFlags, context: CommandContext): Promise<CommandStatus> {
   const inputs = flags.manifest === undefined ? args : [...args, ...(await readManifest(flags.manifest))];
@@ -86,7 +50,7 @@ export async function classifyCommand(args: string[], flags: ClassifyFlags, cont
     if (flags.local === true) throw new UsageError('--local and --function cannot be used together');
     if (flags.model !== undefined) throw new UsageError('--model applies to --local; the function runs the model it was deployed with');
     // Imported only here so local runs never load the AWS SDK.
-    const { classifyOnLambda } = await import('../lambda/classify-remote.js');
+    const { classifyOnLambda } = await import('../fanout/classify-remote.js');
     return statusOf(await classifyOnLambda(options, flags, context));
   }
   const workers = flags.workers === undefined ? undefined : parseInteger(flags.workers, '--workers', 1, 64);

@@ -6,20 +6,20 @@ import type { ReportFormat } from '../../core/report-formats.js';
 import type { FrameResult, SampledFrame } from '../../core/results.js';
 import { describeSampling, planFrames, planFromScenes, samplingWindow, type PlannedFrame, type SamplingSettings } from '../../core/sampling-plan.js';
 import { summarise } from '../../core/summary.js';
-import { resolveBinaries, type Binaries } from '../ffmpeg/binaries.js';
+import { resolveBinaries, type Binaries } from '../binaries.js';
 import type { FitMode } from '../../core/preprocess.js';
 import type { FrameImage } from '../../core/image-decode.js';
-import type { FrameFormat } from '../ffmpeg/frame-output.js';
-import { probeMedia, type MediaInfo } from '../ffmpeg/probe.js';
-import { detectScenes } from '../ffmpeg/scenes.js';
+import type { FrameFormat } from '../../media/decode/frame-output.js';
+import { probeMedia, type MediaInfo } from '../../media/probe.js';
+import { detectScenes } from '../../media/decode/scenes.js';
 import { openInput, type InputContext, type OpenedInput } from '../input.js';
-import { INDEX_BASE, writeRunIndex } from '../lambda/run-index.js';
-import { journalFile, journalKey, JournalWriter, readJournal, type JournalIdentity } from '../lambda/journal.js';
+import { INDEX_BASE, writeRunIndex } from './run-index.js';
+import { journalFile, journalKey, JournalWriter, readJournal, type JournalIdentity } from './journal.js';
 import type { Messages } from '../output/messages.js';
 import type { Progress } from '../output/progress.js';
 import { uniqueReportBases, writeReport } from '../output/write-report.js';
 import { VERSION } from '../paths.js';
-import { sampleFrames, type SamplingMethod } from '../sampler.js';
+import { sampleFrames, type SamplingMethod } from '../../media/sampling/sampler.js';
 import type { FrameScorer } from '../scorer.js';
 
 export interface ClassifyOptions {

@@ -7,9 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { errorMessage } from '../../core/errors.js';
-import type { Binaries } from '../ffmpeg/binaries.js';
-import { runProcess } from '../ffmpeg/process.js';
-import { sampleFrames } from '../sampler.js';
+import type { Binaries } from '../binaries.js';
+import { runProcess } from '../../media/process.js';
+import { sampleFrames } from '../../media/sampling/sampler.js';
 
 export async function checkSampling(binaries: Pick<Binaries, 'ffmpeg'>): Promise<{ ok: boolean; text: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'framescore-doctor-'));

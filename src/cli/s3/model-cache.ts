@@ -6,7 +6,7 @@ import { ModelError } from '../../core/errors.js';
 import { directoryModelFiles } from '../../core/model-directory.js';
 import { parseModelJson, readModelBundle, sha256Hex } from '../../core/model-files.js';
 import { MANIFEST_FILE, parseManifest } from '../../core/model-manifest.js';
-import type { InputContext } from '../input.js';
+import type { InputContext } from '../opened-input.js';
 import { createS3Client, s3Endpoint } from './client.js';
 import { describeS3Error, isNotFound } from './errors.js';
 import { parseS3Prefix, s3Uri, type S3Location } from './uri.js';

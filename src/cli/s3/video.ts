@@ -2,7 +2,7 @@ import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, type S3Client }
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import path from 'node:path';
 import { InputError } from '../../core/errors.js';
-import type { InputContext, OpenedInput } from '../input.js';
+import type { InputContext, OpenedInput } from '../opened-input.js';
 import { createS3Client, s3Endpoint } from './client.js';
 import { describeS3Error, isNotFound } from './errors.js';
 import { relayRangedUrl } from './ranged-url.js';

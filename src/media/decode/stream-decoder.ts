@@ -5,13 +5,13 @@
  * an ffmpeg start and a file open per frame (about 0.3 s of CPU with Debian's build
  * on a 1.35 GB MP4) with one process per core for the whole video.
  */
-import type { Feed, PackedSegment } from '../mp4/feed.js';
+import type { Feed, PackedSegment } from '../feed/feed.js';
 import type { CodedSegment } from '../mp4/segment.js';
 import type { FrameImage } from '../../core/image-decode.js';
 import type { FitMode } from '../../core/preprocess.js';
 import { scaleFilter } from './extract.js';
 import { frameOutputArgs, frameSplitter, type FrameFormat, type FrameSplitter } from './frame-output.js';
-import { streamProcess, type StreamingProcess } from './process.js';
+import { streamProcess, type StreamingProcess } from '../process.js';
 
 export interface StreamDecoderOptions {
   readonly ffmpeg: string;

@@ -6,17 +6,17 @@
  * frame per sample. A frame this path cannot produce falls back to the per-frame seek.
  */
 import pLimit from 'p-limit';
-import type { FrameImage } from '../core/image-decode.js';
-import type { PlannedFrame } from '../core/sampling-plan.js';
-import type { SampledFrame } from '../core/results.js';
-import { lateFrameError } from './ffmpeg/extract.js';
-import { StreamDecoder } from './ffmpeg/stream-decoder.js';
-import { openByteSource, type ByteSource } from './mp4/byte-source.js';
-import { createFeed } from './mp4/feed.js';
-import { FrameChooser } from './mp4/frame-choice.js';
-import { readSegment, type CodedSegment } from './mp4/segment.js';
-import { readMp4VideoTrack, type Mp4VideoTrack } from './mp4/video-track.js';
-import { settleFrame, type SamplerOptions } from './sampler.js';
+import type { FrameImage } from '../../core/image-decode.js';
+import type { PlannedFrame } from '../../core/sampling-plan.js';
+import type { SampledFrame } from '../../core/results.js';
+import { lateFrameError } from '../decode/extract.js';
+import { StreamDecoder } from '../decode/stream-decoder.js';
+import { openByteSource, type ByteSource } from '../source/byte-source.js';
+import { createFeed } from '../feed/feed.js';
+import { FrameChooser } from '../mp4/frame-choice.js';
+import { readSegment, type CodedSegment } from '../mp4/segment.js';
+import { readMp4VideoTrack, type Mp4VideoTrack } from '../mp4/video-track.js';
+import { settleFrame, type SamplerOptions } from './sampler-options.js';
 
 /** Finished frames waiting for the consumer before the decoders pause. */
 const MAX_WAITING_RESULTS = 32;

@@ -2,7 +2,7 @@ import type { SceneChange } from '../../core/sampling-plan.js';
 import { InputError } from '../../core/errors.js';
 import { SubprocessError } from '../errors.js';
 import { redact } from './extract.js';
-import { runProcess } from './process.js';
+import { runProcess } from '../process.js';
 
 export interface SceneOptions {
   readonly ffmpeg: string;

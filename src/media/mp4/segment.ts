@@ -7,7 +7,7 @@
  * request it answers.
  */
 import { accessUnitFacts, type AccessUnitFacts } from './nal-units.js';
-import type { ByteSource } from './byte-source.js';
+import type { ByteSource } from '../source/byte-source.js';
 import type { Mp4VideoTrack } from './video-track.js';
 
 export interface CodedFrame {

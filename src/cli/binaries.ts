@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { BinaryNotFoundError } from '../errors.js';
+import { BinaryNotFoundError } from './errors.js';
 
 export interface Binaries {
   readonly ffmpeg: string;

@@ -5,7 +5,7 @@
  * a sample needs in one long-lived ffmpeg, instead of one ffmpeg per frame.
  */
 import { childBoxes, findChild, findPath, readBoxHeader, type Box } from './boxes.js';
-import type { ByteSource } from './byte-source.js';
+import type { ByteSource } from '../source/byte-source.js';
 import type { VideoCodec } from './nal-units.js';
 
 export interface Mp4VideoTrack {

@@ -2,8 +2,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { isEncoded, sniffImage, type FrameImage, type RgbImage } from '../core/image-decode.js';
-import { formatTimecode } from '../core/timestamps.js';
+import { isEncoded, sniffImage, type FrameImage, type RgbImage } from '../../core/image-decode.js';
+import { formatTimecode } from '../../core/timestamps.js';
 
 /** PNG bytes of decoded pixels (lossless). */
 export function encodePng(image: RgbImage): Buffer {

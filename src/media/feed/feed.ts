@@ -6,8 +6,8 @@
  */
 import { flvFrame, flvHeader, flvSequenceHeader } from './flv.js';
 import { matroskaClusters, matroskaHeader } from './matroska.js';
-import { SegmentTimeline, type CodedSegment } from './segment.js';
-import type { Mp4VideoTrack } from './video-track.js';
+import { SegmentTimeline, type CodedSegment } from '../mp4/segment.js';
+import type { Mp4VideoTrack } from '../mp4/video-track.js';
 
 export interface PackedSegment {
   readonly bytes: Buffer;

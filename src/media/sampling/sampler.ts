@@ -1,33 +1,14 @@
 import { mkdir, readFile } from 'node:fs/promises';
-import { mapBounded } from '../core/bounded-map.js';
-import { sniffImage } from '../core/image-decode.js';
-import type { PlannedFrame } from '../core/sampling-plan.js';
-import type { SampledFrame } from '../core/results.js';
-import { extractFrame, FrameExtractError, redact, type ExtractedFrame, type ExtractOptions } from './ffmpeg/extract.js';
+import { mapBounded } from '../../core/bounded-map.js';
+import { sniffImage } from '../../core/image-decode.js';
+import type { PlannedFrame } from '../../core/sampling-plan.js';
+import type { SampledFrame } from '../../core/results.js';
+import { extractFrame, FrameExtractError, redact, type ExtractedFrame, type ExtractOptions } from '../decode/extract.js';
+import { settleFrame, type SamplerOptions } from './sampler-options.js';
+
+export type { SamplerOptions, SamplingMethod } from './sampler-options.js';
 import type { IndexedVideo } from './indexed-sampler.js';
 import { saveFrame } from './saved-frames.js';
-
-/**
- * How frames are decoded. `auto`: an MP4/MOV with H.264 or HEVC is indexed and its frames
- * decoded by one long-lived ffmpeg per core (see indexed-sampler.ts); anything else,
- * and any frame that path cannot produce, gets one ffmpeg seek per frame. `seek`:
- * always one ffmpeg per frame.
- */
-export type SamplingMethod = 'auto' | 'seek';
-
-export interface SamplerOptions extends ExtractOptions {
-  /** Decoders (or ffmpeg processes) at once (default: one per core). */
-  readonly concurrency: number;
-  /** Keep each sampled frame here as well (PNG, or the JPEG with --frame-format jpeg). */
-  readonly saveFramesDir?: string | undefined;
-  readonly method?: SamplingMethod | undefined;
-  /** Degrees clockwise the player turns the picture (ffprobe's rotation). */
-  readonly rotation?: number | undefined;
-  /** The input's size in bytes, when it is a URL (a local file's is read from disk). */
-  readonly sizeBytes?: number | undefined;
-  /** Says which method decodes the frames, and why when it is not the fast one. */
-  readonly onNote?: ((message: string) => void) | undefined;
-}
 
 /**
  * Decodes the planned frames, yielding each as soon as it is ready (not in plan
@@ -88,15 +69,3 @@ async function readWhole(input: string, signal: AbortSignal | undefined): Promis
   return new Uint8Array(await response.arrayBuffer());
 }
 
-/** A frame's extraction as data: decoded, or failed with the extractor's code. */
-export async function settleFrame(planned: PlannedFrame, extract: () => Promise<ExtractedFrame>): Promise<SampledFrame> {
-  try {
-    const frame = await extract();
-    return { index: planned.index, requestedTime: planned.requestedTime, actualTime: frame.actualTime, status: 'sampled', image: frame.image };
-  } catch (error) {
-    if (error instanceof FrameExtractError) {
-      return { index: planned.index, requestedTime: planned.requestedTime, actualTime: null, status: 'failed', code: error.code, message: error.message };
-    }
-    throw error;
-  }
-}

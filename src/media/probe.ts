@@ -1,8 +1,8 @@
 import { stat, access, constants } from 'node:fs/promises';
-import { InputError } from '../../core/errors.js';
-import { isRecord } from '../../core/model-manifest.js';
-import type { VideoFacts } from '../../core/report.js';
-import { SubprocessError } from '../errors.js';
+import { InputError } from '../core/errors.js';
+import { isRecord } from '../core/model-manifest.js';
+import type { VideoFacts } from '../core/report.js';
+import { SubprocessError } from './errors.js';
 import { runProcess } from './process.js';
 
 /** What ffprobe found; the report's video facts are these minus the start time. */

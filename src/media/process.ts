@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { BinaryNotFoundError, SubprocessError } from '../errors.js';
+import { BinaryNotFoundError, SubprocessError } from './errors.js';
 
 export interface RunOptions {
   readonly timeoutMs?: number | undefined;

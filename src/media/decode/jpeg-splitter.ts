@@ -1,11 +1,9 @@
-import type { FrameSplitter } from './frame-output.js';
-
 /**
  * Splits ffmpeg's image2pipe MJPEG output (JPEGs back to back) into single images by
  * walking the JPEG markers; inside entropy-coded data 0xFF is always stuffed, so the
  * first real marker after it ends the scan.
  */
-export class JpegSplitter implements FrameSplitter {
+export class JpegSplitter {
   private pending: Buffer = Buffer.alloc(0);
 
   /** Adds bytes; returns every image they complete. Throws if the stream is not JPEGs. */

@@ -2,7 +2,7 @@ import { isEncoded, type FrameImage } from '../../core/image-decode.js';
 import type { FitMode } from '../../core/preprocess.js';
 import { SubprocessError } from '../errors.js';
 import { frameOutputArgs, frameSplitter, type FrameFormat } from './frame-output.js';
-import { runProcess } from './process.js';
+import { runProcess } from '../process.js';
 
 export interface ExtractOptions {
   readonly ffmpeg: string;

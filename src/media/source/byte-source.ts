@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { contentRange } from '../http-range.js';
+import { contentRange } from './http-range.js';
 
 /** Random access to a video's bytes: a local file or an HTTP(S) URL that answers byte ranges. */
 export interface ByteSource {

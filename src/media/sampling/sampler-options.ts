@@ -1,0 +1,38 @@
+import type { PlannedFrame } from '../../core/sampling-plan.js';
+import type { SampledFrame } from '../../core/results.js';
+import { FrameExtractError, type ExtractedFrame, type ExtractOptions } from '../decode/extract.js';
+
+/**
+ * How frames are decoded. `auto`: an MP4/MOV with H.264 or HEVC is indexed and its frames
+ * decoded by one long-lived ffmpeg per core (see indexed-sampler.ts); anything else,
+ * and any frame that path cannot produce, gets one ffmpeg seek per frame. `seek`:
+ * always one ffmpeg per frame.
+ */
+export type SamplingMethod = 'auto' | 'seek';
+
+export interface SamplerOptions extends ExtractOptions {
+  /** Decoders (or ffmpeg processes) at once (default: one per core). */
+  readonly concurrency: number;
+  /** Keep each sampled frame here as well (PNG, or the JPEG with --frame-format jpeg). */
+  readonly saveFramesDir?: string | undefined;
+  readonly method?: SamplingMethod | undefined;
+  /** Degrees clockwise the player turns the picture (ffprobe's rotation). */
+  readonly rotation?: number | undefined;
+  /** The input's size in bytes, when it is a URL (a local file's is read from disk). */
+  readonly sizeBytes?: number | undefined;
+  /** Says which method decodes the frames, and why when it is not the fast one. */
+  readonly onNote?: ((message: string) => void) | undefined;
+}
+
+/** A frame's extraction as data: decoded, or failed with the extractor's code. */
+export async function settleFrame(planned: PlannedFrame, extract: () => Promise<ExtractedFrame>): Promise<SampledFrame> {
+  try {
+    const frame = await extract();
+    return { index: planned.index, requestedTime: planned.requestedTime, actualTime: frame.actualTime, status: 'sampled', image: frame.image };
+  } catch (error) {
+    if (error instanceof FrameExtractError) {
+      return { index: planned.index, requestedTime: planned.requestedTime, actualTime: null, status: 'failed', code: error.code, message: error.message };
+    }
+    throw error;
+  }
+}
