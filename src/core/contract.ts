@@ -62,10 +62,16 @@ export interface InvokeResponse {
   readonly timing: InvokeTiming;
 }
 
+/**
+ * Why the handler refused a whole request. SAMPLING_UNAVAILABLE: this function does not
+ * sample videos (no VIDEO_URI_PREFIXES, or no ffmpeg); URI_NOT_ALLOWED: not under them.
+ */
+export type ErrorCode = 'INVALID_REQUEST' | 'MODEL_UNAVAILABLE' | 'INTERNAL' | 'SAMPLING_UNAVAILABLE' | 'URI_NOT_ALLOWED';
+
 /** What the handler returns for a request it cannot accept (it never throws for bad input). */
 export interface ErrorResponse {
   readonly v: number;
-  readonly error: { readonly code: 'INVALID_REQUEST' | 'MODEL_UNAVAILABLE' | 'INTERNAL'; readonly message: string };
+  readonly error: { readonly code: ErrorCode; readonly message: string };
 }
 
 export interface WarmupResponse {
@@ -115,12 +121,12 @@ export function parseInvokeRequest(event: unknown): InvokeRequest {
  * a positive integer`.
  */
 
-const ERROR_CODES: ReadonlyArray<ErrorResponse['error']['code']> = ['INVALID_REQUEST', 'MODEL_UNAVAILABLE', 'INTERNAL'];
+const ERROR_CODES: readonly ErrorCode[] = ['INVALID_REQUEST', 'MODEL_UNAVAILABLE', 'INTERNAL', 'SAMPLING_UNAVAILABLE', 'URI_NOT_ALLOWED'];
 
 /** Throws a ContractError naming the field of `subject` (`response`, `warm-up response`). */
-type Reject = (field: string, problem: string) => never;
+export type Reject = (field: string, problem: string) => never;
 
-function rejecter(subject: string): Reject {
+export function rejecter(subject: string): Reject {
   return (field, problem) => {
     throw new ContractError(`${subject} "${field}" ${problem}`);
   };
@@ -134,7 +140,7 @@ export function parseInvokeResponse(payload: unknown, request: InvokeRequest): I
   const reject: Reject = rejecter('response');
   if (payload.error !== undefined) return errorBody(payload.error, request.v, reject);
   const model = parseModelIdentity(payload.model, 'response');
-  return { v: request.v, model, results: frameResults(payload.results, model.labels, request, reject), timing: invokeTiming(payload.timing, reject) };
+  return { v: request.v, model, results: frameResults(payload.results, model.labels, request.frames.map((frame) => frame.id), reject), timing: invokeTiming(payload.timing, reject) };
 }
 
 /** The handler's {v, error} answer (to a batch or a warm-up), or undefined when the payload is not one. */
@@ -195,7 +201,7 @@ export function parseModelIdentity(value: unknown, subject = 'response'): ModelI
   return { name: value.name, version: value.version, sha256: value.sha256, labels: [...seen], input: { width: input.width, height: input.height } };
 }
 
-function errorBody(error: unknown, v: number, reject: Reject): ErrorResponse {
+export function errorBody(error: unknown, v: number, reject: Reject): ErrorResponse {
   if (!isRecord(error)) return reject('error', 'is not an object');
   const code = ERROR_CODES.find((known) => known === error.code);
   if (code === undefined) return reject('error.code', `is ${preview(error.code)}, not one of ${ERROR_CODES.join(', ')}`);
@@ -203,12 +209,18 @@ function errorBody(error: unknown, v: number, reject: Reject): ErrorResponse {
   return { v, error: { code, message: error.message } };
 }
 
-/** One result per requested frame: no extra, repeated or missing ids; ok results score every label. */
-function frameResults(value: unknown, labels: readonly string[], request: InvokeRequest, reject: Reject): FrameResultWire[] {
+/**
+ * One result per requested frame: no extra, repeated or missing ids; ok results score
+ * every label. `extra` checks and returns a request kind's own fields of each result.
+ */
+export function frameResults<Extra extends object = object>(
+  value: unknown, labels: readonly string[], ids: readonly string[], reject: Reject,
+  extra: (result: Record<string, unknown>, field: string, ok: boolean) => Extra = () => ({}) as Extra,
+): Array<FrameResultWire & Extra> {
   if (!Array.isArray(value)) return reject('results', 'is not a list');
-  const requested = new Set(request.frames.map((frame) => frame.id));
+  const requested = new Set(ids);
   const answered = new Set<string>();
-  const results = value.map((result: unknown, i): FrameResultWire => {
+  const results = value.map((result: unknown, i): FrameResultWire & Extra => {
     const field = `results[${i}]`;
     if (!isRecord(result)) return reject(field, 'is not an object');
     const id = result.id;
@@ -216,11 +228,11 @@ function frameResults(value: unknown, labels: readonly string[], request: Invoke
     if (!requested.has(id)) reject(`${field}.id`, `(${preview(id)}) was not requested`);
     if (answered.has(id)) reject(`${field}.id`, `(${preview(id)}) is repeated`);
     answered.add(id);
-    if (result.status === 'ok') return { id, status: 'ok', scores: scoresOf(result.scores, labels, `${field}.`, reject), top: topOf(result.top, labels, `${field}.`, reject) };
+    if (result.status === 'ok') return { id, status: 'ok', scores: scoresOf(result.scores, labels, `${field}.`, reject), top: topOf(result.top, labels, `${field}.`, reject), ...extra(result, field, true) };
     if (result.status === 'failed') {
       if (typeof result.code !== 'string') reject(`${field}.code`, 'is not a string');
       if (typeof result.message !== 'string') reject(`${field}.message`, 'is not a string');
-      return { id, status: 'failed', code: result.code, message: result.message };
+      return { id, status: 'failed', code: result.code, message: result.message, ...extra(result, field, false) };
     }
     return reject(`${field}.status`, `is ${preview(result.status)}, not "ok" or "failed"`);
   });
@@ -247,18 +259,18 @@ function topOf(value: unknown, labels: readonly string[], prefix: string, reject
   return { label, score: value.score };
 }
 
-function invokeTiming(value: unknown, reject: Reject): InvokeTiming {
+export function invokeTiming(value: unknown, reject: Reject): InvokeTiming {
   if (!isRecord(value)) return reject('timing', 'is not an object');
   if (typeof value.coldStart !== 'boolean') reject('timing.coldStart', 'is not true or false');
   return { coldStart: value.coldStart, initMs: duration(value.initMs, 'timing.initMs', reject), inferMs: duration(value.inferMs, 'timing.inferMs', reject) };
 }
 
-function duration(value: unknown, field: string, reject: Reject): number {
+export function duration(value: unknown, field: string, reject: Reject): number {
   if (!isFiniteNumber(value) || value < 0) return reject(field, 'is not a non-negative number of milliseconds');
   return value;
 }
 
-function isFiniteNumber(value: unknown): value is number {
+export function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
 
@@ -267,7 +279,7 @@ function isPositiveInteger(value: unknown): value is number {
 }
 
 /** A short rendering of a value for a message: a wrong answer can be anything, of any size. */
-function preview(value: unknown): string {
+export function preview(value: unknown): string {
   let text: string | undefined;
   try {
     text = JSON.stringify(value);

@@ -32,6 +32,13 @@ export interface OnnxModelEntry {
   readonly layout: 'NHWC' | 'NCHW';
 }
 
+/** Every file a copy of the model needs, with its sha256: the TF.js files and the ONNX form. */
+export function manifestFiles(manifest: ModelManifest): Array<[name: string, sha256: string]> {
+  const files = Object.entries(manifest.files);
+  if (manifest.onnx !== undefined && !Object.hasOwn(manifest.files, manifest.onnx.file)) files.push([manifest.onnx.file, manifest.onnx.sha256]);
+  return files;
+}
+
 /** What the CLI and Lambda report about the model that produced the scores. */
 export interface ModelIdentity {
   readonly name: string;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { GetObjectCommand, NoSuchKey, S3Client } from '@aws-sdk/client-s3';
 import { ModelError, errorMessage } from '../core/errors.js';
 import { parseModelJson, sha256Hex } from '../core/model-files.js';
-import { MANIFEST_FILE, parseManifest } from '../core/model-manifest.js';
+import { MANIFEST_FILE, parseManifest, manifestFiles } from '../core/model-manifest.js';
 import { readUrlEnv, type Environment, type S3Location } from './env.js';
 
 export interface CachedModel {
@@ -42,7 +42,7 @@ export async function fetchS3Model(client: S3Client, location: S3Location, cache
   const staging = await mkdtemp(path.join(cacheRoot, '.staging-'));
   try {
     await Promise.all(
-      Object.entries(manifest.files).map(async ([name, expected]) => {
+      manifestFiles(manifest).map(async ([name, expected]) => {
         if (name.includes('/') || name.startsWith('.')) throw new ModelError(`${s3Uri(location, MANIFEST_FILE)} lists an unsafe file name "${name}"`);
         const bytes = await getObject(client, location, name);
         const actual = sha256Hex(bytes);

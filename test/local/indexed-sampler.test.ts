@@ -63,6 +63,15 @@ describe('indexed sampling (real ffmpeg)', () => {
     });
   }
 
+  for (const name of ['h264.mp4', 'hevc.mp4'] as const) {
+    it(`walks each GOP of ${name} once for dense targets (every 0.1 s, several per GOP), frames identical to one seek per frame`, async () => {
+      const dense = Array.from({ length: 30 }, (_, i) => Math.round(i * 0.1 * 1000) / 1000);
+      const indexed = await sample(name, dense, 'auto');
+      assert.doesNotMatch(indexed.notes.join('\n'), /took the per-frame seek/);
+      assert.deepEqual(outcome(indexed.frames), outcome((await sample(name, dense, 'seek')).frames));
+    });
+  }
+
   it('sends the frames of an open-GOP file it cannot start from to the per-frame seek, and says why', async () => {
     const indexed = await sample('open-gop.mp4', times, 'auto');
     assert.match(indexed.notes.join('\n'), /\d+ frames? took the per-frame seek: \d+× its keyframe is not an IDR frame \(open GOP\)/);
@@ -199,19 +208,19 @@ describe('stream decoder (real ffmpeg)', () => {
     const options = { ffmpeg, width: 224, height: 224, fit: 'crop' as const, rotation: 0, timeoutMs: 20_000, frameFormat: 'jpeg' as const };
 
     const healthy = new StreamDecoder({ ...options, feed: createFeed(track) });
-    const answer = healthy.decode(segment);
+    const [answer] = healthy.decode(segment);
     await healthy.end();
-    assert.equal(frameBytes(await answer).subarray(0, 2).toString('hex'), 'ffd8');
+    assert.equal(frameBytes(await answer!).subarray(0, 2).toString('hex'), 'ffd8');
 
     // Scramble the target's slice data (past the NAL headers): the decoder must stop, not invent a picture.
-    const target = segment.frames[segment.target]!;
+    const target = segment.frames[segment.targets[0]!]!;
     const damaged = Buffer.from(target.data);
     for (let i = Math.min(40, damaged.length - 1); i < damaged.length; i += 1) damaged[i] = (i * 37) & 0xff;
-    const frames = segment.frames.map((frame, i) => (i === segment.target ? { ...frame, data: damaged } : frame));
+    const frames = segment.frames.map((frame, i) => (i === segment.targets[0] ? { ...frame, data: damaged } : frame));
     const broken = new StreamDecoder({ ...options, feed: createFeed(track) });
-    const rejected = broken.decode({ frames, target: segment.target });
+    const [rejected] = broken.decode({ frames, targets: segment.targets });
     await broken.end();
-    await assert.rejects(rejected, StreamDecodeError);
+    await assert.rejects(rejected!, StreamDecodeError);
   });
 });
 

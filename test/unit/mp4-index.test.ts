@@ -200,11 +200,13 @@ describe('FLV feed', () => {
     assert.equal(feed.demuxer, 'flv');
     assert.equal(feed.header.subarray(0, 3).toString('latin1'), 'FLV');
     const frame = (time: number, keyframe = false) => ({ data: Buffer.from([time]), time, keyframe });
-    // Decode order I P Bref B (display I B Bref P); the target is the last B.
+    // Decode order I P Bref B (display I B Bref P); the target is the last B. The last
+    // segment walks one GOP for two targets.
     const segments: CodedSegment[] = [
-      { frames: [frame(0, true), frame(4), frame(2), frame(1)], target: 3 },
-      { frames: [frame(10, true)], target: 0 },
-      { frames: [frame(20, true), frame(23), frame(21)], target: 1 },
+      { frames: [frame(0, true), frame(4), frame(2), frame(1)], targets: [3] },
+      { frames: [frame(10, true)], targets: [0] },
+      { frames: [frame(20, true), frame(23), frame(21)], targets: [1] },
+      { frames: [frame(30, true), frame(34), frame(32), frame(31), frame(33)], targets: [1, 3, 4] },
     ];
     let lastDts = -1;
     let lastPts = -1;
@@ -216,13 +218,13 @@ describe('FLV feed', () => {
         assert.ok(dts > lastDts, 'decode times increase');
         assert.ok(pts >= dts, 'shown no earlier than decoded');
         assert.ok(pts > lastPts, 'a segment is shown after the one before');
-        assert.equal(pts % 2 === 1, i === segment.target);
+        assert.equal(pts % 2 === 1, segment.targets.includes(i));
         assert.equal(keyframe, i === 0);
         lastDts = dts;
       });
       const byPts = tags.map(([, pts], i) => [pts, segment.frames[i]!.time] as const).sort((a, b) => a[0] - b[0]);
       assert.deepEqual(byPts.map(([, time]) => time), segment.frames.map((f) => f.time).sort((a, b) => a - b));
-      assert.equal(packed.targetPts, tags[segment.target]![1]);
+      assert.deepEqual(packed.targetPts, segment.targets.map((target) => tags[target]![1]));
       lastPts = Math.max(...tags.map(([, pts]) => pts));
     }
   });
@@ -256,7 +258,7 @@ describe('Matroska feed', () => {
     const feed = createFeed({ codec: 'hevc', decoderConfig: Buffer.alloc(23), width: 320, height: 240 });
     assert.equal(feed.demuxer, 'matroska');
     const frames = Array.from({ length: 20_000 }, (_, i) => ({ data: Buffer.from([i & 0xff]), time: i, keyframe: i === 0 }));
-    const packed = feed.pack({ frames, target: 19_999 });
+    const packed = feed.pack({ frames, targets: [19_999] });
     const clusters = readClusters(packed.bytes);
     assert.ok(clusters.length >= 2, `${clusters.length} clusters`);
     const times = clusters.flatMap(([time, offsets]) => offsets.map((offset) => time + offset));

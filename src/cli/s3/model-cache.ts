@@ -5,7 +5,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ModelError } from '../../core/errors.js';
 import { directoryModelFiles } from '../../core/model-directory.js';
 import { parseModelJson, readModelBundle, sha256Hex } from '../../core/model-files.js';
-import { MANIFEST_FILE, parseManifest } from '../../core/model-manifest.js';
+import { MANIFEST_FILE, parseManifest, manifestFiles } from '../../core/model-manifest.js';
 import type { InputContext } from '../opened-input.js';
 import { createS3Client, s3Endpoint } from './client.js';
 import { describeS3Error, isNotFound } from './errors.js';
@@ -64,7 +64,7 @@ export async function fetchModel(client: S3Client, location: S3Location, cacheRo
   await removeStale(cacheRoot);
   const staging = await mkdtemp(path.join(cacheRoot, STAGING_PREFIX));
   try {
-    for (const [name, expected] of Object.entries(manifest.files)) {
+    for (const [name, expected] of manifestFiles(manifest)) {
       if (name === '' || name.includes('/') || name.includes('\\') || name.startsWith('.')) throw new ModelError(`${manifestUri} lists an unsafe file name "${name}"`);
       const bytes = await getObject(client, location, name, endpoint);
       const actual = sha256Hex(bytes);

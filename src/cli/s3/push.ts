@@ -4,7 +4,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ModelError } from '../../core/errors.js';
 import { directoryModelFiles } from '../../core/model-directory.js';
 import { readModelBundle, sha256Hex } from '../../core/model-files.js';
-import { MANIFEST_FILE, type ModelManifest } from '../../core/model-manifest.js';
+import { MANIFEST_FILE, type ModelManifest, manifestFiles } from '../../core/model-manifest.js';
 import { describeS3Error } from './errors.js';
 import { s3Uri, type S3Location } from './uri.js';
 
@@ -30,7 +30,7 @@ export async function pushModel(client: S3Client, dir: string, location: S3Locat
   const existing = await readFile(path.join(dir, MANIFEST_FILE)).catch(() => undefined);
   const manifestBytes = existing ?? new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
   const files: Array<{ name: string; bytes: number }> = [];
-  for (const [name, expected] of Object.entries(manifest.files)) {
+  for (const [name, expected] of manifestFiles(manifest)) {
     const bytes = await readFile(path.join(dir, name)).catch(() => undefined);
     if (bytes === undefined) throw new ModelError(`model ${dir}: ${MANIFEST_FILE} lists ${name}, which is missing`);
     // readModelBundle checks the graph's files; this also covers any extra file the manifest lists.

@@ -121,21 +121,29 @@ export class StreamDecoder {
     return this.answered;
   }
 
-  /** Feeds one segment; resolves with the target frame. */
-  decode(segment: CodedSegment): Promise<FrameImage> {
-    if (this.closed) return Promise.reject(this.closed);
+  /** Feeds one segment; one promise per target (in the order of `segment.targets`), each resolving with its frame. */
+  decode(segment: CodedSegment): Promise<FrameImage>[] {
+    if (this.closed) return segment.targets.map(() => Promise.reject(this.closed));
     let packed: PackedSegment;
     try {
       packed = this.options.feed.pack(segment);
     } catch (error) {
-      return Promise.reject(new StreamDecodeError(`cannot pack the frames: ${(error as Error).message}`, { cause: error }));
+      const failure = new StreamDecodeError(`cannot pack the frames: ${(error as Error).message}`, { cause: error });
+      return segment.targets.map(() => Promise.reject(failure));
     }
-    return new Promise<FrameImage>((resolve, reject) => {
-      this.requests.push({ pts: packed.targetPts, fedThrough: this.fed + segment.target + 1, resolve, reject });
-      this.fed += segment.frames.length;
-      this.write(packed.bytes);
-      this.arm();
+    const answers = segment.targets.map((position, i) => {
+      let request!: Request;
+      const promise = new Promise<FrameImage>((resolve, reject) => {
+        request = { pts: packed.targetPts[i]!, fedThrough: this.fed + position + 1, resolve, reject };
+      });
+      return { request, promise };
     });
+    // Frames come out in display order: wait for them in that order.
+    this.requests.push(...answers.map((answer) => answer.request).sort((a, b) => a.pts - b.pts));
+    this.fed += segment.frames.length;
+    this.write(packed.bytes);
+    this.arm();
+    return answers.map((answer) => answer.promise);
   }
 
   /** Resolves when some request settles (or at once when none is pending). */

@@ -11,8 +11,8 @@ import type { Mp4VideoTrack } from '../mp4/video-track.js';
 
 export interface PackedSegment {
   readonly bytes: Buffer;
-  /** The target's synthetic presentation time, in milliseconds. */
-  readonly targetPts: number;
+  /** The targets' synthetic presentation times, in milliseconds, in the order of `segment.targets`. */
+  readonly targetPts: readonly number[];
 }
 
 export interface Feed {

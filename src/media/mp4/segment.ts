@@ -1,10 +1,11 @@
 /**
- * One sample's worth of coded frames for a long-lived ffmpeg: the keyframe decoding
- * starts from, every reference frame after it, and the target. Frames nothing refers
- * to are left out (on a typical broadcast GOP that halves the decoding). Each fed frame
- * gets a synthetic timestamp that keeps decode and display order; only the target's is
- * odd, so one select filter passes exactly the targets and its timestamp names the
- * request it answers.
+ * One walk of a group of pictures for a long-lived ffmpeg: the keyframe decoding
+ * starts from, every reference frame after it, and the targets (every requested frame
+ * that decodes from that keyframe, so no GOP prefix is decoded twice). Frames nothing
+ * refers to are left out (on a typical broadcast GOP that halves the decoding). Each fed
+ * frame gets a synthetic timestamp that keeps decode and display order; only the
+ * targets' are odd, so one select filter passes exactly the targets and each timestamp
+ * names the request it answers.
  */
 import { accessUnitFacts, type AccessUnitFacts } from './nal-units.js';
 import type { ByteSource } from '../source/byte-source.js';
@@ -19,15 +20,21 @@ export interface CodedFrame {
 export interface CodedSegment {
   /** Decode order, the first an IDR keyframe. */
   readonly frames: readonly CodedFrame[];
-  /** Which of `frames` is the one asked for. */
-  readonly target: number;
+  /** Which of `frames` are asked for, ascending (decode order). */
+  readonly targets: readonly number[];
 }
 
 /** Reading more than this at once for one sample means a strange file: give up on it. */
 const MAX_SEGMENT_BYTES = 256 * 1024 * 1024;
 
-/** Reads the frames needed to decode sample `target` from keyframe `start`; a string says why it cannot. */
-export async function readSegment(source: ByteSource, track: Mp4VideoTrack, start: number, target: number): Promise<CodedSegment | string> {
+/**
+ * Reads the frames needed to decode samples `targets` (decode indices, any order) from
+ * keyframe `start`; a string says why it cannot. The segment's `targets` follow the
+ * order of the `targets` given.
+ */
+export async function readSegment(source: ByteSource, track: Mp4VideoTrack, start: number, targets: number | readonly number[]): Promise<CodedSegment | string> {
+  const wanted = typeof targets === 'number' ? [targets] : targets;
+  const target = Math.max(...wanted);
   let from = Infinity;
   let to = 0;
   for (let sample = start; sample <= target; sample += 1) {
@@ -38,6 +45,13 @@ export async function readSegment(source: ByteSource, track: Mp4VideoTrack, star
   if (to - from > MAX_SEGMENT_BYTES) return 'its group of pictures is too large to read at once';
   const bytes = await source.read(from, to - from);
   if (bytes.length < to - from) return 'the file ended early';
+  return segmentFromBytes(bytes, from, track, start, wanted);
+}
+
+/** The segment from bytes already read (`bytes` starts at file offset `from` and covers samples start..max(targets)). */
+export function segmentFromBytes(bytes: Buffer, from: number, track: Pick<Mp4VideoTrack, 'offsets' | 'sizes' | 'times' | 'nalLengthSize' | 'codec'>, start: number, wanted: readonly number[]): CodedSegment | string {
+  const target = Math.max(...wanted);
+  if (wanted.some((sample) => sample < start)) return 'a target precedes its keyframe';
   const facts: AccessUnitFacts[] = [];
   for (let sample = start; sample <= target; sample += 1) {
     const offset = track.offsets[sample]! - from;
@@ -48,22 +62,24 @@ export async function readSegment(source: ByteSource, track: Mp4VideoTrack, star
   if (!facts[0]!.idr) return 'its keyframe is not an IDR frame (open GOP)';
   // With HEVC temporal sub-layers, a picture marked non-reference may still serve a higher layer: keep all.
   const layered = facts.some((fact) => fact.temporalId > 0);
+  const isTarget = new Set(wanted);
   const frames: CodedFrame[] = [];
-  let targetAt = -1;
+  const positions = new Map<number, number>();
   for (let sample = start; sample <= target; sample += 1) {
-    if (sample !== start && sample !== target && !facts[sample - start]!.reference && !layered) continue;
-    if (sample === target) targetAt = frames.length;
+    if (sample !== start && !isTarget.has(sample) && !facts[sample - start]!.reference && !layered) continue;
+    if (isTarget.has(sample)) positions.set(sample, frames.length);
     const offset = track.offsets[sample]! - from;
     frames.push({ data: bytes.subarray(offset, offset + track.sizes[sample]!), time: track.times[sample]!, keyframe: sample === start });
   }
-  return { frames, target: targetAt };
+  return { frames, targets: wanted.map((sample) => positions.get(sample)!) };
 }
 
 /** Synthetic timestamps for one segment's frames, in decode order, and the target's. */
 export interface SegmentTimes {
   readonly dts: readonly number[];
   readonly pts: readonly number[];
-  readonly targetPts: number;
+  /** The targets' presentation times, in the order of `segment.targets`. */
+  readonly targetPts: readonly number[];
 }
 
 const STEP_MS = 2;
@@ -85,8 +101,9 @@ export class SegmentTimeline {
     let delay = 0;
     for (let index = 0; index < frames.length; index += 1) delay = Math.max(delay, index - rank[index]!);
     const dts = frames.map((_, index) => this.base + STEP_MS * index);
-    const pts = frames.map((_, index) => this.base + STEP_MS * (rank[index]! + delay) + (index === segment.target ? 1 : 0));
+    const targets = new Set(segment.targets);
+    const pts = frames.map((_, index) => this.base + STEP_MS * (rank[index]! + delay) + (targets.has(index) ? 1 : 0));
     this.base += STEP_MS * (frames.length + delay + 1);
-    return { dts, pts, targetPts: pts[segment.target]! };
+    return { dts, pts, targetPts: segment.targets.map((index) => pts[index]!) };
   }
 }

@@ -9,13 +9,13 @@ import pLimit from 'p-limit';
 import type { FrameImage } from '../../core/image-decode.js';
 import type { PlannedFrame } from '../../core/sampling-plan.js';
 import type { SampledFrame } from '../../core/results.js';
-import { lateFrameError } from '../decode/extract.js';
 import { StreamDecoder } from '../decode/stream-decoder.js';
 import { openByteSource, type ByteSource } from '../source/byte-source.js';
 import { createFeed } from '../feed/feed.js';
 import { FrameChooser } from '../mp4/frame-choice.js';
 import { readSegment, type CodedSegment } from '../mp4/segment.js';
 import { readMp4VideoTrack, type Mp4VideoTrack } from '../mp4/video-track.js';
+import { groupSamples, planGops, type GopWork } from './gop-plan.js';
 import { settleFrame, type SamplerOptions } from './sampler-options.js';
 
 /** Finished frames waiting for the consumer before the decoders pause. */
@@ -45,8 +45,6 @@ export async function openIndexedVideo(options: SamplerOptions): Promise<Indexed
   }
 }
 
-type Prepared = { readonly segment: CodedSegment; readonly time: number } | { readonly result: SampledFrame } | { readonly fallback: string };
-
 export class IndexedVideo {
   private readonly chooser: FrameChooser;
 
@@ -64,6 +62,7 @@ export class IndexedVideo {
     const decoders = new Set<StreamDecoder>();
     let wakeConsumer: (() => void) | undefined;
     let wakeLanes: (() => void)[] = [];
+    const work = planGops(plan, this.track, this.chooser, this.options);
     let next = 0;
     let failure: { error: unknown } | undefined;
     let stopped = false;
@@ -87,7 +86,7 @@ export class IndexedVideo {
     const room = async (): Promise<void> => {
       while (waiting.length >= MAX_WAITING_RESULTS && !halted()) await new Promise<void>((resolve) => wakeLanes.push(resolve));
     };
-    const take = (): PlannedFrame | undefined => (halted() ? undefined : plan[next++]);
+    const take = (): GopWork | undefined => (halted() ? undefined : work[next++]);
     // Frames the fast path cannot give back get the per-frame seek, unless the run is being
     // stopped; at most `concurrency` at once, however many a failed decoder hands back together.
     const seekLimit = pLimit(Math.max(1, this.options.concurrency));
@@ -111,20 +110,32 @@ export class IndexedVideo {
       try {
         for (;;) {
           await room();
-          const planned = take();
-          if (planned === undefined) break;
-          const prepared = await this.prepare(planned);
-          if ('result' in prepared) {
-            emit(prepared.result);
+          const item = take();
+          if (item === undefined) break;
+          if ('late' in item) {
+            emit(await settleFrame(item.planned, () => Promise.reject(item.late)));
             continue;
+          }
+          if ('fallback' in item) {
+            await fallback(item.planned, item.fallback);
+            continue;
+          }
+          const { start, members } = item.group;
+          const samples = groupSamples(item.group);
+          let segment: CodedSegment | string;
+          try {
+            segment = await readSegment(this.source, this.track, start, samples);
+          } catch (error) {
+            segment = `cannot read its frames: ${(error as Error).message}`;
           }
           // A decoder that stopped on damaged data is replaced; after several in a row that gave nothing back, the lane seeks per frame.
           if (decoder?.failed) {
             restarts = decoder.delivered > 0 ? 1 : restarts + 1;
             await retire();
           }
-          if ('fallback' in prepared || restarts > MAX_DECODER_RESTARTS || halted()) {
-            await fallback(planned, 'fallback' in prepared ? prepared.fallback : 'the stream decoder kept failing');
+          if (typeof segment === 'string' || restarts > MAX_DECODER_RESTARTS || halted()) {
+            const why = typeof segment === 'string' ? segment : 'the stream decoder kept failing';
+            await Promise.all(members.map((member) => fallback(member.planned, why)));
             continue;
           }
           if (decoder === undefined) {
@@ -132,11 +143,13 @@ export class IndexedVideo {
             decoders.add(decoder);
           }
           while (!decoder.wantsMore) await decoder.settled();
-          const { time } = prepared;
-          inFlight.push(decoder.decode(prepared.segment).then(
-            (image) => emit(settled(planned, image, time)),
-            (error: Error) => fallback(planned, error.message),
-          ).catch(fail));
+          const answers = decoder.decode(segment);
+          for (const member of members) {
+            inFlight.push(answers[samples.indexOf(member.sample)]!.then(
+              (image) => emit(settled(member.planned, image, member.time)),
+              (error: Error) => fallback(member.planned, error.message),
+            ).catch(fail));
+          }
         }
       } finally {
         await retire();
@@ -145,7 +158,7 @@ export class IndexedVideo {
     };
 
     let finished = false;
-    const lanes = Promise.all(Array.from({ length: Math.max(1, Math.min(this.options.concurrency, plan.length)) }, lane))
+    const lanes = Promise.all(Array.from({ length: Math.max(1, Math.min(this.options.concurrency, work.length)) }, lane))
       .then(() => {}, fail)
       .finally(() => {
         finished = true;
@@ -178,25 +191,6 @@ export class IndexedVideo {
 
   close(): Promise<void> {
     return this.source.close();
-  }
-
-  /** Chooses the frame for a request and reads the coded frames it needs. */
-  private async prepare(planned: PlannedFrame): Promise<Prepared> {
-    const { startTime, keyframes, maxLateSeconds } = this.options;
-    const target = this.chooser.target(startTime + planned.requestedTime, keyframes);
-    if (target === undefined) return { fallback: 'no frame at or after that time' };
-    // Microseconds, as ffmpeg prints them: no binary-fraction noise in reports.
-    const time = Math.max(0, Math.round((this.track.times[target]! - startTime) * 1e6) / 1e6);
-    const late = lateFrameError(planned.requestedTime, time, keyframes, maxLateSeconds);
-    if (late) return { result: await settleFrame(planned, () => Promise.reject(late)) };
-    const start = this.chooser.start(target);
-    if (start === undefined) return { fallback: 'no keyframe before it' };
-    try {
-      const segment = await readSegment(this.source, this.track, start, target);
-      return typeof segment === 'string' ? { fallback: segment } : { segment, time };
-    } catch (error) {
-      return { fallback: `cannot read its frames: ${(error as Error).message}` };
-    }
   }
 }
 

@@ -1,0 +1,195 @@
+/**
+ * The `sample` request kind of the CLI↔Lambda contract: the function reads an S3
+ * video's coded frames itself (ranged GETs, in-region), decodes and scores them. The
+ * client sends decode jobs it planned from the file's index: for MP4/MOV H.264/HEVC,
+ * one job per group of pictures (the byte ranges of its coded frames, in decode order,
+ * and the targets in it, so no GOP prefix is decoded twice); for other containers, the
+ * times alone (the function seeks per frame over the object). Validated both sides;
+ * a malformed job is answered per frame.
+ */
+import { isRecord, type ModelIdentity } from './model-manifest.js';
+import { FIT_MODES, type FitMode } from './preprocess.js';
+import {
+  CONTRACT_VERSION, MAX_FRAMES_PER_REQUEST, MAX_ID_LENGTH, duration, errorBody, frameResults, invokeTiming, isFiniteNumber, parseModelIdentity, preview, rejecter,
+  type ErrorResponse, type FrameResultWire, type InvokeTiming,
+} from './contract.js';
+import type { WirePixels } from './wire-image.js';
+
+export const SAMPLE_KIND = 'sample';
+/** Coded frames in one job at most (a GOP of 10 s at 60 fps is 600). */
+export const MAX_JOB_FRAMES = 2048;
+export const MAX_THUMBNAIL_WIDTH = 256;
+
+/** The coded stream's decoder setup, once per request. */
+export interface SampleTrack {
+  readonly codec: 'h264' | 'hevc';
+  /** base64 of the avcC / hvcC record. */
+  readonly config: string;
+  readonly width: number;
+  readonly height: number;
+  readonly nalLengthSize: number;
+}
+
+/** One walk of a group of pictures: its coded frames in decode order, the first the keyframe. */
+export interface GopJob {
+  readonly offsets: readonly number[];
+  readonly sizes: readonly number[];
+  /** Presentation time of each, seconds on the stream's timeline (edit list applied). */
+  readonly times: readonly number[];
+  /** Which frames are asked for (`at` indexes the arrays above), and their time from the start of the video. */
+  readonly targets: ReadonlyArray<{ readonly id: string; readonly at: number; readonly time: number }>;
+}
+
+export interface SeekTarget {
+  readonly id: string;
+  readonly requestedTime: number;
+}
+
+export interface SampleRequest {
+  readonly v: typeof CONTRACT_VERSION;
+  readonly kind: typeof SAMPLE_KIND;
+  /** The object the client indexed: a changed object (other ETag) fails instead of decoding the wrong bytes. */
+  readonly object: { readonly uri: string; readonly etag: string; readonly size: number };
+  readonly video: { readonly startTime: number; readonly rotation: number; readonly keyframes: boolean };
+  readonly fit: FitMode;
+  readonly track?: SampleTrack | undefined;
+  readonly gops: readonly GopJob[];
+  readonly seeks: readonly SeekTarget[];
+  /** Also answer each frame with a small thumbnail this wide (for --html). */
+  readonly thumbnails?: number | undefined;
+}
+
+export interface SampleFigures {
+  /** Bytes the function read from S3. */
+  readonly bytesRead: number;
+  readonly getRequests: number;
+  readonly framesDecoded: number;
+  readonly decodeMs: number;
+}
+
+export type SampleResultWire = FrameResultWire & { readonly actualTime?: number; readonly thumbnail?: WirePixels };
+
+export interface SampleResponse {
+  readonly v: typeof CONTRACT_VERSION;
+  readonly model: ModelIdentity;
+  readonly results: readonly SampleResultWire[];
+  readonly timing: InvokeTiming;
+  readonly media: SampleFigures;
+}
+
+export function isSampleRequest(event: unknown): boolean {
+  return isRecord(event) && event.kind === SAMPLE_KIND;
+}
+
+export function sampleRequestIds(request: Pick<SampleRequest, 'gops' | 'seeks'>): string[] {
+  return [...request.gops.flatMap((gop) => gop.targets.map((target) => target.id)), ...request.seeks.map((target) => target.id)];
+}
+
+const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+/;
+
+/** Validates a sample request. Throws ContractError naming the field: the whole request is refused. */
+export function parseSampleRequest(event: unknown): SampleRequest {
+  const reject = rejecter('request');
+  if (!isRecord(event)) return reject('', 'is not a JSON object');
+  if (event.v !== CONTRACT_VERSION) reject('v', `must be ${CONTRACT_VERSION} for kind "sample" (got ${preview(event.v)})`);
+  const object = event.object;
+  if (!isRecord(object)) return reject('object', 'is not an object');
+  if (typeof object.uri !== 'string' || !S3_URI.test(object.uri)) reject('object.uri', 'is not an s3://bucket/key URI');
+  if (typeof object.etag !== 'string' || object.etag === '') reject('object.etag', 'is not a string');
+  if (!isFiniteNumber(object.size) || object.size <= 0) reject('object.size', 'is not a positive number');
+  const video = event.video;
+  if (!isRecord(video)) return reject('video', 'is not an object');
+  if (!isFiniteNumber(video.startTime)) reject('video.startTime', 'is not a number');
+  if (![0, 90, 180, 270].includes(video.rotation as number)) reject('video.rotation', 'is not 0, 90, 180 or 270');
+  if (typeof video.keyframes !== 'boolean') reject('video.keyframes', 'is not true or false');
+  if (!FIT_MODES.includes(event.fit as FitMode)) reject('fit', `is not one of ${FIT_MODES.join(', ')}`);
+  if (event.thumbnails !== undefined && !(Number.isInteger(event.thumbnails) && (event.thumbnails as number) > 0 && (event.thumbnails as number) <= MAX_THUMBNAIL_WIDTH)) {
+    reject('thumbnails', `is not a width of 1–${MAX_THUMBNAIL_WIDTH} pixels`);
+  }
+  if (!Array.isArray(event.gops)) return reject('gops', 'is not a list');
+  if (!Array.isArray(event.seeks)) return reject('seeks', 'is not a list');
+  const track = event.gops.length > 0 ? parseTrack(event.track, reject) : undefined;
+  const ids = new Set<string>();
+  const id = (value: unknown, field: string): string => {
+    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH) return reject(field, `is not a string of 1–${MAX_ID_LENGTH} characters`);
+    if (ids.has(value)) reject(field, `(${preview(value)}) is repeated`);
+    ids.add(value);
+    return value;
+  };
+  const gops = event.gops.map((gop: unknown, g): GopJob => {
+    const field = `gops[${g}]`;
+    if (!isRecord(gop)) return reject(field, 'is not an object');
+    const count = Array.isArray(gop.offsets) ? gop.offsets.length : -1;
+    if (count < 1 || count > MAX_JOB_FRAMES) reject(`${field}.offsets`, `is not a list of 1–${MAX_JOB_FRAMES} byte offsets`);
+    const numbers = (name: 'offsets' | 'sizes' | 'times', valid: (n: number) => boolean): number[] => {
+      const list = gop[name];
+      if (!Array.isArray(list) || list.length !== count || !list.every((n: unknown) => isFiniteNumber(n) && valid(n))) return reject(`${field}.${name}`, `is not a list of ${count} valid numbers`);
+      return list as number[];
+    };
+    const offsets = numbers('offsets', (n) => n >= 0 && Number.isInteger(n));
+    const sizes = numbers('sizes', (n) => n > 0 && Number.isInteger(n));
+    const times = numbers('times', () => true);
+    if (!Array.isArray(gop.targets) || gop.targets.length === 0) return reject(`${field}.targets`, 'is not a non-empty list');
+    const targets = gop.targets.map((target: unknown, t) => {
+      const at = `${field}.targets[${t}]`;
+      if (!isRecord(target)) return reject(at, 'is not an object');
+      if (!Number.isInteger(target.at) || (target.at as number) < 0 || (target.at as number) >= count) reject(`${at}.at`, `is not an index below ${count}`);
+      return { id: id(target.id, `${at}.id`), at: target.at as number, time: duration(target.time, `${at}.time`, reject) };
+    });
+    return { offsets, sizes, times, targets };
+  });
+  const seeks = event.seeks.map((target: unknown, t): SeekTarget => {
+    const at = `seeks[${t}]`;
+    if (!isRecord(target)) return reject(at, 'is not an object');
+    return { id: id(target.id, `${at}.id`), requestedTime: duration(target.requestedTime, `${at}.requestedTime`, reject) };
+  });
+  if (ids.size === 0) reject('gops', 'and "seeks" hold no frames');
+  if (ids.size > MAX_FRAMES_PER_REQUEST) reject('gops', `and "seeks" hold ${ids.size} frames; at most ${MAX_FRAMES_PER_REQUEST} per invocation`);
+  return {
+    v: CONTRACT_VERSION, kind: SAMPLE_KIND,
+    object: { uri: object.uri as string, etag: object.etag as string, size: object.size as number },
+    video: { startTime: video.startTime as number, rotation: video.rotation as number, keyframes: video.keyframes as boolean },
+    fit: event.fit as FitMode, track, gops, seeks,
+    ...(event.thumbnails === undefined ? {} : { thumbnails: event.thumbnails as number }),
+  };
+}
+
+function parseTrack(value: unknown, reject: ReturnType<typeof rejecter>): SampleTrack {
+  if (!isRecord(value)) return reject('track', 'is not an object (needed for "gops")');
+  if (value.codec !== 'h264' && value.codec !== 'hevc') reject('track.codec', 'is not "h264" or "hevc"');
+  if (typeof value.config !== 'string' || value.config === '') reject('track.config', 'is not a base64 string');
+  for (const name of ['width', 'height'] as const) if (!Number.isInteger(value[name]) || (value[name] as number) <= 0) reject(`track.${name}`, 'is not a positive integer');
+  if (![1, 2, 4].includes(value.nalLengthSize as number)) reject('track.nalLengthSize', 'is not 1, 2 or 4');
+  return { codec: value.codec as 'h264' | 'hevc', config: value.config as string, width: value.width as number, height: value.height as number, nalLengthSize: value.nalLengthSize as number };
+}
+
+/** Validates a sample response against its request (as parseInvokeResponse does for a batch). */
+export function parseSampleResponse(payload: unknown, request: Pick<SampleRequest, 'gops' | 'seeks'>): SampleResponse | ErrorResponse {
+  const reject = rejecter('response');
+  if (!isRecord(payload)) return reject('', 'is not a JSON object');
+  if (payload.v !== CONTRACT_VERSION) reject('v', `is ${preview(payload.v)}, expected ${CONTRACT_VERSION}`);
+  if (payload.error !== undefined) return errorBody(payload.error, CONTRACT_VERSION, reject);
+  const model = parseModelIdentity(payload.model, 'response');
+  const results = frameResults(payload.results, model.labels, sampleRequestIds(request), reject, (result, field, ok) => {
+    const extra: { actualTime?: number; thumbnail?: WirePixels } = {};
+    if (ok || result.actualTime !== undefined) extra.actualTime = duration(result.actualTime, `${field}.actualTime`, reject);
+    const thumbnail = result.thumbnail;
+    if (thumbnail !== undefined) {
+      if (!isRecord(thumbnail) || !Number.isInteger(thumbnail.width) || !Number.isInteger(thumbnail.height) || typeof thumbnail.data !== 'string') return reject(`${field}.thumbnail`, 'is not {width, height, data}');
+      extra.thumbnail = { width: thumbnail.width as number, height: thumbnail.height as number, data: thumbnail.data as string };
+    }
+    return extra;
+  });
+  const media = payload.media;
+  if (!isRecord(media)) return reject('media', 'is not an object');
+  const count = (name: keyof SampleFigures): number => {
+    const value = media[name];
+    if (!isFiniteNumber(value) || value < 0) return reject(`media.${name}`, 'is not a non-negative number');
+    return value;
+  };
+  return {
+    v: CONTRACT_VERSION, model, results, timing: invokeTiming(payload.timing, reject),
+    media: { bytesRead: count('bytesRead'), getRequests: count('getRequests'), framesDecoded: count('framesDecoded'), decodeMs: count('decodeMs') },
+  };
+}
+

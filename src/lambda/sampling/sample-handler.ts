@@ -1,0 +1,195 @@
+/**
+ * The `sample` request: the function reads its frames' bytes from S3 itself, decodes
+ * them with a long-lived ffmpeg per vCPU (one walk per group of pictures) or seeks per
+ * frame for other containers, and scores them with the same classifier as a batch.
+ * Every frame ends ok or failed with its cause; nothing from the request can crash it.
+ */
+import os from 'node:os';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import pLimit from 'p-limit';
+import { CONTRACT_VERSION, type ErrorResponse } from '../../core/contract.js';
+import { parseSampleRequest, sampleRequestIds, type GopJob, type SampleRequest, type SampleResponse, type SampleResultWire } from '../../core/contract-sample.js';
+import { ContractError, errorMessage } from '../../core/errors.js';
+import type { RgbImage } from '../../core/image-decode.js';
+import { shrinkImage } from '../../core/thumbnail.js';
+import { toWireImage } from '../../core/wire-image.js';
+import { extractFrame, FrameExtractError } from '../../media/decode/extract.js';
+import { StreamDecoder } from '../../media/decode/stream-decoder.js';
+import { createFeed } from '../../media/feed/feed.js';
+import { segmentFromBytes } from '../../media/mp4/segment.js';
+import { errorResponse, type Outcome } from '../batch.js';
+import { ModelUnavailableError } from '../errors.js';
+import { roundMs } from '../log.js';
+import type { ModelRuntime } from '../runtime.js';
+import { allowedUri, type SamplingAccess } from './access.js';
+import { ObjectReader, ObjectReadError, parseS3Uri, type ByteRange } from './object-reader.js';
+
+export interface SampleDeps {
+  readonly runtime: ModelRuntime;
+  readonly access: SamplingAccess;
+  readonly s3: () => S3Client;
+  /** Milliseconds left before Lambda stops the invocation. */
+  readonly remainingMs: () => number;
+}
+
+type Decoded = { readonly id: string; readonly image: RgbImage; readonly time: number } | { readonly id: string; readonly code: string; readonly message: string };
+
+/** No frame from a decoder for this long means it is stuck. */
+const DECODER_TIMEOUT_MS = 20_000;
+
+export async function handleSample(event: unknown, deps: SampleDeps): Promise<Outcome<SampleResponse | ErrorResponse>> {
+  let request: SampleRequest;
+  try {
+    request = parseSampleRequest(event);
+  } catch (error) {
+    if (!(error instanceof ContractError)) throw error;
+    return refuse('INVALID_REQUEST', error.message, 0);
+  }
+  const frames = sampleRequestIds(request).length;
+  if (deps.access.unavailable !== undefined) return refuse('SAMPLING_UNAVAILABLE', deps.access.unavailable, frames);
+  if (!allowedUri(request.object.uri, deps.access)) {
+    return refuse('URI_NOT_ALLOWED', `${request.object.uri} is not under this function's VIDEO_URI_PREFIXES (${deps.access.prefixes.join(', ')})`, frames);
+  }
+  let acquired;
+  try {
+    acquired = await deps.runtime.acquire();
+  } catch (error) {
+    if (!(error instanceof ModelUnavailableError)) throw error;
+    return refuse('MODEL_UNAVAILABLE', error.message, frames);
+  }
+  const { model, coldStart, initMs } = acquired;
+  const { classifier } = model;
+  const object = { ...parseS3Uri(request.object.uri), etag: request.object.etag, size: request.object.size };
+  const reader = new ObjectReader(deps.s3(), object);
+  const { width, height } = classifier.manifest.input;
+
+  const decodeStarted = performance.now();
+  let framesDecoded = 0;
+  const decoded: Decoded[] = [];
+  const seek = seeker(request, deps, reader, object, width, height);
+  if (request.gops.length > 0 && request.track !== undefined) {
+    const ranges = request.gops.map(gopRange);
+    const slice = await reader.read(ranges);
+    const track = request.track;
+    const lanes = Math.max(1, Math.min(os.availableParallelism(), request.gops.length));
+    let next = 0;
+    await Promise.all(Array.from({ length: lanes }, async () => {
+      const decoder = new StreamDecoder({
+        ffmpeg: deps.access.ffmpeg, feed: createFeed({ codec: track.codec, decoderConfig: Buffer.from(track.config, 'base64'), width: track.width, height: track.height }),
+        width, height, fit: request.fit, rotation: request.video.rotation, frameFormat: 'lossless', timeoutMs: DECODER_TIMEOUT_MS,
+      });
+      try {
+        for (let g = next++; g < request.gops.length; g = next++) {
+          const gop = request.gops[g]!;
+          const bytes = slice(ranges[g]!);
+          if (bytes instanceof ObjectReadError) {
+            // Damaged or missing bytes the index promised: the per-frame seek may still find the frames.
+            if (bytes.code === 'BAD_RANGE') decoded.push(...(await Promise.all(gop.targets.map((target) => seek(target.id, target.time)))));
+            else decoded.push(...gop.targets.map((target) => ({ id: target.id, code: bytes.code, message: bytes.message })));
+            continue;
+          }
+          decoded.push(...(await decodeGop(decoder, gop, bytes, ranges[g]!.from, track, seek, (count) => { framesDecoded += count; })));
+        }
+      } finally {
+        await decoder.end();
+      }
+    }));
+  }
+  decoded.push(...(await Promise.all(request.seeks.map((target) => seek(target.id, target.requestedTime)))));
+  const decodeMs = roundMs(performance.now() - decodeStarted - seek.checkMs());
+
+  const ok = decoded.filter((entry): entry is Extract<Decoded, { image: RgbImage }> => 'image' in entry);
+  const inferStarted = performance.now();
+  const scored = await classifier.classify(ok.map((entry) => entry.image), request.fit);
+  const inferMs = roundMs(performance.now() - inferStarted);
+  const byId = new Map<string, SampleResultWire>();
+  await Promise.all(ok.map(async (entry, i) => {
+    const result = scored[i]!;
+    const thumbnail = request.thumbnails === undefined ? undefined : await toWireImage(shrinkImage(entry.image, request.thumbnails));
+    byId.set(entry.id, { id: entry.id, ...result, actualTime: entry.time, ...(thumbnail !== undefined && 'pixels' in thumbnail ? { thumbnail: thumbnail.pixels } : {}) });
+  }));
+  for (const entry of decoded) if ('code' in entry) byId.set(entry.id, { id: entry.id, status: 'failed', code: entry.code, message: entry.message });
+  const results = sampleRequestIds(request).map((id) => byId.get(id) ?? { id, status: 'failed' as const, code: 'NO_FRAME', message: 'no frame was decoded' });
+  const okCount = results.filter((result) => result.status === 'ok').length;
+  return {
+    response: {
+      v: CONTRACT_VERSION, model: classifier.identity, results, timing: { coldStart, initMs, inferMs },
+      media: { bytesRead: reader.bytesRead, getRequests: reader.requests, framesDecoded, decodeMs },
+    },
+    stats: { frames, ok: okCount, failed: frames - okCount, inferMs, coldStart, initMs },
+  };
+}
+
+function gopRange(gop: GopJob): ByteRange {
+  let from = Infinity;
+  let to = 0;
+  gop.offsets.forEach((offset, i) => {
+    from = Math.min(from, offset);
+    to = Math.max(to, offset + gop.sizes[i]!);
+  });
+  return { from, to };
+}
+
+async function decodeGop(
+  decoder: StreamDecoder, gop: GopJob, bytes: Buffer, from: number, track: NonNullable<SampleRequest['track']>,
+  seek: (id: string, time: number) => Promise<Decoded>, counted: (frames: number) => void,
+): Promise<Decoded[]> {
+  const samples = [...new Set(gop.targets.map((target) => target.at))].sort((a, b) => a - b);
+  const index = { offsets: Float64Array.from(gop.offsets), sizes: Uint32Array.from(gop.sizes), times: Float64Array.from(gop.times), nalLengthSize: track.nalLengthSize, codec: track.codec };
+  const segment = segmentFromBytes(bytes, from, index, 0, samples);
+  if (typeof segment === 'string' || decoder.failed) return Promise.all(gop.targets.map((target) => seek(target.id, target.time)));
+  counted(segment.frames.length);
+  const answers = decoder.decode(segment);
+  return Promise.all(gop.targets.map(async (target): Promise<Decoded> => {
+    try {
+      const image = await answers[samples.indexOf(target.at)]!;
+      if (image instanceof Uint8Array) throw new Error('the decoder gave an encoded image');
+      return { id: target.id, image, time: target.time };
+    } catch {
+      // The decoder stopped on damaged data: one seek per frame decides, as on the CLI.
+      return seek(target.id, target.time);
+    }
+  }));
+}
+
+/** One ffmpeg seek per frame over a presigned URL of the object (checked against the ETag once first). */
+function seeker(request: SampleRequest, deps: SampleDeps, reader: ObjectReader, object: { bucket: string; key: string }, width: number, height: number) {
+  let ready: Promise<string | ObjectReadError> | undefined;
+  let checkMs = 0;
+  const limit = pLimit(Math.max(1, os.availableParallelism()));
+  const url = (): Promise<string | ObjectReadError> => {
+    ready ??= (async () => {
+      const started = performance.now();
+      try {
+        await reader.check();
+        return await getSignedUrl(deps.s3(), new GetObjectCommand({ Bucket: object.bucket, Key: object.key }), { expiresIn: 900 });
+      } catch (error) {
+        return error instanceof ObjectReadError ? error : new ObjectReadError('READ_FAILED', errorMessage(error));
+      } finally {
+        checkMs += performance.now() - started;
+      }
+    })();
+    return ready;
+  };
+  const seek = (id: string, time: number): Promise<Decoded> => limit(async () => {
+    const input = await url();
+    if (input instanceof ObjectReadError) return { id, code: input.code, message: input.message };
+    try {
+      const frame = await extractFrame(time, {
+        ffmpeg: deps.access.ffmpeg, input, width, height, fit: request.fit, frameFormat: 'lossless', keyframes: request.video.keyframes,
+        startTime: request.video.startTime, stillImage: false, timeoutMs: Math.max(1000, Math.min(60_000, deps.remainingMs() - 2000)),
+      });
+      if (frame.image instanceof Uint8Array) return { id, code: 'DECODE_FAILED', message: 'the decoder gave an encoded image' };
+      return { id, image: frame.image, time: frame.actualTime };
+    } catch (error) {
+      if (error instanceof FrameExtractError) return { id, code: error.code, message: error.message };
+      return { id, code: 'DECODE_FAILED', message: errorMessage(error) };
+    }
+  });
+  return Object.assign(seek, { checkMs: () => checkMs });
+}
+
+function refuse(code: ErrorResponse['error']['code'], message: string, frames: number): Outcome<ErrorResponse> {
+  return { response: errorResponse(code, message, { v: CONTRACT_VERSION }), stats: { frames, ok: 0, failed: frames, inferMs: 0, error: { code, message } } };
+}
