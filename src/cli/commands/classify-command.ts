@@ -60,7 +60,9 @@ export async function classifyCommand(args: string[], flags: ClassifyFlags, cont
   // Read and verify the model here first: a bad --model is a one-line error before any decoding starts.
   const modelDir = await resolveModelDir(flags.model, options.context);
   const bundle = await readModelBundle(directoryModelFiles(modelDir));
-  const scorer = new LazyLocalScorer(bundle.manifest, { workers, backend, modelDir, batchSize, fit: options.fit });
+  const scorer = new LazyLocalScorer(bundle.manifest, { workers, backend, modelDir, batchSize, fit: options.fit }, (pool) => {
+    context.messages.debug(`engine: ${pool.description}${pool.fellBack === undefined ? '' : `; not ONNX Runtime because ${pool.fellBack}`}`);
+  });
   context.messages.debug(`model ${bundle.manifest.name} ${bundle.manifest.version} (${bundle.manifest.sha256.slice(0, 12)}…), --backend ${backend}${workers === undefined ? '' : `, ${workers} workers`}`);
   try {
     const outcome = await classify(options, {

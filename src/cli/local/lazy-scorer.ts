@@ -13,7 +13,8 @@ export class LazyLocalScorer implements FrameScorer {
   private started: Promise<LocalScorer> | undefined;
   private pool: LocalScorer | undefined;
 
-  constructor(manifest: ModelManifest, options: LocalScorerOptions) {
+  /** `onStarted` hears once which engine the pool runs (for --verbose). */
+  constructor(manifest: ModelManifest, options: LocalScorerOptions, private readonly onStarted?: (pool: LocalScorer) => void) {
     this.model = modelIdentity(manifest);
     this.options = options;
   }
@@ -23,7 +24,10 @@ export class LazyLocalScorer implements FrameScorer {
   }
 
   async *score(frames: AsyncIterable<SampledFrame>): AsyncGenerator<FrameResult> {
-    this.started ??= LocalScorer.start(this.options);
+    if (this.started === undefined) {
+      this.started = LocalScorer.start(this.options);
+      this.onStarted?.(await this.started);
+    }
     this.pool = await this.started;
     yield* this.pool.score(frames);
   }
