@@ -61,3 +61,12 @@ export function parseSampling(flags: SamplingFlags): SamplingSettings {
   }
   return { ...base, mode: { kind: 'count', frames } };
 }
+
+/** "--size 224x224": a frame's width and height in pixels. */
+export function parseSize(value: string, option: string): { width: number; height: number } {
+  const match = /^\s*(\d+)\s*[xX×]\s*(\d+)\s*$/.exec(value);
+  const width = Number(match?.[1]);
+  const height = Number(match?.[2]);
+  if (!match || width < 2 || height < 2 || width > 8192 || height > 8192) throw new UsageError(`${option} "${value}" must be WIDTHxHEIGHT, each from 2 to 8192 (e.g. 224x224)`);
+  return { width, height };
+}

@@ -67,6 +67,34 @@ export function buildProgram(context: CommandContext, done: (status: Promise<Com
     });
 
   program
+    .command('sample')
+    .description('sample frames as classify does, without a model: one image per frame and frames.csv per input')
+    .argument('[inputs...]', 'video or image files, s3:// or https:// URIs')
+    .requiredOption('--out-dir <dir>', 'where the frames and frames.csv go (several inputs: a subdirectory each, named after the input)')
+    .addOption(new Option('--format <format>', 'image format: png (lossless) or jpeg (the decoder\'s JPEG, q 2, as --frame-format jpeg sends)').choices(['png', 'jpeg']).default('png'))
+    .option('--size <WxH>', 'scale and crop (or stretch, --fit) video frames to this size; still images keep their own', '224x224')
+    .option('--frames <n>', 'evenly spaced frames (default 150); with --scenes, the most to keep')
+    .option('--every <seconds>', 'a frame every so many seconds')
+    .option('--at <times>', 'frames at these times: 12.5,00:01:03.200,...')
+    .option('--scenes [threshold]', 'frames at scene changes (score 0–1, default 0.3), capped by --frames')
+    .option('--keyframes', 'decode only keyframes: much faster, each frame is the keyframe at or before its time')
+    .option('--start <time>', 'sample from this time')
+    .option('--end <time>', 'sample up to this time')
+    .addOption(new Option('--fit <mode>', 'fit frames to --size: crop (fill, centre crop) or stretch').default('crop'))
+    .option('--manifest <file>', 'read inputs from FILE, one path or URI per line')
+    .addOption(new Option('--sampler <method>', 'auto: MP4/MOV H.264 or HEVC frames decoded by one long-lived ffmpeg per core from the file\'s index, else one ffmpeg seek per frame; seek: always one ffmpeg per frame').choices(['auto', 'seek']).default('auto'))
+    .option('--sample-concurrency <n>', 'decoders (ffmpeg processes) at once (default: one per core)')
+    .option('--frame-timeout <seconds>', 'give up decoding one frame after this long', '60')
+    .option('--ffmpeg <path>', 'ffmpeg binary (ffprobe is looked for beside it); else FFMPEG_PATH, PATH, bundled')
+    .option('--profile <name>', 'AWS profile')
+    .option('--region <region>', 'AWS region')
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint (else AWS_ENDPOINT_URL_S3); path-style addressing')
+    .action(async (inputs: string[], flags) => {
+      const { sampleCommand } = await import('./commands/sample-command.js');
+      done(sampleCommand(inputs, flags, context));
+    });
+
+  program
     .command('warm')
     .description('start N Lambda execution environments with concurrent warm-up events and report cold starts')
     .requiredOption('--function <name|arn>', 'the classifier function')

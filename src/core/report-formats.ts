@@ -49,6 +49,7 @@ function formatScore(score: number | undefined): string {
   return score === undefined ? '' : score.toPrecision(6);
 }
 
-function csvField(value: string): string {
+/** A CSV field, quoted when it holds a comma, quote or line break. */
+export function csvField(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }

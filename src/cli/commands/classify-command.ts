@@ -1,23 +1,19 @@
-import { readFile } from 'node:fs/promises';
-import os from 'node:os';
-import { errorMessage, InputError } from '../../core/errors.js';
 import { readModelBundle } from '../../core/model-files.js';
 import { directoryModelFiles } from '../../core/model-directory.js';
 import type { CommandContext, CommandStatus } from '../context.js';
 import { UsageError } from '../errors.js';
-import { FIT_MODES, type FitMode } from '../../core/preprocess.js';
 import { FRAME_FORMATS, type FrameFormat } from '../../media/decode/frame-output.js';
-import type { SamplingMethod } from '../../media/sampling/sampler.js';
 import { BACKEND_CHOICES } from '../local/backend.js';
 import { LazyLocalScorer } from '../local/lazy-scorer.js';
-import { parseChoice, parseFormats, parseInteger, parseNumber, parseSampling } from '../option-values.js';
+import { parseChoice, parseFormats, parseInteger, parseNumber } from '../option-values.js';
+import { parseInputSampling, readInputs } from './sampling-flags.js';
 import type { ClassifyFlags } from './classify-flags.js';
 import { createProgress, progressStyle } from '../output/progress.js';
 import { resolveModelDir } from '../model-source.js';
 import { classify, type ClassifyOutcome } from './classify.js';
 
 export async function classifyCommand(args: string[], flags: ClassifyFlags, context: CommandContext): Promise<CommandStatus> {
-  const inputs = flags.manifest === undefined ? args : [...args, ...(await readManifest(flags.manifest))];
+  const inputs = await readInputs(args, flags);
   if (inputs.length === 0) throw new UsageError('classify needs a video, image or URI (see framescore classify --help)');
   if (inputs.length > 1 && flags.html !== undefined) throw new UsageError('--html writes one report; with several inputs use "framescore report" on each JSON');
   if (inputs.length > 1 && (flags.out !== undefined || (flags.output !== undefined && flags.output !== '-'))) {
@@ -25,25 +21,17 @@ export async function classifyCommand(args: string[], flags: ClassifyFlags, cont
   }
   const formats = parseFormats(flags.format);
   if (flags.output !== undefined && flags.output !== '-' && formats.length > 1) throw new UsageError('-o FILE takes one --format; use --out BASE for several');
-  const sampling = parseSampling(flags);
-  const cores = os.availableParallelism();
   const options = {
+    ...parseInputSampling(flags, parseChoice<FrameFormat>(flags.frameFormat, '--frame-format', FRAME_FORMATS)),
     inputs,
-    sampling,
-    fit: parseChoice<FitMode>(flags.fit, '--fit', FIT_MODES),
-    frameFormat: parseChoice<FrameFormat>(flags.frameFormat, '--frame-format', FRAME_FORMATS),
     threshold: parseNumber(flags.threshold, '--threshold', 0, 1),
     formats,
     out: flags.out,
     output: flags.output,
     outDir: flags.outDir,
-    sampler: parseChoice<SamplingMethod>(flags.sampler ?? 'auto', '--sampler', ['auto', 'seek']),
-    sampleConcurrency: flags.sampleConcurrency === undefined ? cores : parseInteger(flags.sampleConcurrency, '--sample-concurrency', 1, 64),
-    frameTimeoutMs: parseNumber(flags.frameTimeout, '--frame-timeout', 0, 3600, { exclusiveMin: true }) * 1000,
     saveFrames: flags.saveFrames,
     html: flags.html,
     ffmpeg: flags.ffmpeg,
-    context: { profile: flags.profile, region: flags.region, s3Endpoint: flags.s3Endpoint },
     resume: flags.resume === true,
   };
   if (flags.function !== undefined) {
@@ -78,19 +66,6 @@ export async function classifyCommand(args: string[], flags: ClassifyFlags, cont
   } finally {
     await scorer.close();
   }
-}
-
-/** --manifest FILE: one path or URI per line; blank lines and # comments are skipped. */
-async function readManifest(file: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new InputError(`cannot read manifest "${file}": ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : errorMessage(error)}`, { cause: error });
-  }
-  const inputs = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
-  if (inputs.length === 0) throw new InputError(`manifest "${file}" lists no inputs`);
-  return inputs;
 }
 
 export function statusOf(outcome: ClassifyOutcome): CommandStatus {

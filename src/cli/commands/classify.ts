@@ -4,43 +4,35 @@ import { errorMessage, InputError } from '../../core/errors.js';
 import { REPORT_SCHEMA, type Report } from '../../core/report.js';
 import type { ReportFormat } from '../../core/report-formats.js';
 import type { FrameResult, SampledFrame } from '../../core/results.js';
-import { describeSampling, planFrames, planFromScenes, samplingWindow, type PlannedFrame, type SamplingSettings } from '../../core/sampling-plan.js';
+import { describeSampling, type PlannedFrame } from '../../core/sampling-plan.js';
 import { summarise } from '../../core/summary.js';
 import { resolveBinaries, type Binaries } from '../binaries.js';
-import type { FitMode } from '../../core/preprocess.js';
 import type { FrameImage } from '../../core/image-decode.js';
-import type { FrameFormat } from '../../media/decode/frame-output.js';
-import { probeMedia, type MediaInfo } from '../../media/probe.js';
-import { detectScenes } from '../../media/decode/scenes.js';
-import { openInput, type InputContext, type OpenedInput } from '../input.js';
+import type { MediaInfo } from '../../media/probe.js';
+import type { OpenedInput } from '../input.js';
+import { prepareInput, samplerOptions, type InputSampling, type PreparedInput } from './prepare-input.js';
 import { INDEX_BASE, writeRunIndex } from './run-index.js';
 import { journalFile, journalKey, JournalWriter, readJournal, type JournalIdentity } from './journal.js';
 import type { Messages } from '../output/messages.js';
 import type { Progress } from '../output/progress.js';
 import { uniqueReportBases, writeReport } from '../output/write-report.js';
 import { VERSION } from '../paths.js';
-import { sampleFrames, type SamplingMethod } from '../../media/sampling/sampler.js';
+import { sampleFrames } from '../../media/sampling/sampler.js';
 import type { FrameScorer } from '../scorer.js';
 
-export interface ClassifyOptions {
+/** The sampling settings (see prepare-input.ts) and what to do with the scores. */
+export interface ClassifyOptions extends InputSampling {
   readonly inputs: readonly string[];
-  readonly sampling: SamplingSettings;
-  readonly fit: FitMode;
-  readonly frameFormat: FrameFormat;
   readonly threshold: number;
   readonly formats: readonly ReportFormat[];
   /** --out BASE (one video), -o FILE|- , or --out-dir DIR. */
   readonly out?: string | undefined;
   readonly output?: string | undefined;
   readonly outDir?: string | undefined;
-  readonly sampleConcurrency: number;
-  readonly sampler: SamplingMethod;
-  readonly frameTimeoutMs: number;
   readonly saveFrames?: string | undefined;
   /** Also write a self-contained HTML report here (keeps each frame's image for thumbnails). */
   readonly html?: string | undefined;
   readonly ffmpeg?: string | undefined;
-  readonly context: InputContext;
   /** Append each result to BASE.journal.jsonl as it arrives. */
   readonly journal?: boolean | undefined;
   /** Skip frames the journal already holds for the same video, sampling and model. */
@@ -81,13 +73,10 @@ export interface ClassifyOutcome {
   readonly indexFiles?: readonly string[];
 }
 
-interface Prepared {
+interface Prepared extends PreparedInput {
   readonly position: number;
   /** Where its report goes in --out-dir, unique among the inputs. */
   readonly base: string;
-  readonly opened: OpenedInput;
-  readonly media: MediaInfo;
-  readonly plan: PlannedFrame[];
 }
 
 /**
@@ -129,11 +118,7 @@ export async function classify(options: ClassifyOptions, deps: ClassifyDeps): Pr
 }
 
 async function prepare(spec: string, position: number, base: string, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries): Promise<Prepared> {
-  const opened = await openInput(spec, options.context);
-  const media = await probeMedia(binaries.ffprobe, opened.input, opened.source, { sizeBytes: opened.sizeBytes });
-  const plan = await makePlan(opened, media, options, deps, binaries);
-  deps.messages.debug(`${opened.source}: ${media.codec} ${media.width}x${media.height} ${media.frameRate.toFixed(3)} fps, ${media.duration.toFixed(3)} s; ${plan.length} frames`);
-  return { position, base, opened, media, plan };
+  return { position, base, ...(await prepareInput(spec, options, deps, binaries)) };
 }
 
 async function classifyOne(video: Prepared, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries): Promise<VideoOutcome> {
@@ -159,25 +144,7 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
     }
   }
   const thumbnails = new Map<number, FrameImage>();
-  const frames = tapSampled(sampleFrames(remaining, {
-    ffmpeg: binaries.ffmpeg,
-    input: opened.input,
-    width: deps.manifest.input.width,
-    height: deps.manifest.input.height,
-    fit: options.fit,
-    frameFormat: options.frameFormat,
-    keyframes: options.sampling.keyframes,
-    startTime: media.startTime,
-    stillImage: media.stillImage,
-    timeoutMs: options.frameTimeoutMs,
-    signal: deps.signal,
-    concurrency: options.sampleConcurrency,
-    saveFramesDir: options.saveFrames,
-    method: options.sampler,
-    rotation: media.rotation,
-    sizeBytes: opened.sizeBytes,
-    onNote: (message) => deps.messages.debug(`${opened.source}: ${message}`),
-  }), deps, options.html !== undefined ? thumbnails : undefined);
+  const frames = tapSampled(sampleFrames(remaining, samplerOptions(video, options, deps.manifest.input, deps, binaries, options.saveFrames)), deps, options.html !== undefined ? thumbnails : undefined);
   const session = isSessionScorer(deps.scorer) ? deps.scorer.session(remaining.length) : undefined;
   const results: FrameResult[] = [...carried.values()];
   try {
@@ -233,18 +200,6 @@ function matchPlan(scored: Map<number, FrameResult>, plan: readonly PlannedFrame
     if (result !== undefined && Math.abs(result.requestedTime - planned.requestedTime) < 1e-6) kept.set(planned.index, result);
   }
   return kept;
-}
-
-async function makePlan(opened: OpenedInput, media: MediaInfo, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries): Promise<PlannedFrame[]> {
-  const timing = { duration: media.duration, frameRate: media.frameRate };
-  if (options.sampling.mode.kind !== 'scenes' || media.stillImage) return planFrames(options.sampling, timing);
-  const window = samplingWindow(options.sampling, timing);
-  deps.messages.info(`${opened.source}: finding scene changes (one decoding pass)`);
-  const changes = await detectScenes({
-    ffmpeg: binaries.ffmpeg, input: opened.input, source: opened.source, threshold: options.sampling.mode.threshold,
-    startTime: media.startTime, start: window.start, end: window.end, signal: deps.signal,
-  });
-  return planFromScenes(changes, options.sampling, timing);
 }
 
 /** Counts sampled frames for progress; drops frames cancelled by Ctrl-C (they were never attempted in full). */

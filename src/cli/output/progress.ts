@@ -17,12 +17,13 @@ export function progressStyle(stream: Writable & { isTTY?: boolean }, env: NodeJ
   return stream.isTTY === true && !env.CI ? 'bar' : 'lines';
 }
 
-export function createProgress(style: ProgressStyle, stream: Writable): Progress {
+/** `done`: what finishing a frame means, as the display says it ("scored", or "written" for sample). */
+export function createProgress(style: ProgressStyle, stream: Writable, done = 'scored'): Progress {
   if (style === 'none') return { begin() {}, sampled() {}, classified() {}, end() {} };
-  return style === 'bar' ? barProgress(stream) : lineProgress(stream);
+  return style === 'bar' ? barProgress(stream, done) : lineProgress(stream, done);
 }
 
-function barProgress(stream: Writable): Progress {
+function barProgress(stream: Writable, verb: string): Progress {
   let bar: cliProgress.SingleBar | undefined;
   let sampled = 0;
   let done = 0;
@@ -36,7 +37,7 @@ function barProgress(stream: Writable): Progress {
       bar = new cliProgress.SingleBar(
         {
           stream: stream as NodeJS.WritableStream,
-          format: `${label} [{bar}] {value}/{total} scored | {sampled} sampled | {failed} failed | {fps} fps | ETA {eta_formatted}`,
+          format: `${label} [{bar}] {value}/{total} ${verb} |${verb === 'sampled' ? '' : ' {sampled} sampled |'} {failed} failed | {fps} fps | ETA {eta_formatted}`,
           hideCursor: true,
           clearOnComplete: false,
           etaBuffer: 30,
@@ -51,7 +52,7 @@ function barProgress(stream: Writable): Progress {
   };
 }
 
-function lineProgress(stream: Writable): Progress {
+function lineProgress(stream: Writable, verb: string): Progress {
   let label = '';
   let total = 0;
   let done = 0;
@@ -59,7 +60,7 @@ function lineProgress(stream: Writable): Progress {
   let started = 0;
   let lastLine = 0;
   const line = (): void => {
-    stream.write(`framescore: ${label}: ${done}/${total} frames scored${failed ? `, ${failed} failed` : ''} (${rate(done, started)} frames/s)\n`);
+    stream.write(`framescore: ${label}: ${done}/${total} frames ${verb}${failed ? `, ${failed} failed` : ''} (${rate(done, started)} frames/s)\n`);
     lastLine = performance.now();
   };
   return {

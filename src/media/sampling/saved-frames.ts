@@ -18,9 +18,12 @@ export function frameFile(image: FrameImage): { extension: string; bytes: Uint8A
   return { extension: sniffImage(image) === 'jpeg' ? 'jpg' : 'png', bytes: image };
 }
 
-export async function saveFrame(dir: string, index: number, time: number, image: FrameImage): Promise<void> {
+/** Writes the frame into `dir`; returns the file's name. */
+export async function saveFrame(dir: string, index: number, time: number, image: FrameImage): Promise<string> {
   const { extension, bytes } = frameFile(image);
-  await writeFile(path.join(dir, savedFrameName(index, time, extension)), bytes);
+  const name = savedFrameName(index, time, extension);
+  await writeFile(path.join(dir, name), bytes);
+  return name;
 }
 
 export function savedFrameName(index: number, time: number, extension = 'png'): string {
