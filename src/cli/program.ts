@@ -24,7 +24,7 @@ export function buildProgram(context: CommandContext, done: (status: Promise<Com
     .option('--local', 'score in-process with the model (the default without --function)')
     .option('--model <dir|s3uri>', 'TF.js model directory (or s3:// prefix) with framescore-model.json or a Teachable Machine metadata.json (default: bundled MobileNetV2)')
     .addOption(new Option('--backend <name>', 'inference engine for local mode: auto (ONNX Runtime, else tfjs-node, else wasm) | onnx | wasm | node | cpu').default('auto'))
-    .option('--workers <n>', 'local inference worker threads (default: 1 on ONNX Runtime, which threads inside; one per core, at most 4, on TF.js)')
+    .option('--workers <n>', 'local inference worker threads (default: one per core, at most 4; ONNX Runtime gets cores ÷ workers intra-op threads each)')
     .option('--batch-size <n|auto>', 'frames per model call (local) or per Lambda invocation', 'auto')
     .option('--frames <n>', 'evenly spaced frames (default 150); with --scenes, the most to keep')
     .option('--every <seconds>', 'a frame every so many seconds')

@@ -46,7 +46,7 @@ describe('bad input: one clear line and exit 2', () => {
     await expectBadInput([video, '--threshold', '2'], /--threshold "2" must be a number from 0 to 1/);
     await expectBadInput([video, '--at', 'noon'], /--at value "noon" is not a time/);
     await expectBadInput([video, '--every', '1', '--at', '2'], /--every and --at cannot be used together/);
-    await expectBadInput([video, '--backend', 'gpu'], /--backend "gpu" must be one of auto, wasm, node, cpu/);
+    await expectBadInput([video, '--backend', 'gpu'], /--backend "gpu" must be one of auto, onnx, wasm, node, cpu/);
     await expectBadInput([video, '--start', '20'], /--start 00:00:20\.000 is at or beyond the end/);
     await expectBadInput(['ftp://example.org/x.mp4'], /unsupported scheme/);
   });

@@ -11,9 +11,10 @@ import type { WorkerInit, WorkerReply, WorkerRequest } from './messages.js';
 
 export interface LocalScorerOptions {
   /**
-   * Inference worker threads. Default: one for ONNX Runtime (which uses every core
-   * with intra-op threads), one per core (at most 4) for TF.js, whose wasm backend is
-   * single-threaded. With N workers on ONNX Runtime each gets cores / N threads.
+   * Inference worker threads (default one per core, at most 4), each with its own engine
+   * and model. ONNX Runtime gets cores / workers intra-op threads each: one worker per
+   * core with one thread measured 2.1× one worker with two threads (50 vs 24 frames/s,
+   * bench/inference, 2 loaded cores); TF.js wasm is single-threaded anyway.
    */
   readonly workers?: number | undefined;
   readonly backend: BackendChoice;
@@ -62,23 +63,23 @@ export class LocalScorer implements FrameScorer {
 
   static async start(options: LocalScorerOptions): Promise<LocalScorer> {
     const cores = os.availableParallelism();
-    const threads = Math.max(1, Math.floor(cores / (options.workers ?? 1)));
+    const workers = options.workers ?? Math.min(cores, 4);
+    const threads = Math.max(1, Math.floor(cores / workers));
     const spawn = (backend: BackendChoice): Worker => new Worker(new URL('./worker.js', import.meta.url), {
       workerData: { backend, modelDir: options.modelDir, fit: options.fit ?? 'crop', threads } satisfies WorkerInit,
     });
     // The first worker finds the engine; the others start on the one it found (no second search).
-    const workers = [spawn(options.backend)];
+    const started = [spawn(options.backend)];
     try {
-      const ready = await firstReply(workers[0]!);
-      const count = options.workers ?? (ready.backend === 'onnx' ? 1 : Math.min(cores, 4));
+      const ready = await firstReply(started[0]!);
       const resolved: BackendChoice = ready.backend === 'tensorflow' ? 'node' : ready.backend;
-      while (workers.length < count) workers.push(spawn(resolved));
-      await Promise.all(workers.slice(1).map((worker) => firstReply(worker)));
-      const slots = workers.map((worker) => ({ worker, busy: false }));
+      while (started.length < workers) started.push(spawn(resolved));
+      await Promise.all(started.slice(1).map((worker) => firstReply(worker)));
+      const slots = started.map((worker) => ({ worker, busy: false }));
       const batchSize = options.batchSize !== 'auto' ? options.batchSize : ready.backend === NATIVE_BACKEND ? NATIVE_AUTO_BATCH : 1;
       return new LocalScorer(slots, ready, batchSize);
     } catch (error) {
-      await Promise.all(workers.map((worker) => worker.terminate()));
+      await Promise.all(started.map((worker) => worker.terminate()));
       throw error;
     }
   }
