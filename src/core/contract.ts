@@ -79,6 +79,16 @@ export interface WarmupResponse {
   readonly coldStart: boolean;
   readonly initMs: number;
   readonly model?: ModelIdentity;
+  /** The engine the function runs ("onnxruntime 1.30.0 (cpu, 1 thread)", "tfjs-wasm"). */
+  readonly engine?: string;
+  /** Whether it samples S3 videos itself (the `sample` request kind), under which prefixes, or why not. */
+  readonly sampling?: SamplingCapability;
+}
+
+export interface SamplingCapability {
+  readonly available: boolean;
+  readonly prefixes: readonly string[];
+  readonly reason?: string;
 }
 
 export function isWarmupRequest(event: unknown): event is WarmupRequest {
@@ -160,7 +170,18 @@ export function parseWarmupResponse(payload: unknown): WarmupResponse {
   const initMs = duration(payload.initMs, 'initMs', reject);
   // The model is optional on the wire (the caller says what its absence means); when present it is checked in full.
   const model = payload.model === undefined ? {} : { model: parseModelIdentity(payload.model, 'warm-up response') };
-  return { warm: true, coldStart: payload.coldStart, initMs, ...model };
+  if (payload.engine !== undefined && typeof payload.engine !== 'string') reject('engine', 'is not a string');
+  const engine = typeof payload.engine === 'string' ? { engine: payload.engine } : {};
+  return { warm: true, coldStart: payload.coldStart, initMs, ...model, ...engine, ...samplingOf(payload.sampling, reject) };
+}
+
+function samplingOf(value: unknown, reject: Reject): { sampling?: SamplingCapability } {
+  if (value === undefined) return {};
+  if (!isRecord(value)) return reject('sampling', 'is not an object');
+  if (typeof value.available !== 'boolean') reject('sampling.available', 'is not true or false');
+  if (!Array.isArray(value.prefixes) || !value.prefixes.every((prefix) => typeof prefix === 'string')) return reject('sampling.prefixes', 'is not a list of strings');
+  if (value.reason !== undefined && typeof value.reason !== 'string') reject('sampling.reason', 'is not a string');
+  return { sampling: { available: value.available as boolean, prefixes: [...value.prefixes as string[]], ...(typeof value.reason === 'string' ? { reason: value.reason } : {}) } };
 }
 
 /** What the Function URL / API Gateway front door answers for one image with HTTP 200. */

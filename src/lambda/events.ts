@@ -8,6 +8,7 @@ import { parseHttpEvent, type HttpRequest } from './http-event.js';
 
 export type RoutedEvent =
   | { readonly kind: 'batch'; readonly event: Record<string, unknown> }
+  | { readonly kind: 'sample'; readonly event: Record<string, unknown> }
   | { readonly kind: 'http'; readonly request: HttpRequest }
   | { readonly kind: 'warmup'; readonly holdMs: number; readonly trigger: 'schedule' | 'request' }
   | { readonly kind: 'invalid'; readonly message: string };
@@ -29,6 +30,7 @@ export function routeEvent(event: unknown): RoutedEvent {
   if ('warmup' in event) return { kind: 'invalid', message: 'warm-up "warmup" must be true' };
   const request = parseHttpEvent(event);
   if (request !== undefined) return { kind: 'http', request };
+  if (event.kind === 'sample') return { kind: 'sample', event };
   if ('v' in event || 'frames' in event) return { kind: 'batch', event };
   const keys = Object.keys(event).slice(0, 5);
   return { kind: 'invalid', message: `event with ${keys.length === 0 ? 'no fields' : `fields ${keys.join(', ')}`} is not a framescore request; ${EXPECTED}` };

@@ -13,6 +13,8 @@ import { logInitFailure, logInvocation, logModelReady, NO_FRAMES, roundMs } from
 import { loadModel } from './model-loader.js';
 import { ModelRuntime } from './runtime.js';
 import { handleWarmup } from './warmup.js';
+import { samplingAccess } from './sampling/access.js';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 /** The parts of the Lambda context object the handler uses. */
 export interface LambdaContext {
@@ -36,6 +38,20 @@ const runtime = new ModelRuntime(async () => {
 // answers MODEL_UNAVAILABLE with the reason if it fails again.
 await runtime.start().catch((error: unknown) => logInitFailure(errorMessage(error)));
 
+/** Whether and what this environment samples (read once: env vars do not change within an environment). */
+const access = samplingAccess();
+let s3: S3Client | undefined;
+
+async function sample(event: Record<string, unknown>, context: LambdaContext | undefined): Promise<Outcome<unknown>> {
+  // Imported on first use: batch and HTTP invocations never load the S3 client or the media module.
+  const [{ handleSample }, { createS3Client }] = await Promise.all([import('./sampling/sample-handler.js'), import('./s3-model.js')]);
+  return handleSample(event, {
+    runtime, access,
+    s3: () => (s3 ??= createS3Client()),
+    remainingMs: () => context?.getRemainingTimeInMillis?.() ?? 60_000,
+  });
+}
+
 export async function handler(event: unknown, context?: LambdaContext): Promise<unknown> {
   const started = performance.now();
   const route = routeEvent(event);
@@ -57,8 +73,10 @@ function dispatch(route: RoutedEvent, context: LambdaContext | undefined): Promi
       return handleBatch(route.event, runtime);
     case 'http':
       return handleHttp(route.request, runtime);
+    case 'sample':
+      return sample(route.event, context);
     case 'warmup':
-      return handleWarmup(route.holdMs, runtime, context?.getRemainingTimeInMillis?.bind(context));
+      return handleWarmup(route.holdMs, runtime, access, context?.getRemainingTimeInMillis?.bind(context));
     case 'invalid': {
       const error = { code: 'INVALID_REQUEST' as const, message: route.message };
       return Promise.resolve({ response: errorResponse(error.code, error.message), stats: { ...NO_FRAMES, error } });

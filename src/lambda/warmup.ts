@@ -5,6 +5,7 @@ import { errorResponse, type Outcome } from './batch.js';
 import { ModelUnavailableError } from './errors.js';
 import { NO_FRAMES } from './log.js';
 import type { Acquired, ModelRuntime } from './runtime.js';
+import type { SamplingAccess } from './sampling/access.js';
 
 /** Time kept free at the end of a hold so the response still makes it out before the timeout. */
 const HOLD_MARGIN_MS = 1000;
@@ -13,7 +14,7 @@ const HOLD_MARGIN_MS = 1000;
  * Loads the model if needed and, with holdMs, stays busy so that N concurrent
  * warm-ups occupy N distinct execution environments instead of one.
  */
-export async function handleWarmup(holdMs: number, runtime: ModelRuntime, remainingMs?: () => number): Promise<Outcome<WarmupResponse | ErrorResponse>> {
+export async function handleWarmup(holdMs: number, runtime: ModelRuntime, access: SamplingAccess, remainingMs?: () => number): Promise<Outcome<WarmupResponse | ErrorResponse>> {
   let acquired: Acquired;
   try {
     acquired = await runtime.acquire();
@@ -27,7 +28,11 @@ export async function handleWarmup(holdMs: number, runtime: ModelRuntime, remain
   if (hold > 0) await sleep(hold);
   const { model, coldStart, initMs } = acquired;
   return {
-    response: { warm: true, coldStart, initMs, model: model.classifier.identity },
+    response: {
+      warm: true, coldStart, initMs, model: model.classifier.identity, engine: model.classifier.engine.name,
+      // What the CLI's --sample-on auto asks: may this function read and decode the caller's video itself?
+      sampling: access.unavailable === undefined ? { available: true, prefixes: access.prefixes } : { available: false, prefixes: [], reason: access.unavailable },
+    },
     stats: { ...NO_FRAMES, coldStart, initMs },
   };
 }

@@ -1,0 +1,108 @@
+/**
+ * Decode jobs for the function fleet (pure): from a video's index and the requested
+ * frames, one job per group of pictures (its coded frames' byte ranges in decode order
+ * and the targets in it) or, where the index cannot serve, the times for a per-frame
+ * seek; then the jobs packed into invocations so the episode finishes soonest.
+ */
+import type { GopJob, SeekTarget } from '../../core/contract-sample.js';
+import type { PlannedFrame } from '../../core/sampling-plan.js';
+import type { FrameExtractError } from '../decode/extract.js';
+import type { FrameChooser } from '../mp4/frame-choice.js';
+import type { Mp4VideoTrack } from '../mp4/video-track.js';
+import { planGops } from './gop-plan.js';
+
+export interface PlannedJobs {
+  readonly gops: readonly GopJob[];
+  readonly seeks: readonly SeekTarget[];
+  /** Frames that fail before any decoding (their frame lies too far from the time asked for). */
+  readonly late: ReadonlyArray<{ readonly planned: PlannedFrame; readonly error: FrameExtractError }>;
+  /** Why frames go to the per-frame seek, and how many, for --verbose. */
+  readonly seekReasons: ReadonlyMap<string, number>;
+}
+
+/** The id a frame travels under: its index in the plan. */
+export const frameId = (planned: PlannedFrame): string => String(planned.index);
+
+export function planDecodeJobs(
+  plan: readonly PlannedFrame[], index: { track: Mp4VideoTrack; chooser: FrameChooser } | undefined, options: { startTime: number; keyframes: boolean; maxLateSeconds?: number | undefined },
+): PlannedJobs {
+  const seekReasons = new Map<string, number>();
+  const seeks: SeekTarget[] = [];
+  const seek = (planned: PlannedFrame, why: string): void => {
+    seeks.push({ id: frameId(planned), requestedTime: planned.requestedTime });
+    seekReasons.set(why, (seekReasons.get(why) ?? 0) + 1);
+  };
+  if (index === undefined) {
+    for (const planned of plan) seek(planned, 'no index for this container');
+    return { gops: [], seeks, late: [], seekReasons };
+  }
+  const { track, chooser } = index;
+  const gops: GopJob[] = [];
+  const late: Array<{ planned: PlannedFrame; error: FrameExtractError }> = [];
+  for (const work of planGops(plan, track, chooser, options)) {
+    if ('late' in work) late.push({ planned: work.planned, error: work.late });
+    else if ('fallback' in work) seek(work.planned, work.fallback);
+    else {
+      const { start, members } = work.group;
+      const last = Math.max(...members.map((member) => member.sample));
+      const range = (array: ArrayLike<number>): number[] => Array.from({ length: last - start + 1 }, (_, i) => array[start + i]!);
+      gops.push({
+        offsets: range(track.offsets), sizes: range(track.sizes), times: range(track.times),
+        targets: members.map((member) => ({ id: frameId(member.planned), at: member.sample - start, time: member.time })),
+      });
+    }
+  }
+  return { gops, seeks, late, seekReasons };
+}
+
+export interface Invocation {
+  readonly gops: readonly GopJob[];
+  readonly seeks: readonly SeekTarget[];
+}
+
+export interface PackingLimits {
+  /** Invocations at once (--concurrency): more jobs than this share invocations. */
+  readonly lanes: number;
+  /** Frames one invocation may answer (the contract's limit, or fewer when thumbnails come back). */
+  readonly maxTargets: number;
+}
+
+/**
+ * Relative cost of the work in one invocation, in frames decoded: a GOP walk decodes
+ * its frames up to its last target, each target is also scored (about two decodes'
+ * worth of inference), and a per-frame seek costs a process start, a file open and on
+ * average half a GOP.
+ */
+export const COST = { decodedFrame: 1, scoredFrame: 2, seek: 40 } as const;
+
+export function jobCost(job: GopJob | SeekTarget): number {
+  return 'offsets' in job ? job.offsets.length * COST.decodedFrame + job.targets.length * COST.scoredFrame : COST.seek + COST.scoredFrame;
+}
+
+/**
+ * Longest processing time first: jobs sorted by cost, each to the least loaded of
+ * min(lanes, jobs) invocations that still has room. That finishes all jobs within 4/3
+ * of the best possible makespan on `lanes` parallel invocations, and fills a single
+ * wave: more invocations than lanes would only queue behind the first ones.
+ */
+export function packInvocations(gops: readonly GopJob[], seeks: readonly SeekTarget[], limits: PackingLimits): Invocation[] {
+  const jobs: Array<GopJob | SeekTarget> = [...gops, ...seeks].sort((a, b) => jobCost(b) - jobCost(a));
+  if (jobs.length === 0) return [];
+  const targets = (job: GopJob | SeekTarget): number => ('offsets' in job ? job.targets.length : 1);
+  const totalTargets = jobs.reduce((sum, job) => sum + targets(job), 0);
+  const count = Math.min(jobs.length, Math.max(limits.lanes, Math.ceil(totalTargets / limits.maxTargets)));
+  const bins = Array.from({ length: count }, () => ({ load: 0, targets: 0, gops: [] as GopJob[], seeks: [] as SeekTarget[] }));
+  for (const job of jobs) {
+    let best: (typeof bins)[number] | undefined;
+    for (const bin of bins) if (bin.targets + targets(job) <= limits.maxTargets && (best === undefined || bin.load < best.load)) best = bin;
+    if (best === undefined) {
+      best = { load: 0, targets: 0, gops: [], seeks: [] };
+      bins.push(best);
+    }
+    best.load += jobCost(job);
+    best.targets += targets(job);
+    if ('offsets' in job) best.gops.push(job);
+    else best.seeks.push(job);
+  }
+  return bins.filter((bin) => bin.targets > 0).map((bin) => ({ gops: bin.gops, seeks: bin.seeks }));
+}
