@@ -29,7 +29,7 @@ export function s3Uri(location: S3Location, name = ''): string {
 }
 
 /**
- * Downloads the manifest and every file it lists into a staging directory,
+ * Downloads the manifest and every file it lists (the ONNX file too) into a staging directory,
  * checks each sha256, then renames the directory into place: a cache directory
  * exists only when complete and verified. A mismatch leaves nothing behind.
  */
@@ -41,8 +41,10 @@ export async function fetchS3Model(client: S3Client, location: S3Location, cache
   await mkdir(cacheRoot, { recursive: true });
   const staging = await mkdtemp(path.join(cacheRoot, '.staging-'));
   try {
+    // The ONNX form is listed apart from the TF.js files, with its own sha256.
+    const listed = [...Object.entries(manifest.files), ...(manifest.onnx === undefined ? [] : [[manifest.onnx.file, manifest.onnx.sha256] as const])];
     await Promise.all(
-      Object.entries(manifest.files).map(async ([name, expected]) => {
+      listed.map(async ([name, expected]) => {
         if (name.includes('/') || name.startsWith('.')) throw new ModelError(`${s3Uri(location, MANIFEST_FILE)} lists an unsafe file name "${name}"`);
         const bytes = await getObject(client, location, name);
         const actual = sha256Hex(bytes);
