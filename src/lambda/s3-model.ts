@@ -43,7 +43,8 @@ export async function fetchS3Model(client: S3Client, location: S3Location, cache
   try {
     // The ONNX form is listed apart from the TF.js files, with its own sha256.
     const listed = [...Object.entries(manifest.files), ...(manifest.onnx === undefined ? [] : [[manifest.onnx.file, manifest.onnx.sha256] as const])];
-    await Promise.all(
+    // allSettled: a failure must not remove staging while other downloads still write into it.
+    const settled = await Promise.allSettled(
       listed.map(async ([name, expected]) => {
         if (name.includes('/') || name.startsWith('.')) throw new ModelError(`${s3Uri(location, MANIFEST_FILE)} lists an unsafe file name "${name}"`);
         const bytes = await getObject(client, location, name);
@@ -54,6 +55,8 @@ export async function fetchS3Model(client: S3Client, location: S3Location, cache
         await writeFile(path.join(staging, name), bytes);
       }),
     );
+    const failed = settled.find((outcome) => outcome.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     await writeFile(path.join(staging, MANIFEST_FILE), manifestBytes);
     await rename(staging, dir);
   } catch (error) {
