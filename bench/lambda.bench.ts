@@ -1,10 +1,13 @@
 /**
- * Lambda benchmark (a program, not a test): package size, cold init (fresh
- * process → model ready) and warm invoke latency for 1, 8 and 32 frames, with
- * the packaged model and with the model from S3 (s3rver) with the /tmp cache
- * cold and warm. Each configuration runs in fresh `node` processes that import
- * the unzipped package, as Lambda would. Targets: cold init ≤ 1.5 s, warm
- * 1-frame invoke ≤ 100 ms.
+ * Lambda benchmark (a program, not a test): zip size per architecture, cold init
+ * (fresh process → model ready) and warm invoke latency for 1, 8 and 32 frames of
+ * the x86_64 zip (this machine's CPU): on ONNX Runtime with the packaged model, on
+ * the TF.js wasm fallback (FRAMESCORE_ONNXRUNTIME_MODULE pointed at a missing
+ * module) as the baseline, and with the model from S3 (s3rver), /tmp cache cold and
+ * warm. Configurations are interleaved run by run, each run a fresh `node` process
+ * that imports the unzipped package as Lambda would; medians over runs.
+ * Targets: cold init ≤ 1.5 s, warm 1-frame invoke ≤ 100 ms.
+ *   node dist/bench/lambda.bench.js [--packaged-only] [--runs N]
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -13,12 +16,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { extractZip } from '../scripts/lambda-zip.js';
-import { LIMITS, mb, packageLambda } from '../scripts/package-lambda.js';
+import { LIMITS, mb, packageLambdas } from '../scripts/package-lambda.js';
 import { startS3rver } from '../test/helpers/s3rver.js';
 
-const COLD_RUNS = 5;
+const runsFlag = process.argv.indexOf('--runs');
+const COLD_RUNS = runsFlag >= 0 ? Math.max(1, Number(process.argv[runsFlag + 1])) : 5;
+const PACKAGED_ONLY = process.argv.includes('--packaged-only');
 const BATCHES = [1, 8, 32] as const;
-const REPEATS: Record<number, number> = { 1: 20, 8: 5, 32: 3 };
+const REPEATS: Record<number, number> = { 1: 10, 8: 3, 32: 2 };
 const MARK = '@@bench ';
 
 // Runs in the child: import the handler (INIT), then time warm batches.
@@ -54,6 +59,8 @@ interface Timing {
 interface ChildResult {
   readonly readyMs: number;
   readonly warm: Record<string, Timing>;
+  /** From the `framescore model ready` log line. */
+  readonly engine: string;
 }
 
 async function runChild(handler: string, image: string, env: Record<string, string>, batches: Array<[number, number]>): Promise<ChildResult> {
@@ -68,7 +75,8 @@ async function runChild(handler: string, image: string, env: Record<string, stri
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   const line = stdout.split('\n').find((entry) => entry.startsWith(MARK));
   if (code !== 0 || line === undefined) throw new Error(`benchmark child exited ${code}: ${stdout.slice(-500)}`);
-  return JSON.parse(line.slice(MARK.length)) as ChildResult;
+  const ready = stdout.split('\n').filter((entry) => entry.startsWith('{')).map((entry) => JSON.parse(entry) as { message?: string; engine?: string }).find((entry) => entry.message === 'framescore model ready');
+  return { ...(JSON.parse(line.slice(MARK.length)) as Omit<ChildResult, 'engine'>), engine: ready?.engine ?? 'unknown' };
 }
 
 function median(values: number[]): number {
@@ -84,10 +92,13 @@ const pair = (timing: Timing): string => `${timing.median.toFixed(0)} (${timing.
 const work = await mkdtemp(path.join(os.tmpdir(), 'framescore-bench-lambda-'));
 const s3 = await startS3rver({ buckets: ['bench-models'] });
 try {
-  const pkg = await packageLambda(path.join(work, 'lambda.zip'));
+  const packages = await packageLambdas(work);
+  for (const pkg of packages) {
+    console.log(`zip ${pkg.architecture.padEnd(6)}: ${mb(pkg.zippedBytes)} zipped (${((pkg.zippedBytes / LIMITS.zipped) * 100).toFixed(1)}% of the 50 MB limit, target ≤ ${mb(LIMITS.targetZipped)}), ${mb(pkg.unzippedBytes)} unzipped (${((pkg.unzippedBytes / LIMITS.unzipped) * 100).toFixed(1)}% of 250 MB)`);
+  }
+  const pkg = packages.find((result) => result.architecture === 'x86_64')!;
   const dir = path.join(work, 'unzipped');
   await extractZip(new Uint8Array(await readFile(pkg.out)), dir);
-  console.log(`zip: ${mb(pkg.zippedBytes)} zipped (${((pkg.zippedBytes / LIMITS.zipped) * 100).toFixed(1)}% of the 50 MB limit, target ≤ 10 MB), ${mb(pkg.unzippedBytes)} unzipped (${((pkg.unzippedBytes / LIMITS.unzipped) * 100).toFixed(1)}% of 250 MB)`);
 
   const modelDir = path.join(dir, 'models', 'nsfw-mobilenet-v2');
   for (const name of await readdir(modelDir)) {
@@ -103,32 +114,39 @@ try {
 
   const configs: Array<{ name: string; env: Record<string, string>; before?: () => Promise<void> }> = [
     { name: 'packaged model', env: {} },
-    { name: 'S3, /tmp cache cold', env: s3Env, before: () => rm(cache, { recursive: true, force: true }) },
-    { name: 'S3, /tmp cache warm', env: s3Env },
+    { name: 'wasm fallback', env: { FRAMESCORE_ONNXRUNTIME_MODULE: path.join(work, 'no-such-module.js') } },
+    ...(PACKAGED_ONLY ? [] : [
+      { name: 'S3, /tmp cache cold', env: s3Env, before: () => rm(cache, { recursive: true, force: true }) },
+      { name: 'S3, /tmp cache warm', env: s3Env },
+    ]),
   ];
-  const rows: Array<{ name: string; cold: Timing; warm: Record<string, Timing> }> = [];
-  for (const config of configs) {
-    const colds: number[] = [];
-    let warm: Record<string, Timing> = {};
-    for (let run = 0; run < COLD_RUNS; run++) {
+  const results = configs.map(() => [] as ChildResult[]);
+  // Interleaved, so drifting load on the shared machine hits every configuration alike.
+  for (let run = 0; run < COLD_RUNS; run++) {
+    for (const [i, config] of configs.entries()) {
       await config.before?.();
-      // Only the last run times warm batches; the others measure init alone.
-      const result = await runChild(handler, image, config.env, run === COLD_RUNS - 1 ? batches : []);
-      colds.push(result.readyMs);
-      warm = result.warm;
+      results[i]!.push(await runChild(handler, image, config.env, batches));
     }
-    rows.push({ name: config.name, cold: { median: median(colds), best: Math.min(...colds) }, warm });
   }
+  const rows = configs.map((config, i) => {
+    const runs = results[i]!;
+    const colds = runs.map((result) => result.readyMs);
+    const warm = Object.fromEntries(BATCHES.map((size) => {
+      const medians = runs.map((result) => result.warm[String(size)]!.median);
+      return [String(size), { median: median(medians), best: Math.min(...runs.map((result) => result.warm[String(size)]!.best)) }];
+    }));
+    return { name: config.name, engine: runs[0]!.engine, cold: { median: median(colds), best: Math.min(...colds) }, warm };
+  });
 
   const baseline = rows[0]!;
   const base = { cold: baseline.cold.median, one: baseline.warm['1']!.median, thirtyTwo: baseline.warm['32']!.median };
-  console.log(`\ncold init = process start → handler module imported with the model loaded (${COLD_RUNS} fresh processes)`);
+  console.log(`\ncold init = process start → handler module imported with the model loaded (${COLD_RUNS} fresh processes per configuration, interleaved)`);
   console.log('warm invoke = one handler call on a warm environment: base64 + JPEG decode + inference');
-  console.log('all in ms, median (best)\n');
-  console.log(`${'configuration'.padEnd(22)} ${'cold init'.padStart(12)} ${BATCHES.map((size) => `${size} frame${size > 1 ? 's' : ''}`.padStart(12)).join(' ')}  ms/frame@32  cold vs packaged`);
+  console.log('all in ms, median over runs of each run\'s median (best single call)\n');
+  console.log(`${'configuration'.padEnd(22)} ${'cold init'.padStart(12)} ${BATCHES.map((size) => `${size} frame${size > 1 ? 's' : ''}`.padStart(12)).join(' ')}  ms/frame@32  cold vs packaged  8 frames vs packaged  engine`);
   for (const row of rows) {
     const perFrame = row.warm['32']!.median / 32;
-    console.log(`${row.name.padEnd(22)} ${pair(row.cold)} ${BATCHES.map((size) => pair(row.warm[String(size)]!)).join(' ')}  ${perFrame.toFixed(1).padStart(11)}  ${(row.cold.median / base.cold).toFixed(2)}×`);
+    console.log(`${row.name.padEnd(22)} ${pair(row.cold)} ${BATCHES.map((size) => pair(row.warm[String(size)]!)).join(' ')}  ${perFrame.toFixed(1).padStart(11)}  ${`${(row.cold.median / base.cold).toFixed(2)}×`.padStart(16)}  ${`${(row.warm['8']!.median / baseline.warm['8']!.median).toFixed(2)}×`.padStart(20)}  ${row.engine}`);
   }
   const verdict = (value: number, target: number): string => `${fmt(value).trim()} vs ${target} ms (${value <= target ? 'met' : 'MISSED'})`;
   console.log(`\ntargets (packaged model, medians): cold init ${verdict(base.cold, 1500)}; warm 1-frame ${verdict(base.one, 100)}`);

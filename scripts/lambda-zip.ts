@@ -46,16 +46,23 @@ const MACHO_MAGICS = [0xfeedface, 0xfeedfacf, 0xcefaedfe, 0xcffaedfe];
 
 /**
  * Names of entries that are native code: .node addons or ELF / Mach-O binaries.
- * Anything native would tie the package to one CPU architecture.
+ * Accepts a zip or its already-unzipped entries.
  */
-export function nativeEntries(zip: Uint8Array): string[] {
+export function nativeEntries(zip: Uint8Array | Readonly<Record<string, Uint8Array>>): string[] {
   const found: string[] = [];
-  for (const [name, data] of Object.entries(unzipSync(zip))) {
+  for (const [name, data] of Object.entries(zip instanceof Uint8Array ? unzipSync(zip) : zip)) {
     const elf = ELF_MAGIC.every((byte, i) => data[i] === byte);
     const magic = data.byteLength >= 4 ? new DataView(data.buffer, data.byteOffset, 4).getUint32(0) : 0;
     if (name.endsWith('.node') || elf || MACHO_MAGICS.includes(magic)) found.push(name);
   }
   return found.sort();
+}
+
+/** An ELF file's e_machine (0x3e x86-64, 0xb7 aarch64), or undefined for anything else. */
+export function elfMachine(data: Uint8Array): number | undefined {
+  if (data.byteLength < 20 || !ELF_MAGIC.every((byte, i) => data[i] === byte)) return undefined;
+  // EI_DATA (byte 5): 1 little-endian, 2 big-endian; e_machine is the half-word at 18.
+  return new DataView(data.buffer, data.byteOffset, 20).getUint16(18, data[5] === 1);
 }
 
 /** Writes a zip's entries into dir (which should be empty), like `unzip`. */

@@ -29,7 +29,7 @@ export function s3Uri(location: S3Location, name = ''): string {
 }
 
 /**
- * Downloads the manifest and every file it lists into a staging directory,
+ * Downloads the manifest and every file it lists (the ONNX file too) into a staging directory,
  * checks each sha256, then renames the directory into place: a cache directory
  * exists only when complete and verified. A mismatch leaves nothing behind.
  */
@@ -41,7 +41,8 @@ export async function fetchS3Model(client: S3Client, location: S3Location, cache
   await mkdir(cacheRoot, { recursive: true });
   const staging = await mkdtemp(path.join(cacheRoot, '.staging-'));
   try {
-    await Promise.all(
+    // allSettled: a failure must not remove staging while other downloads still write into it.
+    const settled = await Promise.allSettled(
       manifestFiles(manifest).map(async ([name, expected]) => {
         if (name.includes('/') || name.startsWith('.')) throw new ModelError(`${s3Uri(location, MANIFEST_FILE)} lists an unsafe file name "${name}"`);
         const bytes = await getObject(client, location, name);
@@ -52,6 +53,8 @@ export async function fetchS3Model(client: S3Client, location: S3Location, cache
         await writeFile(path.join(staging, name), bytes);
       }),
     );
+    const failed = settled.find((outcome) => outcome.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     await writeFile(path.join(staging, MANIFEST_FILE), manifestBytes);
     await rename(staging, dir);
   } catch (error) {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { extractZip } from '../../scripts/lambda-zip.js';
-import { packageLambda, type PackageResult } from '../../scripts/package-lambda.js';
+import { packageLambda, zipName, type LambdaArchitecture, type PackageResult } from '../../scripts/package-lambda.js';
 import { startServerlessOffline, type OfflineServer } from '../helpers/serverless-offline.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -43,10 +43,10 @@ export interface UnpackedPackage extends PackageResult {
   cleanup(): Promise<void>;
 }
 
-/** Runs the real packaging into a temp zip and unpacks it into an empty temp dir. */
-export async function unpackedPackage(): Promise<UnpackedPackage> {
+/** Runs the real packaging into a temp zip and unpacks it into an empty temp dir (x86_64: this machine's architecture). */
+export async function unpackedPackage(architecture: LambdaArchitecture = 'x86_64'): Promise<UnpackedPackage> {
   const work = await tempDir('package');
-  const result = await packageLambda(path.join(work, 'lambda.zip'));
+  const result = await packageLambda(path.join(work, zipName(architecture)), architecture);
   const dir = path.join(work, 'unzipped');
   await extractZip(new Uint8Array(await readFile(result.out)), dir);
   return { ...result, dir, cleanup: () => rm(work, { recursive: true, force: true }) };

@@ -26,15 +26,28 @@ const cfnTags: Tags = [
 
 const template = parse(await readFile(path.join(repoRoot, 'infra', 'template.yaml'), 'utf8'), { customTags: cfnTags }) as Json;
 const resources = template.Resources as Record<string, Json>;
-const fn = resources.ClassifierFunction!.Properties as Json;
+/** One function per architecture; SAM merges Globals.Function into each. */
+const FUNCTIONS_BY_ARCH = { arm64: 'ClassifierFunctionArm64', x86_64: 'ClassifierFunctionX86' } as const;
+const functionProperties = (name: string): Json => ({ ...(template.Globals.Function as Json), ...(resources[name]!.Properties as Json) });
+const fn = functionProperties(FUNCTIONS_BY_ARCH.arm64);
 
-test('one Node 22 function on arm64 by default, sized by parameters', () => {
+test('one Node 22 function, whose zip matches the Architecture parameter (arm64 by default), sized by parameters', () => {
   assert.equal(template.Transform, 'AWS::Serverless-2016-10-31');
-  assert.equal(fn.Runtime, 'nodejs22.x');
-  assert.equal(fn.Handler, 'index.handler');
-  assert.equal(fn.CodeUri, '../dist/lambda.zip');
-  assert.deepEqual(fn.Architectures, [{ Ref: 'Architecture' }]);
   assert.equal(template.Parameters.Architecture.Default, 'arm64');
+  assert.deepEqual(template.Parameters.Architecture.AllowedValues, Object.keys(FUNCTIONS_BY_ARCH));
+  const serverless = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::Serverless::Function');
+  assert.deepEqual(serverless.map(([name]) => name).sort(), Object.values(FUNCTIONS_BY_ARCH).sort());
+  for (const [architecture, name] of Object.entries(FUNCTIONS_BY_ARCH)) {
+    const resource = resources[name]!;
+    const condition = template.Conditions[resource.Condition as string] as Json;
+    assert.deepEqual(condition, { 'Fn::Equals': [{ Ref: 'Architecture' }, architecture] }, `${name} exists only for ${architecture}`);
+    const properties = functionProperties(name);
+    assert.equal(properties.CodeUri, `../dist/lambda-${architecture}.zip`);
+    assert.deepEqual(properties.Architectures, [architecture]);
+    assert.equal(properties.Runtime, 'nodejs22.x');
+    assert.equal(properties.Handler, 'index.handler');
+    assert.deepEqual(properties, { ...fn, CodeUri: properties.CodeUri, Architectures: properties.Architectures }, 'the two differ only in zip and architecture');
+  }
   for (const [property, parameter] of [['MemorySize', 'MemorySize'], ['Timeout', 'Timeout']]) assert.deepEqual(fn[property!], { Ref: parameter });
   assert.equal(template.Parameters.MemorySize.Default, 1769);
   assert.equal(template.Parameters.Timeout.Default, 30);
@@ -85,4 +98,21 @@ test('IAM is least privilege: no wildcard resources or actions, S3 read only on 
   assert.equal(statement!.Action, 's3:GetObject');
   assert.equal(statement!.Resource['Fn::Sub'], 'arn:${AWS::Partition}:s3:::${ModelBucket}/${ModelPrefix}*');
   assert.deepEqual(fn.Environment.Variables.MODEL_URI, { 'Fn::If': ['UseS3Model', { 'Fn::Sub': 's3://${ModelBucket}/${ModelPrefix}' }, ''] });
+});
+
+test('every Ref and GetAtt names a parameter, a resource or one SAM generates, and outputs follow the architecture', () => {
+  const generated = Object.values(FUNCTIONS_BY_ARCH).map((name) => `${name}Url`);
+  const known = new Set([...Object.keys(template.Parameters), ...Object.keys(resources), ...generated]);
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (node !== null && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'Ref' && typeof value === 'string' && !value.startsWith('AWS::')) assert.ok(known.has(value), `Ref ${value}`);
+        if (key === 'Fn::GetAtt') assert.ok(known.has((value as string[])[0]!), `GetAtt ${String(value)}`);
+        visit(value);
+      }
+    }
+  };
+  visit({ Globals: template.Globals, Resources: resources, Outputs: template.Outputs });
+  for (const output of ['FunctionName', 'FunctionArn', 'FunctionUrl']) assert.equal(template.Outputs[output].Value['Fn::If'][0], 'IsArm64', output);
 });

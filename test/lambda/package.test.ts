@@ -1,81 +1,144 @@
 /**
- * The packaged zip: deterministic, no native code, within Lambda's limits, and
- * self-contained (runs from an empty temp dir with no node_modules in reach).
+ * The packaged zips, one per architecture: deterministic, within Lambda's limits,
+ * native code only in onnxruntime-node's binding for the zip's own CPU, and
+ * self-contained: the x86_64 zip runs ONNX Runtime from an empty temp dir with no
+ * node_modules in reach, and falls back to TF.js wasm when its binding is gone.
  */
 import assert from 'node:assert/strict';
+import { cp, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { unzipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
 import { Classifier } from '../../src/core/classifier.js';
 import { parseInvokeResponse, type InvokeRequest, type InvokeResponse } from '../../src/core/contract.js';
+import { loadOnnxEngine } from '../../src/core/engines/onnx.js';
 import { directoryModelFiles } from '../../src/core/model-directory.js';
 import { readModelBundle } from '../../src/core/model-files.js';
 import { activateBackend } from '../../src/core/tf-backend.js';
-import { nativeEntries } from '../../scripts/lambda-zip.js';
-import { LIMITS, packageLambda } from '../../scripts/package-lambda.js';
+import { elfMachine, nativeEntries } from '../../scripts/lambda-zip.js';
+import { allowedNativeEntries, nativeViolations } from '../../scripts/onnxruntime-files.js';
+import { LIMITS, packageLambda, type PackageResult } from '../../scripts/package-lambda.js';
 import { base64, defaultModelDir, makeImage, runHandlerProcess, tempDir, unpackedPackage, type UnpackedPackage } from './fixtures.js';
 
 let pkg: UnpackedPackage;
+let arm64: PackageResult;
+let jpeg: Uint8Array;
 before(async () => {
-  pkg = await unpackedPackage();
+  pkg = await unpackedPackage('x86_64');
+  arm64 = await packageLambda(path.join(path.dirname(pkg.out), 'lambda-arm64.zip'), 'arm64');
+  jpeg = await makeImage(await tempDir('package-images'), 'frame.jpg');
 });
 after(() => pkg?.cleanup());
 
-test('the zip holds the ESM bundle with its source map, the wasm binaries and the default model', () => {
-  assert.deepEqual(pkg.files, [
-    'index.mjs',
-    'index.mjs.LEGAL.txt',
-    'index.mjs.map',
-    'models/nsfw-mobilenet-v2/LICENSE.txt',
-    'models/nsfw-mobilenet-v2/framescore-model.json',
-    'models/nsfw-mobilenet-v2/group1-shard1of1.bin',
-    'models/nsfw-mobilenet-v2/model.json',
-    'models/nsfw-mobilenet-v2/model.onnx',
-    'tfjs-backend-wasm-simd.wasm',
-    'tfjs-backend-wasm.wasm',
-  ]);
-  assert.ok(pkg.zippedBytes < LIMITS.targetZipped, `zip is ${pkg.zippedBytes} bytes`);
-  assert.ok(pkg.unzippedBytes < LIMITS.unzipped);
+const COMMON_FILES = [
+  'index.mjs',
+  'index.mjs.LEGAL.txt',
+  'index.mjs.map',
+  'models/nsfw-mobilenet-v2/LICENSE.txt',
+  'models/nsfw-mobilenet-v2/framescore-model.json',
+  'models/nsfw-mobilenet-v2/group1-shard1of1.bin',
+  'models/nsfw-mobilenet-v2/model.json',
+  'models/nsfw-mobilenet-v2/model.onnx',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm.wasm',
+];
+
+test('each zip holds the bundle, wasm, model, and onnxruntime-node with only its own linux binding', () => {
+  for (const [result, binDir] of [[pkg, 'linux/x64'], [arm64, 'linux/arm64']] as const) {
+    assert.deepEqual(result.files.filter((name) => !name.startsWith('node_modules/')), COMMON_FILES);
+    const modules = result.files.filter((name) => name.startsWith('node_modules/'));
+    for (const name of ['onnxruntime-node/package.json', 'onnxruntime-node/dist/index.js', 'onnxruntime-node/dist/binding.js', 'onnxruntime-common/package.json', 'onnxruntime-common/dist/cjs/package.json', 'onnxruntime-common/dist/cjs/index.js']) {
+      assert.ok(modules.includes(`node_modules/${name}`), name);
+    }
+    assert.deepEqual(modules.filter((name) => name.includes('/bin/')), [`node_modules/onnxruntime-node/bin/napi-v6/${binDir}/libonnxruntime.so.1`, `node_modules/onnxruntime-node/bin/napi-v6/${binDir}/onnxruntime_binding.node`]);
+    assert.ok(modules.every((name) => /^node_modules\/onnxruntime-(node|common)\//.test(name)), 'nothing else from node_modules');
+    assert.ok(result.zippedBytes < LIMITS.zipped, `${result.architecture} zip is ${result.zippedBytes} bytes`);
+    assert.ok(result.unzippedBytes < LIMITS.unzipped);
+  }
 });
 
 test('packaging twice gives byte-identical zips', async () => {
-  const again = await packageLambda(path.join(path.dirname(pkg.out), 'again.zip'));
+  const again = await packageLambda(path.join(path.dirname(pkg.out), 'again.zip'), 'x86_64');
   assert.equal(again.sha256, pkg.sha256);
 });
 
-test('the zip carries no native code, so it runs on x86_64 and arm64', async () => {
-  const zip = new Uint8Array(await readFile(pkg.out));
-  assert.deepEqual(nativeEntries(zip), []);
-  const entries = unzipSync(zip);
-  assert.ok(Object.keys(entries).every((name) => !name.endsWith('.node')));
-  // The scanner itself must notice an ELF binary.
-  const elf = (await import('fflate')).zipSync({ 'lib.so': new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]) });
-  assert.deepEqual(nativeEntries(elf), ['lib.so']);
+test('the arm64 zip holds only aarch64 native files and the x86_64 zip only x86-64 ones (ELF e_machine)', async () => {
+  for (const [result, machine] of [[pkg, 0x3e], [arm64, 0xb7]] as const) {
+    const entries = unzipSync(new Uint8Array(await readFile(result.out)));
+    const native = nativeEntries(entries);
+    assert.deepEqual(native, allowedNativeEntries(result.architecture).sort());
+    for (const name of native) assert.equal(elfMachine(entries[name]!), machine, name);
+    assert.deepEqual(nativeViolations(entries, native, result.architecture), []);
+  }
 });
 
-test('the unpacked zip runs in a fresh node process with no node_modules in reach', async () => {
-  assert.equal(existsSync(path.join(pkg.dir, 'node_modules')), false);
-  for (let dir = pkg.dir; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+test('the native-code check refuses other native files and bindings for the wrong CPU', () => {
+  const elf = (machine: number): Uint8Array => {
+    const bytes = new Uint8Array(64);
+    bytes.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]);
+    new DataView(bytes.buffer).setUint16(18, machine, true);
+    return bytes;
+  };
+  const [so, node] = allowedNativeEntries('arm64') as [string, string];
+  const good = { [so]: elf(0xb7), [node]: elf(0xb7) };
+  assert.deepEqual(nativeViolations(good, nativeEntries(good), 'arm64'), []);
+  const wrongCpu = { [so]: elf(0x3e), [node]: elf(0xb7) };
+  assert.match(nativeViolations(wrongCpu, nativeEntries(wrongCpu), 'arm64').join(), /ELF machine 0x3e, not arm64/);
+  const extra = { ...good, 'lib.so': elf(0xb7) };
+  assert.match(nativeViolations(extra, nativeEntries(extra), 'arm64').join(), /lib\.so is native code outside/);
+  assert.match(nativeViolations(good, nativeEntries(good), 'x86_64').join(), /outside onnxruntime-node's x86_64 binding/);
+  // The scanner notices an ELF file whatever its name, in a zip as well.
+  assert.deepEqual(nativeEntries(zipSync({ 'lib.bin': new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]) })), ['lib.bin']);
+});
+
+function assertScoresMatch(actual: Record<string, number>, expected: Record<string, number>): void {
+  for (const [label, score] of Object.entries(expected)) assert.ok(Math.abs(actual[label]! - score) < 1e-5, `${label}: ${actual[label]} vs ${score}`);
+}
+
+async function referenceScores(engine: 'onnx' | 'wasm'): Promise<Record<string, number>> {
+  const bundle = await readModelBundle(directoryModelFiles(defaultModelDir));
+  if (engine === 'wasm') await activateBackend('wasm');
+  const reference = engine === 'onnx' ? await Classifier.load(bundle, (b) => loadOnnxEngine(b)) : await Classifier.load(bundle);
+  const [expected] = await reference.classify([jpeg]);
+  reference.dispose();
+  assert.ok(expected?.status === 'ok');
+  return expected.scores;
+}
+
+test('the unpacked x86_64 zip runs ONNX Runtime in a fresh node process with no node_modules in reach', async () => {
+  for (let dir = path.dirname(pkg.dir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
     assert.equal(existsSync(path.join(dir, 'node_modules')), false, `${dir}/node_modules would make the test meaningless`);
   }
-  const images = await tempDir('package-images');
-  const jpeg = await makeImage(images, 'frame.jpg');
   const request: InvokeRequest = { v: 1, frames: [{ id: 'a', image: base64(jpeg) }, { id: 'bad', image: base64(new Uint8Array([1, 2, 3])) }] };
   const run = await runHandlerProcess(path.join(pkg.dir, 'index.mjs'), [request, { warmup: true }]);
   const response = parseInvokeResponse(run.responses[0], request) as InvokeResponse;
-  await activateBackend('wasm');
-  const reference = await Classifier.load(await readModelBundle(directoryModelFiles(defaultModelDir)));
-  const [expected] = await reference.classify([jpeg]);
-  reference.dispose();
   const [good, bad] = response.results;
-  assert.ok(good?.status === 'ok' && expected?.status === 'ok');
-  for (const [label, score] of Object.entries(expected.scores)) assert.ok(Math.abs(good.scores[label]! - score) < 1e-5, label);
+  assert.ok(good?.status === 'ok');
+  assertScoresMatch(good.scores, await referenceScores('onnx'));
   assert.equal(bad?.status, 'failed');
   assert.equal(response.timing.coldStart, true);
   const ready = run.logs.find((entry) => entry.message === 'framescore model ready');
   assert.equal(ready?.source, path.join(pkg.dir, 'models', 'nsfw-mobilenet-v2'));
+  assert.match(String(ready?.engine), /^onnxruntime /);
+  assert.equal(ready?.fellBack, undefined);
+  assert.equal(ready?.level, 'info');
   assert.equal(run.logs.filter((entry) => entry.message === 'framescore invocation').length, 2);
   assert.ok(!run.stdout.includes(base64(jpeg).slice(0, 40)), 'image bytes never reach the log');
+});
+
+test('without its binding the unpacked zip still answers on TF.js wasm and logs why', async () => {
+  const copy = path.join(await tempDir('package-nobinding'), 'task');
+  await cp(pkg.dir, copy, { recursive: true });
+  await rm(path.join(copy, allowedNativeEntries('x86_64').find((name) => name.endsWith('.node'))!));
+  const request: InvokeRequest = { v: 1, frames: [{ id: 'a', image: base64(jpeg) }] };
+  const run = await runHandlerProcess(path.join(copy, 'index.mjs'), [request]);
+  const response = parseInvokeResponse(run.responses[0], request) as InvokeResponse;
+  const [good] = response.results;
+  assert.ok(good?.status === 'ok');
+  assertScoresMatch(good.scores, await referenceScores('wasm'));
+  const ready = run.logs.find((entry) => entry.message === 'framescore model ready');
+  assert.equal(ready?.level, 'warn');
+  assert.doesNotMatch(String(ready?.engine), /onnxruntime/);
+  assert.match(String(ready?.fellBack), /onnxruntime-node cannot be loaded: .*onnxruntime_binding\.node/);
 });

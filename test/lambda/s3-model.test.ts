@@ -74,7 +74,7 @@ test('the model is downloaded once, verified, cached by manifest sha256 and reus
   const ready = first.logs.find((entry) => entry.message === 'framescore model ready');
   assert.deepEqual([ready?.source, ready?.downloaded], [`s3://${BUCKET}/models/nsfw/`, true]);
   assert.deepEqual(await readdir(cache), [manifestSha], 'only the verified copy, no staging leftovers');
-  assert.deepEqual((await readdir(path.join(cache, manifestSha))).sort(), ['framescore-model.json', WEIGHTS, 'model.json'].sort());
+  assert.deepEqual((await readdir(path.join(cache, manifestSha))).sort(), ['framescore-model.json', WEIGHTS, 'model.json', 'model.onnx'].sort());
 
   const second = await run(`s3://${BUCKET}/models/nsfw/`, cache);
   assertScoresMatch(second.responses[0]);
