@@ -21,7 +21,8 @@ export async function openInput(spec: string, context: InputContext): Promise<Op
     // Byte ranges work: read through the block-cache relay, as for S3 (ffmpeg alone drags megabytes per seek).
     const { relayRangedUrl } = await import('./s3/ranged-url.js');
     const name = decodeURIComponent(new URL(spec).pathname.split('/').pop() ?? '') || 'video';
-    return { source: spec, input: await relayRangedUrl(spec, probe.ranges, name), sizeBytes: probe.ranges };
+    const relay = await relayRangedUrl(spec, probe.ranges, name);
+    return { source: spec, input: relay.url, fetchedBytes: relay.fetchedBytes, sizeBytes: probe.ranges };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
     throw new InputError(`cannot read video "${spec}": unsupported scheme (use a path, s3:// or https://)`);

@@ -5,6 +5,10 @@ export interface OpenedInput {
   /** What ffmpeg/ffprobe open: a path or URL; for S3 a presigned URL, which is a credential. */
   readonly input: string;
   readonly sizeBytes?: number | undefined;
+  /** For s3:// inputs: the object as HeadObject saw it (a function sampling it checks the ETag). */
+  readonly s3?: { readonly bucket: string; readonly key: string; readonly etag: string; readonly size: number } | undefined;
+  /** Bytes this process has downloaded of a remote input so far (through the range relay). */
+  readonly fetchedBytes?: (() => number) | undefined;
 }
 
 /** Options that reach remote inputs (S3 credentials and endpoints). */

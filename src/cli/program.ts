@@ -54,6 +54,7 @@ export function buildProgram(context: CommandContext, done: (status: Promise<Com
     .option('--max-attempts <n>', 'attempts per invocation for throttles and transient faults', '6')
     .option('--invoke-timeout <seconds>', 'client timeout for one invocation', '30')
     .option('--warm', 'first start --concurrency environments with warm-up events (as framescore warm)')
+    .addOption(new Option('--sample-on <where>', 's3:// videos with --function: auto (in the function when it says it can sample the object), lambda (insist), local (decode here)').choices(['auto', 'local', 'lambda']).default('auto'))
     .option('--endpoint-url <url>', 'Lambda endpoint (else AWS_ENDPOINT_URL_LAMBDA), e.g. an emulator')
     .addOption(new Option('--architecture <arch>', 'function architecture, for the cost estimate').choices(['arm64', 'x86_64']).default('arm64'))
     .option('--price-gb-second <usd>', 'Lambda price per GB-second (default: us-east-1 on-demand, arm64 0.0000133334, x86_64 0.0000166667)')

@@ -77,6 +77,11 @@ export interface SampleResponse {
   readonly media: SampleFigures;
 }
 
+/** Whether an s3:// URI lies under one of the prefixes (s3://bucket/prefix/) a function samples. */
+export function uriUnderPrefixes(uri: string, prefixes: readonly string[]): boolean {
+  return prefixes.some((prefix) => uri.startsWith(prefix) && !uri.slice(prefix.length).split('/').includes('..'));
+}
+
 export function isSampleRequest(event: unknown): boolean {
   return isRecord(event) && event.kind === SAMPLE_KIND;
 }

@@ -110,10 +110,11 @@ export interface PackagedOffline {
 }
 
 /** Each suite passes its own ports so suites never collide (3002/3003 are the emulator's defaults). */
-export async function startPackagedOffline(ports: { lambdaPort?: number; httpPort?: number } = {}): Promise<PackagedOffline> {
+export async function startPackagedOffline(options: { lambdaPort?: number; httpPort?: number; env?: Readonly<Record<string, string>> } = {}): Promise<PackagedOffline> {
+  const { env, ...ports } = options;
   const pkg = await unpackedPackage();
   try {
-    const server = await startServerlessOffline({ servicePath: repoRoot, ...ports, env: { FRAMESCORE_LAMBDA_ZIP: pkg.out, FRAMESCORE_OFFLINE_DIR: pkg.dir } });
+    const server = await startServerlessOffline({ servicePath: repoRoot, ...ports, env: { ...env, FRAMESCORE_LAMBDA_ZIP: pkg.out, FRAMESCORE_OFFLINE_DIR: pkg.dir } });
     return { server, stop: async () => { await server.stop(); await pkg.cleanup(); } };
   } catch (error) {
     await pkg.cleanup();

@@ -69,7 +69,7 @@ test('push, then classify --model s3://… downloads once into the XDG cache, ve
   const root = path.join(cacheHome, 'framescore', 'models');
   const key = sha256Hex(new TextEncoder().encode(manifestText));
   assert.deepEqual(await readdir(root), [key], 'one verified directory, no staging leftovers');
-  assert.deepEqual((await readdir(path.join(root, key))).sort(), [MANIFEST_FILE, SHARD, 'model.json'].sort());
+  assert.deepEqual((await readdir(path.join(root, key))).sort(), [MANIFEST_FILE, SHARD, 'model.json', 'model.onnx'].sort());
   assert.ok(firstBytes > 2_600_000, `first run fetched the weights (${firstBytes} bytes)`);
 
   proxy.reset();

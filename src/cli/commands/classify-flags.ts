@@ -31,6 +31,7 @@ export interface ClassifyFlags extends SamplingFlags {
   readonly maxAttempts?: string;
   readonly invokeTimeout?: string;
   readonly warm?: boolean;
+  readonly sampleOn?: string;
   readonly endpointUrl?: string;
   readonly architecture?: string;
   readonly priceGbSecond?: string;

@@ -18,7 +18,7 @@ import type { Progress } from '../output/progress.js';
 import { uniqueReportBases, writeReport } from '../output/write-report.js';
 import { VERSION } from '../paths.js';
 import { sampleFrames } from '../../media/sampling/sampler.js';
-import type { FrameScorer } from '../scorer.js';
+import type { FrameScorer, SessionScorer } from '../scorer.js';
 
 /** The sampling settings (see prepare-input.ts) and what to do with the scores. */
 export interface ClassifyOptions extends InputSampling {
@@ -53,10 +53,6 @@ export interface ClassifyDeps {
 }
 
 /** A scorer that keeps per-video statistics (the Lambda fan-out); they go into report.run. */
-export interface SessionScorer extends FrameScorer {
-  session(expectedFrames: number): { score(frames: AsyncIterable<SampledFrame>): AsyncIterable<FrameResult>; facts(wallMs: number): Record<string, unknown> };
-}
-
 export interface VideoOutcome {
   readonly source: string;
   readonly status: 'complete' | 'failures' | 'interrupted' | 'unreadable';
@@ -144,13 +140,20 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
     }
   }
   const thumbnails = new Map<number, FrameImage>();
-  const frames = tapSampled(sampleFrames(remaining, samplerOptions(video, options, deps.manifest.input, deps, binaries, options.saveFrames)), deps, options.html !== undefined ? thumbnails : undefined);
   const session = isSessionScorer(deps.scorer) ? deps.scorer.session(remaining.length) : undefined;
+  const remote = session?.remote?.({
+    opened, media, plan: remaining, keyframes: options.sampling.keyframes, fit: options.fit,
+    thumbnails: options.html !== undefined ? thumbnails : undefined, onNote: (message) => deps.messages.debug(`${opened.source}: ${message}`),
+  });
+  const scored = remote ?? (session ?? deps.scorer).score(tapSampled(
+    sampleFrames(remaining, samplerOptions(video, options, deps.manifest.input, deps, binaries, options.saveFrames)), deps, options.html !== undefined ? thumbnails : undefined,
+  ));
   const results: FrameResult[] = [...carried.values()];
   try {
-    for await (const result of (session ?? deps.scorer).score(frames)) {
+    for await (const result of scored) {
       results.push(result);
       journal?.append(result);
+      if (remote !== undefined) deps.progress.sampled();
       deps.progress.classified(result.status === 'failed');
     }
   } finally {
@@ -161,7 +164,10 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
   results.sort((a, b) => a.index - b.index);
   const interrupted = deps.signal.aborted;
   const wallMs = performance.now() - started;
-  const extra = { ...(session === undefined ? {} : { lambda: session.facts(wallMs) }), ...(carried.size > 0 ? { resumedFrames: carried.size } : {}) };
+  const extra = {
+    sampledOn: remote === undefined ? 'local' : 'lambda',
+    ...(session === undefined ? {} : { lambda: session.facts(wallMs) }), ...(carried.size > 0 ? { resumedFrames: carried.size } : {}),
+  };
   const report = buildReport(opened, media, options, deps, results, { startedAt, wallMs, interrupted, extra });
   const files = await writeReport(report, options.formats, target, deps.stdout);
   if (options.html !== undefined) {
@@ -170,8 +176,19 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
   }
   const { total, ok, failed } = report.summary.frames;
   if (deps.mode === 'lambda') for (const line of describeFailures(results)) deps.messages.warn(`${opened.source}: ${line}`);
-  if (files.length > 0) deps.messages.info(`${opened.source}: ${ok}/${plan.length} frames scored${failed ? `, ${failed} failed` : ''}${interrupted ? ' (interrupted)' : ''}; wrote ${files.join(', ')}`);
+  const where = deps.mode === 'lambda' ? `; ${describeSampledWhere(remote !== undefined, extra.lambda, opened)}` : '';
+  if (files.length > 0) deps.messages.info(`${opened.source}: ${ok}/${plan.length} frames scored${failed ? `, ${failed} failed` : ''}${interrupted ? ' (interrupted)' : ''}${where}; wrote ${files.join(', ')}`);
   return { source: opened.source, status: interrupted ? 'interrupted' : failed > 0 ? 'failures' : 'complete', files, frames: { total, ok, failed }, wallMs: Math.round(wallMs) };
+}
+
+/** Where a Lambda run's frames were sampled, and what this machine downloaded of a remote input. */
+function describeSampledWhere(inFunction: boolean, facts: Record<string, unknown> | undefined, opened: OpenedInput): string {
+  const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 0)} MB`;
+  const client = opened.fetchedBytes?.();
+  const downloaded = client === undefined ? '' : `, this machine downloaded ${mb(client)}${opened.sizeBytes === undefined ? '' : ` of ${mb(opened.sizeBytes)}`}`;
+  if (!inFunction) return `sampled here${downloaded}`;
+  const sampling = (facts as { sampling?: { functionBytesRead: number; framesDecoded: number } } | undefined)?.sampling;
+  return `sampled in the function (${sampling === undefined ? '' : `${mb(sampling.functionBytesRead)} read from S3, ${sampling.framesDecoded} frames decoded`}${downloaded})`;
 }
 
 /** One line per failure cause, naming the frames: "2 frames (1, 3) failed: INVALID_IMAGE: image is not a JPEG". */

@@ -7,6 +7,8 @@ import { createLambdaClient } from './client.js';
 import { describeRun } from './describe-run.js';
 import { parseLambdaSettings } from './options.js';
 import { LambdaScorer } from './scorer.js';
+import { SAMPLE_ON, type SampleOn } from './remote-sampling.js';
+import { parseChoice } from '../option-values.js';
 
 /** Videos in flight at once on Lambda: the next one samples while the last one's frames finish remotely. */
 const LAMBDA_VIDEO_CONCURRENCY = 2;
@@ -24,6 +26,7 @@ export async function classifyOnLambda(options: ClassifyOptions, flags: Classify
       connection, target: settings.target, concurrency: settings.concurrency, batchSize: settings.batchSize, maxAttempts: settings.maxAttempts,
       timeoutMs: settings.timeoutMs, prices: settings.prices, signal: context.signal, fit: options.fit,
       warmCount: flags.warm === true ? settings.concurrency : 0, warmHoldMs: WARM_HOLD_MS,
+      sampleOn: parseChoice<SampleOn>(flags.sampleOn ?? 'auto', '--sample-on', SAMPLE_ON),
     });
   } catch (error) {
     connection.close();

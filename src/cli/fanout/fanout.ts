@@ -18,8 +18,8 @@ import { Capacity } from './capacity.js';
 import { describeTarget, type LambdaTarget } from './client.js';
 import type { Prices } from './cost.js';
 import { FunctionUnavailableError } from './errors.js';
-import { interpretResponse } from './interpret.js';
-import { invokeOnce } from './invoke.js';
+import { interpretResponse, type Verdict } from './interpret.js';
+import { invokeOnce, type InvokeOutcome } from './invoke.js';
 import { Telemetry } from './telemetry.js';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 
@@ -107,10 +107,18 @@ export class FanoutPool {
   scoreBatch(frames: readonly WireFrame[], session: Telemetry): Promise<FrameResult[]> {
     // Serialised once for every attempt; only positions are kept, so the images can be freed while the batch is in flight.
     const { body, ids, positions } = encodeBatch(frames, this.options.fit ?? 'crop');
-    return this.attempt(body, ids, positions, session);
+    return this.attempt(body, (outcome) => interpretResponse(outcome, ids, positions, this.options.expectedModelSha256), positions, session);
   }
 
-  private async attempt(body: Buffer, ids: InvokeRequest, positions: readonly FramePosition[], session: Telemetry): Promise<FrameResult[]> {
+  /**
+   * Sends one request with the pool's retries, limits and telemetry; `interpret` turns
+   * each attempt's outcome into results or a classified failure. Never rejects.
+   */
+  attempt(body: Buffer, interpret: (outcome: InvokeOutcome) => Verdict, positions: readonly FramePosition[], session: Telemetry): Promise<FrameResult[]> {
+    return this.attempts(body, interpret, positions, session);
+  }
+
+  private async attempts(body: Buffer, interpret: (outcome: InvokeOutcome) => Verdict, positions: readonly FramePosition[], session: Telemetry): Promise<FrameResult[]> {
     const { maxAttempts, timeoutMs, backoff = DEFAULT_BACKOFF } = this.options;
     for (let attempt = 1; ; attempt += 1) {
       let startedAt = 0;
@@ -127,7 +135,7 @@ export class FanoutPool {
         }
       });
       if (outcome === undefined) return [];
-      const verdict = interpretResponse(outcome, ids, positions, this.options.expectedModelSha256);
+      const verdict = interpret(outcome);
       const failure = verdict.kind === 'done' ? undefined : verdict.failure;
       const record = {
         telemetry: outcome.telemetry, ok: failure === undefined, throttled: failure?.kind === 'throttle', retry: attempt > 1,

@@ -12,12 +12,17 @@ import { FanoutPool, type FanoutOptions } from './fanout.js';
 import { FanoutSession } from './session.js';
 import type { LambdaRunFacts } from './telemetry.js';
 import { warmEnvironments, type WarmResult } from './warmup.js';
+import { InputError } from '../../core/errors.js';
+import type { RemoteVideo, ScoringSession } from '../scorer.js';
+import { remoteSamplingRefusal, sampleOnLambda, SamplingFigures, type SampleOn } from './remote-sampling.js';
 
 export interface LambdaScorerOptions extends Omit<FanoutOptions, 'client' | 'expectedModelSha256'> {
   readonly connection: LambdaConnection;
   /** Start this many environments before scoring (classify --warm); 0 probes with one. */
   readonly warmCount: number;
   readonly warmHoldMs: number;
+  /** --sample-on: where s3:// videos are sampled (auto: in the function when it can). */
+  readonly sampleOn: SampleOn;
 }
 
 export class LambdaScorer implements FrameScorer {
@@ -28,7 +33,10 @@ export class LambdaScorer implements FrameScorer {
   private readonly connection: LambdaConnection;
   private readonly started = performance.now();
 
-  private constructor(pool: FanoutPool, connection: LambdaConnection, model: ModelIdentity, warm: WarmResult) {
+  private readonly sampleOn: SampleOn;
+
+  private constructor(pool: FanoutPool, connection: LambdaConnection, model: ModelIdentity, warm: WarmResult, sampleOn: SampleOn) {
+    this.sampleOn = sampleOn;
     this.pool = pool;
     this.connection = connection;
     this.model = model;
@@ -49,16 +57,32 @@ export class LambdaScorer implements FrameScorer {
       throw new FunctionUnavailableError(name, failure.code, failure.message);
     }
     if (warm.model === undefined) throw new LambdaConfigError(`Lambda function "${name}" did not say which model it runs; is it a framescore classifier?`);
+    if (options.sampleOn === 'lambda' && warm.sampling?.available !== true) {
+      throw new LambdaConfigError(`--sample-on lambda: Lambda function "${name}" does not sample videos (${warm.sampling?.reason ?? 'it predates sampling in the function'})`);
+    }
     const pool = new FanoutPool({ ...options, client, expectedModelSha256: warm.model.sha256 });
-    return new LambdaScorer(pool, options.connection, warm.model, warm);
+    return new LambdaScorer(pool, options.connection, warm.model, warm, options.sampleOn);
   }
 
   /** A video's own stream with its own statistics (batch size chosen from its frame count). */
-  session(expectedFrames: number): { score(frames: AsyncIterable<SampledFrame>): AsyncIterable<FrameResult>; facts(wallMs: number): Record<string, unknown> } {
+  session(expectedFrames: number): ScoringSession {
     const session = new FanoutSession(this.pool, expectedFrames);
     const { target } = this.pool.options;
+    const figures = new SamplingFigures();
+    let remote: RemoteVideo | undefined;
     return {
       score: (frames) => session.score(frames),
+      remote: (video) => {
+        if (this.sampleOn === 'local') return undefined;
+        const refusal = remoteSamplingRefusal(video.opened, video.media, this.warm.sampling?.prefixes, this.warm.sampling?.available === false ? this.warm.sampling.reason ?? 'no reason given' : this.warm.sampling === undefined ? 'it predates sampling in the function' : undefined);
+        if (refusal !== undefined) {
+          if (this.sampleOn === 'lambda') throw new InputError(`cannot sample "${video.opened.source}" in the function: ${refusal}`);
+          video.onNote?.(`sampled locally: ${refusal}`);
+          return undefined;
+        }
+        remote = video;
+        return sampleOnLambda(this.pool, video, session.telemetry, figures);
+      },
       facts: (wallMs) => {
         const facts = session.facts(wallMs);
         return {
@@ -66,6 +90,13 @@ export class LambdaScorer implements FrameScorer {
           ...(target.qualifier === undefined ? {} : { qualifier: target.qualifier }),
           ...facts,
           concurrency: { ...this.concurrency(), sustained: facts.sustainedConcurrency, peak: facts.peakConcurrency },
+          ...(remote === undefined ? {} : {
+            sampling: {
+              invocations: figures.invocations, functionBytesRead: figures.bytesRead, getRequests: figures.getRequests,
+              framesDecoded: figures.framesDecoded, decodeMs: Math.round(figures.decodeMs), clientBytesRead: remote.opened.fetchedBytes?.() ?? 0,
+              objectBytes: remote.opened.sizeBytes ?? null,
+            },
+          }),
         };
       },
     };

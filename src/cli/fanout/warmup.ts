@@ -6,7 +6,7 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseErrorResponse, parseWarmupResponse, type WarmupRequest } from '../../core/contract.js';
+import { parseErrorResponse, parseWarmupResponse, type SamplingCapability, type WarmupRequest } from '../../core/contract.js';
 import { ContractError } from '../../core/errors.js';
 import type { ModelIdentity } from '../../core/model-manifest.js';
 import { DEFAULT_BACKOFF, retryDelay } from './backoff.js';
@@ -35,6 +35,8 @@ export interface WarmResult {
   readonly wallMs: number;
   readonly failures: ReadonlyArray<{ readonly code: string; readonly message: string }>;
   readonly model?: ModelIdentity | undefined;
+  /** Whether the function samples S3 videos itself (absent: an older function that does not). */
+  readonly sampling?: SamplingCapability | undefined;
 }
 
 export async function warmEnvironments(options: WarmOptions): Promise<WarmResult> {
@@ -81,6 +83,7 @@ async function warmAll(options: WarmOptions, body: string, signal: AbortSignal, 
     wallMs: Math.round(performance.now() - started),
     failures: outcomes.flatMap((outcome) => (outcome.ok ? [] : [{ code: outcome.failure.code, message: outcome.failure.message }])),
     model: warmed.find((outcome) => outcome.model !== undefined)?.model,
+    sampling: warmed.find((outcome) => outcome.sampling !== undefined)?.sampling,
   };
 }
 
@@ -89,6 +92,7 @@ interface Warmed {
   readonly cold: boolean;
   readonly initMs: number;
   readonly model?: ModelIdentity | undefined;
+  readonly sampling?: SamplingCapability | undefined;
 }
 
 /** One warm-up's answer, validated. One that breaks the contract is fatal: whatever answers that way is no classifier we can use. */
@@ -104,5 +108,5 @@ function readWarmup(outcome: InvokeOutcome): Warmed | { ok: false; failure: Invo
     return { ok: false, failure: { kind: 'fatal', code: 'MALFORMED_RESPONSE', message: error.message } };
   }
   const reportedInitMs = outcome.telemetry.report?.initMs;
-  return { ok: true, cold: response.coldStart || reportedInitMs !== undefined, initMs: reportedInitMs ?? response.initMs, model: response.model };
+  return { ok: true, cold: response.coldStart || reportedInitMs !== undefined, initMs: reportedInitMs ?? response.initMs, model: response.model, sampling: response.sampling };
 }

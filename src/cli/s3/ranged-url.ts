@@ -11,9 +11,9 @@ const MAX_BLOCKS = 64;
  * https:// file) to ffmpeg through a loopback relay with a shared block cache
  * (see range-relay.ts). Returns the relay URL for ffprobe/ffmpeg to open.
  */
-export async function relayRangedUrl(url: string, sizeBytes: number, name: string): Promise<string> {
+export async function relayRangedUrl(url: string, sizeBytes: number, name: string): Promise<{ url: string; fetchedBytes: () => number }> {
   const cache = new BlockCache((start, end) => fetchRange(url, start, end), { size: sizeBytes, blockBytes: BLOCK_BYTES, maxBlocks: MAX_BLOCKS });
-  return (await startRangeRelay(cache, name)).url;
+  return { url: (await startRangeRelay(cache, name)).url, fetchedBytes: () => cache.fetchedBytes };
 }
 
 /** One bounded GET. A server that ignores Range must not stream us the whole object. */

@@ -27,20 +27,24 @@ export async function openS3Video(uri: string, context: InputContext): Promise<O
   const client = createS3Client(context);
   let presigned: string;
   let sizeBytes: number;
+  let etag: string;
   try {
-    sizeBytes = await headVideo(client, location, what, s3Endpoint(context));
+    ({ size: sizeBytes, etag } = await headVideo(client, location, what, s3Endpoint(context)));
     presigned = await getSignedUrl(client, new GetObjectCommand({ Bucket: location.bucket, Key: location.key }), { expiresIn: PRESIGN_SECONDS });
   } finally {
     client.destroy();
   }
-  return { source: uri, input: await relayRangedUrl(presigned, sizeBytes, path.posix.basename(location.key)), sizeBytes };
+  const relay = await relayRangedUrl(presigned, sizeBytes, path.posix.basename(location.key));
+  return { source: uri, input: relay.url, fetchedBytes: relay.fetchedBytes, sizeBytes, s3: { bucket: location.bucket, key: location.key, etag, size: sizeBytes } };
 }
 
-async function headVideo(client: S3Client, location: S3Location, what: string, endpoint: string | undefined): Promise<number> {
+async function headVideo(client: S3Client, location: S3Location, what: string, endpoint: string | undefined): Promise<{ size: number; etag: string }> {
   let size: number | undefined;
+  let etag: string | undefined;
   try {
     const head = await client.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key }));
     size = head.ContentLength;
+    etag = head.ETag;
   } catch (error) {
     // HEAD responses have no body, so a 404 does not say whether the bucket or the key is missing: ask.
     if (isNotFound(error)) throw new InputError(`${what}: ${await missingWhat(client, location)}`, { cause: error });
@@ -50,7 +54,7 @@ async function headVideo(client: S3Client, location: S3Location, what: string, e
   }
   if (size === undefined) throw new InputError(`${what}: S3 did not say how large the object is`);
   if (size === 0) throw new InputError(`${what}: the object is empty (0 bytes)`);
-  return size;
+  return { size, etag: etag ?? '' };
 }
 
 async function missingWhat(client: S3Client, location: S3Location): Promise<string> {

@@ -4,6 +4,7 @@
  * the ffmpeg at FFMPEG_PATH, else /opt/bin/ffmpeg (a layer), else on PATH.
  */
 import { accessSync, constants } from 'node:fs';
+import { uriUnderPrefixes } from '../../core/contract-sample.js';
 import { readEnv, type Environment } from '../env.js';
 
 export interface SamplingAccess {
@@ -29,7 +30,7 @@ export function samplingAccess(env: Environment = process.env): SamplingAccess {
 
 /** Whether the function may read this object: under one of its prefixes (a bucket-wide prefix is s3://bucket/). */
 export function allowedUri(uri: string, access: SamplingAccess): boolean {
-  return access.unavailable === undefined && access.prefixes.some((prefix) => uri.startsWith(prefix) && !uri.slice(prefix.length).split('/').includes('..'));
+  return access.unavailable === undefined && uriUnderPrefixes(uri, access.prefixes);
 }
 
 function executable(file: string): boolean {

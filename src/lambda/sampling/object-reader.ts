@@ -61,11 +61,13 @@ export class ObjectReader {
   /** Checks the object still is the one indexed (for the per-frame path, whose ffmpeg cannot send If-Match). */
   async check(): Promise<void> {
     this.requests += 1;
+    let etag: string | undefined;
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.object.bucket, Key: this.object.key, IfMatch: this.object.etag }));
+      ({ ETag: etag } = await this.client.send(new HeadObjectCommand({ Bucket: this.object.bucket, Key: this.object.key, IfMatch: this.object.etag })));
     } catch (error) {
       throw readError(error, this.object);
     }
+    this.sameObject(etag);
   }
 
   /** Reads each coalesced range once; returns a function that slices any requested range out of them. */
@@ -89,7 +91,15 @@ export class ObjectReader {
     const response = await this.client.send(new GetObjectCommand({ Bucket: this.object.bucket, Key: this.object.key, Range: `bytes=${range.from}-${range.to - 1}`, IfMatch: this.object.etag }));
     const bytes = Buffer.from(await response.Body!.transformToByteArray());
     this.bytesRead += bytes.length;
+    this.sameObject(response.ETag);
     return bytes;
+  }
+
+  /** S3 refuses a changed object by If-Match; servers that ignore If-Match are caught by the ETag they answer with. */
+  private sameObject(etag: string | undefined): void {
+    if (etag !== undefined && etag !== this.object.etag) {
+      throw new ObjectReadError('OBJECT_CHANGED', `s3://${this.object.bucket}/${this.object.key} changed since it was indexed (ETag ${etag}, not ${this.object.etag})`);
+    }
   }
 }
 

@@ -1,0 +1,167 @@
+/**
+ * Sampling in the function fleet: for an s3:// video the client reads only the
+ * file's index (through the range relay), plans decode jobs, packs them into
+ * invocations, and each invocation reads its own frames' bytes from S3, decodes
+ * and scores them. Results stream back as invocations finish.
+ */
+import { CONTRACT_VERSION } from '../../core/contract.js';
+import {
+  parseSampleResponse, SAMPLE_KIND, uriUnderPrefixes, type SampleFigures, type SampleRequest, type SampleResponse,
+} from '../../core/contract-sample.js';
+import { ContractError } from '../../core/errors.js';
+import type { FrameImage } from '../../core/image-decode.js';
+import { failedFrame, type FramePosition, type FrameResult } from '../../core/results.js';
+import type { PlannedFrame } from '../../core/sampling-plan.js';
+import { fromWirePixels } from '../../core/wire-image.js';
+import type { MediaInfo } from '../../media/probe.js';
+import { FrameChooser } from '../../media/mp4/frame-choice.js';
+import { readMp4VideoTrack, type Mp4VideoTrack } from '../../media/mp4/video-track.js';
+import { frameId, packInvocations, planDecodeJobs, type Invocation } from '../../media/sampling/decode-jobs.js';
+import { openByteSource } from '../../media/source/byte-source.js';
+import type { OpenedInput } from '../opened-input.js';
+import type { RemoteVideo } from '../scorer.js';
+import type { FanoutPool } from './fanout.js';
+import { classifyErrorResponse } from './failure.js';
+import type { Verdict } from './interpret.js';
+import type { InvokeOutcome } from './invoke.js';
+import type { Telemetry } from './telemetry.js';
+
+export type SampleOn = 'auto' | 'local' | 'lambda';
+export const SAMPLE_ON: readonly SampleOn[] = ['auto', 'local', 'lambda'];
+
+/** Thumbnails the function returns for --html: as wide as the report shows them. */
+export const REMOTE_THUMBNAIL_WIDTH = 96;
+/** Frames per invocation when thumbnails come back too (about 13 KB of base64 each, well inside 6 MB). */
+const MAX_TARGETS_WITH_THUMBNAILS = 200;
+const MAX_TARGETS = 256;
+
+
+/** What the function's sampling cost, summed over one video's invocations. */
+export class SamplingFigures {
+  invocations = 0;
+  bytesRead = 0;
+  getRequests = 0;
+  framesDecoded = 0;
+  decodeMs = 0;
+
+  add(media: SampleFigures): void {
+    this.invocations += 1;
+    this.bytesRead += media.bytesRead;
+    this.getRequests += media.getRequests;
+    this.framesDecoded += media.framesDecoded;
+    this.decodeMs += media.decodeMs;
+  }
+}
+
+/** Why this input is sampled locally rather than in the function (undefined: in the function). */
+export function remoteSamplingRefusal(opened: OpenedInput, media: MediaInfo, prefixes: readonly string[] | undefined, unavailable: string | undefined): string | undefined {
+  if (opened.s3 === undefined) return 'it is not an s3:// object';
+  if (opened.s3.etag === '') return 'S3 did not give its ETag';
+  if (media.stillImage) return 'it is a still image';
+  if (unavailable !== undefined) return `the function does not sample (${unavailable})`;
+  const uri = `s3://${opened.s3.bucket}/${opened.s3.key}`;
+  if (!uriUnderPrefixes(uri, prefixes ?? [])) return `${uri} is not under the function's VIDEO_URI_PREFIXES (${(prefixes ?? []).join(', ') || 'none'})`;
+  return undefined;
+}
+
+export async function* sampleOnLambda(pool: FanoutPool, video: RemoteVideo, session: Telemetry, figures: SamplingFigures): AsyncGenerator<FrameResult> {
+  const { opened, media, plan } = video;
+  const s3 = opened.s3!;
+  const track = await indexOf(opened);
+  const jobs = planDecodeJobs(plan, track === undefined ? undefined : { track, chooser: new FrameChooser(track) }, { startTime: media.startTime, keyframes: video.keyframes });
+  const byIndex = new Map(plan.map((planned) => [frameId(planned), planned]));
+  for (const { planned, error } of jobs.late) yield failedFrame({ ...planned, actualTime: null }, error.code, error.message);
+  const invocations = packInvocations(jobs.gops, jobs.seeks, {
+    lanes: pool.options.concurrency, maxTargets: video.thumbnails === undefined ? MAX_TARGETS : MAX_TARGETS_WITH_THUMBNAILS,
+  });
+  const walks = jobs.gops.reduce((sum, gop) => sum + gop.offsets.length, 0);
+  video.onNote?.(`sampled in the function: ${jobs.gops.length} GOP walks (${walks} coded frames) and ${jobs.seeks.length} per-frame seeks in ${invocations.length} invocations`
+    + (jobs.seekReasons.size > 0 ? ` (seeks: ${[...jobs.seekReasons].map(([why, count]) => `${count}× ${why}`).join('; ')})` : ''));
+
+  const base = {
+    v: CONTRACT_VERSION, kind: SAMPLE_KIND,
+    object: { uri: `s3://${s3.bucket}/${s3.key}`, etag: s3.etag, size: s3.size },
+    video: { startTime: media.startTime, rotation: media.rotation, keyframes: video.keyframes },
+    fit: video.fit,
+    ...(track === undefined ? {} : { track: { codec: track.codec, config: track.decoderConfig.toString('base64'), width: track.width, height: track.height, nalLengthSize: track.nalLengthSize } }),
+    ...(video.thumbnails === undefined ? {} : { thumbnails: REMOTE_THUMBNAIL_WIDTH }),
+  } as const;
+  const finished: FrameResult[] = [];
+  let wake: (() => void) | undefined;
+  let pending = invocations.length;
+  for (const invocation of invocations) {
+    const request: SampleRequest = { ...base, gops: invocation.gops, seeks: invocation.seeks };
+    const positions = positionsOf(invocation, byIndex);
+    void pool.attempt(Buffer.from(JSON.stringify(request)), (outcome) => interpretSample(outcome, request, positions, pool.options.expectedModelSha256, video.thumbnails, figures), positions, session)
+      .then((results) => finished.push(...results), () => {})
+      .finally(() => {
+        pending -= 1;
+        wake?.();
+      });
+  }
+  while (pending > 0 || finished.length > 0) {
+    if (finished.length > 0) {
+      yield finished.shift()!;
+      continue;
+    }
+    await new Promise<void>((resolve) => { wake = resolve; });
+    wake = undefined;
+  }
+  if (pool.fatal !== undefined) throw pool.fatal;
+}
+
+/** The MP4/MOV H.264/HEVC index, read once through the relay; undefined sends every frame to the function's per-frame seek. */
+async function indexOf(opened: OpenedInput): Promise<Mp4VideoTrack | undefined> {
+  const source = await openByteSource(opened.input, opened.sizeBytes).catch(() => undefined);
+  if (source === undefined) return undefined;
+  try {
+    const reading = await readMp4VideoTrack(source);
+    return 'track' in reading ? reading.track : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await source.close();
+  }
+}
+
+function positionsOf(invocation: Invocation, byIndex: ReadonlyMap<string, PlannedFrame>): FramePosition[] {
+  const gop = invocation.gops.flatMap((job) => job.targets.map((target) => ({ ...byIndex.get(target.id)!, actualTime: target.time })));
+  const seek = invocation.seeks.map((target) => ({ ...byIndex.get(target.id)!, actualTime: null }));
+  return [...gop, ...seek].map(({ index, requestedTime, actualTime }) => ({ index, requestedTime, actualTime }));
+}
+
+function interpretSample(
+  outcome: InvokeOutcome, request: SampleRequest, positions: readonly FramePosition[], expectedModelSha256: string | undefined,
+  thumbnails: Map<number, FrameImage> | undefined, figures: SamplingFigures,
+): Verdict {
+  if (!outcome.ok) return { kind: 'failed', failure: outcome.failure };
+  let response: SampleResponse | ReturnType<typeof parseSampleResponse>;
+  try {
+    response = parseSampleResponse(outcome.payload, request);
+  } catch (error) {
+    if (!(error instanceof ContractError)) throw error;
+    return { kind: 'failed', failure: { kind: 'permanent', code: 'MALFORMED_RESPONSE', message: error.message } };
+  }
+  if ('error' in response) return { kind: 'failed', failure: classifyErrorResponse(response.error) };
+  if (expectedModelSha256 !== undefined && response.model.sha256 !== expectedModelSha256) {
+    return { kind: 'failed', failure: { kind: 'permanent', code: 'MODEL_MISMATCH', message: `the function answered with model ${response.model.name} ${response.model.sha256.slice(0, 12)}…, not ${expectedModelSha256.slice(0, 12)}… (deployed mid-run?)` } };
+  }
+  figures.add(response.media);
+  const coldStart = response.timing.coldStart || outcome.telemetry.report?.initMs !== undefined;
+  const latencyMs = Math.round(outcome.telemetry.latencyMs);
+  const byId = new Map(response.results.map((result) => [result.id, result]));
+  const results = positions.map((frame): FrameResult => {
+    const result = byId.get(String(frame.index))!;
+    const telemetry = { latencyMs, coldStart };
+    if (result.status === 'failed') return failedFrame({ ...frame, actualTime: result.actualTime ?? frame.actualTime }, result.code, result.message, telemetry);
+    if (thumbnails !== undefined && result.thumbnail !== undefined) {
+      try {
+        thumbnails.set(frame.index, fromWirePixels(result.thumbnail, Buffer.from(result.thumbnail.data, 'base64')));
+      } catch {
+        // A thumbnail that does not decode costs only the picture in the HTML report.
+      }
+    }
+    return { index: frame.index, requestedTime: frame.requestedTime, actualTime: result.actualTime ?? frame.actualTime, status: 'ok', scores: result.scores, top: result.top, ...telemetry };
+  });
+  return { kind: 'done', results, coldStart, initMs: response.timing.coldStart ? response.timing.initMs : undefined };
+}

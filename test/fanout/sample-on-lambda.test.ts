@@ -1,0 +1,150 @@
+/**
+ * Sampling in the function fleet, end to end: the packaged function under
+ * serverless-offline reads its frames' bytes from s3rver itself (ranged GETs) and
+ * decodes them with ffmpeg; the CLI reads only the index (its S3 traffic counted
+ * through a proxy). `--sample-on lambda` and `--sample-on local` give the same
+ * frames, times and scores; refusals and faults fail only what they touch.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CONTRACT_VERSION } from '../../src/core/contract.js';
+import { parseSampleResponse, SAMPLE_KIND, type SampleRequest } from '../../src/core/contract-sample.js';
+import type { Report } from '../../src/core/report.js';
+import { resolveBinaries } from '../../src/cli/binaries.js';
+import { startCountingProxy, type CountingProxy } from '../helpers/s3-counting-proxy.js';
+import { putObject, readBytes } from '../helpers/s3-fixtures.js';
+import { startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
+import { fixture, type Fixture } from '../helpers/videos.js';
+import { startPackagedOffline, type PackagedOffline } from '../lambda/fixtures.js';
+import { runCli } from './run-cli.js';
+
+// Ports of their own (the other offline suites use 3002/3003, 3012/3013, 3022/3023).
+const LAMBDA_PORT = 3032;
+const HTTP_PORT = 3033;
+const FUNCTION = 'framescore-dev-classify';
+const PREFIX = 's3://media/episodes/';
+
+let s3: S3rverHandle;
+let proxy: CountingProxy;
+let offline: PackagedOffline | undefined;
+const sizes = new Map<string, number>();
+
+const VIDEOS: ReadonlyArray<[Fixture, string]> = [
+  ['h264.mp4', 'episodes/bframes.mp4'],
+  ['cut.mp4', 'episodes/edit-list.mp4'],
+  ['rotated.mov', 'episodes/rotated.mov'],
+  ['hevc.mp4', 'episodes/hevc.mp4'],
+  ['h264.mkv', 'episodes/per-frame.mkv'],
+  ['corrupt-middle.mp4', 'episodes/corrupt.mp4'],
+  ['truncated.mp4', 'episodes/truncated.mp4'],
+  ['h264.mp4', 'private/outside.mp4'],
+];
+
+before(async () => {
+  s3 = await startS3rver({ buckets: ['media'] });
+  proxy = await startCountingProxy(s3.port);
+  for (const [name, key] of VIDEOS) {
+    const bytes = await readBytes(await fixture(name));
+    sizes.set(key, bytes.length);
+    await putObject(s3.endpoint, 'media', key, bytes);
+  }
+  offline = await startPackagedOffline({
+    lambdaPort: LAMBDA_PORT, httpPort: HTTP_PORT,
+    env: { ...s3.env, VIDEO_URI_PREFIXES: PREFIX, FFMPEG_PATH: process.env.FRAMESCORE_TEST_LAYER_FFMPEG ?? resolveBinaries().ffmpeg },
+  });
+});
+
+after(async () => {
+  await offline?.stop();
+  await proxy?.stop();
+  await s3?.stop();
+});
+
+type OkOrFailed = Report['frames'][number];
+
+async function classify(key: string, sampleOn: 'lambda' | 'local' | 'auto', extra: string[] = []): Promise<{ code: number | null; stderr: string; report?: Report; clientBytes: number }> {
+  proxy.reset();
+  const run = await runCli([
+    'classify', `s3://media/${key}`, '--function', FUNCTION, '--endpoint-url', offline!.server.lambdaEndpoint, '--s3-endpoint', proxy.endpoint,
+    '--sample-on', sampleOn, '--frames', '8', '--format', 'json', '-o', '-', '-v', ...extra,
+  ], { env: s3.env });
+  const clientBytes = proxy.servedBytes();
+  return { code: run.code, stderr: run.stderr, clientBytes, ...(run.stdout.trim() === '' ? {} : { report: JSON.parse(run.stdout) as Report }) };
+}
+
+function assertSameFrames(remote: readonly OkOrFailed[], local: readonly OkOrFailed[], what: string): void {
+  assert.equal(remote.length, local.length, what);
+  remote.forEach((frame, i) => {
+    const other = local[i]!;
+    assert.equal(frame.status, other.status, `${what} frame ${i}: ${frame.status === 'failed' ? frame.message : ''} vs ${other.status === 'failed' ? other.message : ''}`);
+    if (frame.status !== 'ok' || other.status !== 'ok') return;
+    assert.equal(frame.actualTime, other.actualTime, `${what} frame ${i} time`);
+    for (const label of Object.keys(other.scores)) assert.ok(Math.abs(frame.scores[label]! - other.scores[label]!) < 1e-5, `${what} frame ${i} ${label}: ${frame.scores[label]} vs ${other.scores[label]}`);
+  });
+}
+
+for (const key of ['episodes/bframes.mp4', 'episodes/edit-list.mp4', 'episodes/rotated.mov', 'episodes/hevc.mp4', 'episodes/per-frame.mkv']) {
+  test(`${key}: --sample-on lambda equals --sample-on local (times, scores within 1e-5); the client reads only the index`, async () => {
+    const remote = await classify(key, 'lambda');
+    const local = await classify(key, 'local');
+    assert.equal(remote.code, 0, `${remote.stderr}\n${offline!.server.output().slice(-2000)}`);
+    assert.equal(local.code, 0, local.stderr);
+    assert.equal(remote.report!.run.sampledOn, 'lambda');
+    assert.equal(local.report!.run.sampledOn, 'local');
+    assertSameFrames(remote.report!.frames, local.report!.frames, key);
+    const sampling = (remote.report!.run.lambda as { sampling: { functionBytesRead: number; clientBytesRead: number; framesDecoded: number } }).sampling;
+    assert.ok(sampling.functionBytesRead > 0, 'the function read the frames');
+    if (key.endsWith('.mkv')) return; // no index: the client only probes, the function seeks per frame
+    assert.ok(sampling.framesDecoded >= 8, `frames decoded ${sampling.framesDecoded}`);
+    // What the client downloaded: the probe and the index, far less than sampling here.
+    assert.ok(remote.clientBytes < local.clientBytes / 2, `client read ${remote.clientBytes} B sampling in the function vs ${local.clientBytes} B sampling locally`);
+    assert.ok(remote.clientBytes <= sizes.get(key)!, 'never more than the object');
+    assert.match(remote.stderr, /sampled in the function: \d+ GOP walks/);
+  });
+}
+
+test('a URI outside VIDEO_URI_PREFIXES: --sample-on lambda exits 2 with one line; auto samples it locally', async () => {
+  const insisted = await classify('private/outside.mp4', 'lambda', ['-q']);
+  assert.equal(insisted.code, 2, insisted.stderr);
+  assert.match(insisted.stderr.trim(), /^framescore: cannot sample "s3:\/\/media\/private\/outside\.mp4" in the function: .*not under the function's VIDEO_URI_PREFIXES \(s3:\/\/media\/episodes\/\)$/);
+  const auto = await classify('private/outside.mp4', 'auto');
+  assert.equal(auto.code, 0, auto.stderr);
+  assert.equal(auto.report!.run.sampledOn, 'local');
+  assert.match(auto.stderr, /sampled locally: .*not under the function's VIDEO_URI_PREFIXES/);
+});
+
+test('a corrupt stretch and a truncated file fail only the frames they touch, as when sampled locally', async () => {
+  for (const key of ['episodes/corrupt.mp4', 'episodes/truncated.mp4']) {
+    const remote = await classify(key, 'lambda', ['--at', '1.5,3,6,6.5,11']);
+    const local = await classify(key, 'local', ['--at', '1.5,3,6,6.5,11']);
+    assert.equal(remote.code, local.code, `${key}: ${remote.stderr}`);
+    assertSameFrames(remote.report!.frames, local.report!.frames, key);
+    assert.ok(remote.report!.frames.some((frame) => frame.status === 'failed'), `${key} has failed frames`);
+  }
+});
+
+test('the function refuses a URI outside its prefixes without reading, and a changed or deleted object fails each frame with its cause', async () => {
+  const lambda = new LambdaClient({ endpoint: offline!.server.lambdaEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const invoke = async (request: SampleRequest): Promise<unknown> => {
+    const response = await lambda.send(new InvokeCommand({ FunctionName: FUNCTION, Payload: JSON.stringify(request) }));
+    assert.equal(response.FunctionError, undefined, new TextDecoder().decode(response.Payload));
+    return JSON.parse(new TextDecoder().decode(response.Payload)) as unknown;
+  };
+  const request = (key: string, etag: string): SampleRequest => ({
+    v: CONTRACT_VERSION, kind: SAMPLE_KIND, object: { uri: `s3://media/${key}`, etag, size: sizes.get(key) ?? 1000 },
+    video: { startTime: 0, rotation: 0, keyframes: false }, fit: 'crop', gops: [], seeks: [{ id: 'a', requestedTime: 1 }, { id: 'b', requestedTime: 2 }],
+  });
+  try {
+    const refused = parseSampleResponse(await invoke(request('private/outside.mp4', '"x"')), request('private/outside.mp4', '"x"'));
+    assert.ok('error' in refused && refused.error.code === 'URI_NOT_ALLOWED', JSON.stringify(refused));
+    const changed = parseSampleResponse(await invoke(request('episodes/bframes.mp4', '"not-the-etag"')), request('episodes/bframes.mp4', '"x"'));
+    assert.ok(!('error' in changed));
+    if ('error' in changed) return;
+    assert.deepEqual(changed.results.map((result) => result.status === 'failed' ? result.code : 'ok'), ['OBJECT_CHANGED', 'OBJECT_CHANGED']);
+    const deleted = parseSampleResponse(await invoke(request('episodes/deleted.mp4', '"x"')), request('episodes/deleted.mp4', '"x"'));
+    assert.ok(!('error' in deleted) && deleted.results.every((result) => result.status === 'failed' && result.code === 'OBJECT_NOT_FOUND'), JSON.stringify(deleted));
+  } finally {
+    lambda.destroy();
+  }
+});
