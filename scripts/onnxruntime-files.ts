@@ -15,7 +15,7 @@ export type LambdaArchitecture = (typeof ARCHITECTURES)[number];
 /** Lambda's architecture name → Node's process.arch, which names the binding's directory. */
 const NODE_ARCH = { arm64: 'arm64', x86_64: 'x64' } as const satisfies Record<LambdaArchitecture, string>;
 /** ELF e_machine values. */
-const ELF_MACHINE = { arm64: 0xb7, x86_64: 0x3e } as const satisfies Record<LambdaArchitecture, number>;
+export const ELF_MACHINE = { arm64: 0xb7, x86_64: 0x3e } as const satisfies Record<LambdaArchitecture, number>;
 const NATIVE_FILES = ['libonnxruntime.so.1', 'onnxruntime_binding.node'] as const;
 
 const ORT = 'node_modules/onnxruntime-node';

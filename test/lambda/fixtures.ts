@@ -109,8 +109,18 @@ export interface PackagedOffline {
   stop(): Promise<void>;
 }
 
+export interface PackagedOfflineOptions {
+  readonly lambdaPort?: number;
+  readonly httpPort?: number;
+  /**
+   * More environment for serverless-offline, which serverless.yml passes on to the
+   * function: VIDEO_URI_PREFIXES, FFMPEG_PATH, AWS_ENDPOINT_URL_S3 and AWS credentials.
+   */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /** Each suite passes its own ports so suites never collide (3002/3003 are the emulator's defaults). */
-export async function startPackagedOffline(options: { lambdaPort?: number; httpPort?: number; env?: Readonly<Record<string, string>> } = {}): Promise<PackagedOffline> {
+export async function startPackagedOffline(options: PackagedOfflineOptions = {}): Promise<PackagedOffline> {
   const { env, ...ports } = options;
   const pkg = await unpackedPackage();
   try {

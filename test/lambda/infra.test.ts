@@ -28,6 +28,7 @@ const template = parse(await readFile(path.join(repoRoot, 'infra', 'template.yam
 const resources = template.Resources as Record<string, Json>;
 /** One function per architecture; SAM merges Globals.Function into each. */
 const FUNCTIONS_BY_ARCH = { arm64: 'ClassifierFunctionArm64', x86_64: 'ClassifierFunctionX86' } as const;
+const LAYERS_BY_ARCH = { arm64: 'FfmpegLayerArm64', x86_64: 'FfmpegLayerX86' } as const;
 const functionProperties = (name: string): Json => ({ ...(template.Globals.Function as Json), ...(resources[name]!.Properties as Json) });
 const fn = functionProperties(FUNCTIONS_BY_ARCH.arm64);
 
@@ -46,12 +47,54 @@ test('one Node 22 function, whose zip matches the Architecture parameter (arm64 
     assert.deepEqual(properties.Architectures, [architecture]);
     assert.equal(properties.Runtime, 'nodejs22.x');
     assert.equal(properties.Handler, 'index.handler');
-    assert.deepEqual(properties, { ...fn, CodeUri: properties.CodeUri, Architectures: properties.Architectures }, 'the two differ only in zip and architecture');
+    assert.deepEqual(properties, { ...fn, CodeUri: properties.CodeUri, Architectures: properties.Architectures, Layers: properties.Layers }, 'the two differ only in zip, architecture and layer');
   }
   for (const [property, parameter] of [['MemorySize', 'MemorySize'], ['Timeout', 'Timeout']]) assert.deepEqual(fn[property!], { Ref: parameter });
-  assert.equal(template.Parameters.MemorySize.Default, 1769);
-  assert.equal(template.Parameters.Timeout.Default, 30);
+  // Two vCPUs (1,769 MB each): one ffmpeg decoder per vCPU while sampling.
+  assert.equal(template.Parameters.MemorySize.Default, 3538);
+  assert.equal(template.Parameters.Timeout.Default, 60);
   assert.deepEqual(fn.ReservedConcurrentExecutions, { 'Fn::If': ['HasReservedConcurrency', { Ref: 'ReservedConcurrency' }, { Ref: 'AWS::NoValue' }] });
+});
+
+test('each function carries the ffmpeg layer of its own architecture, whose zip package:lambda writes', () => {
+  const layers = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::Serverless::LayerVersion');
+  assert.deepEqual(layers.map(([name]) => name).sort(), Object.values(LAYERS_BY_ARCH).sort());
+  for (const [architecture, name] of Object.entries(LAYERS_BY_ARCH)) {
+    const layer = resources[name]!;
+    assert.equal(layer.Condition, resources[FUNCTIONS_BY_ARCH[architecture as keyof typeof FUNCTIONS_BY_ARCH]]!.Condition, `${name} exists exactly when its function does`);
+    assert.equal(layer.Properties.ContentUri, `../dist/ffmpeg-layer-${architecture}.zip`);
+    assert.deepEqual(layer.Properties.CompatibleArchitectures, [architecture]);
+    assert.deepEqual(layer.Properties.CompatibleRuntimes, [fn.Runtime]);
+    assert.match(String(layer.Properties.LicenseInfo), /^GPL-3\.0/);
+    assert.deepEqual(functionProperties(FUNCTIONS_BY_ARCH[architecture as keyof typeof FUNCTIONS_BY_ARCH]).Layers, [{ Ref: name }]);
+  }
+});
+
+test('VideoBucket/VideoPrefix set VIDEO_URI_PREFIXES; empty (the default) means no sampling', () => {
+  for (const name of ['VideoBucket', 'VideoPrefix']) {
+    assert.equal(template.Parameters[name].Type, 'String', name);
+    assert.equal(template.Parameters[name].Default, '', name);
+  }
+  const prefixPattern = new RegExp(template.Parameters.VideoPrefix.AllowedPattern as string);
+  for (const good of ['', 'uploads/', 'a/b/']) assert.ok(prefixPattern.test(good), good);
+  for (const bad of ['uploads', 'a/*/']) assert.ok(!prefixPattern.test(bad), bad);
+  assert.deepEqual(template.Conditions.SampleVideos, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'VideoBucket' }, ''] }] });
+  assert.deepEqual(fn.Environment.Variables.VIDEO_URI_PREFIXES, { 'Fn::If': ['SampleVideos', { 'Fn::Sub': 's3://${VideoBucket}/${VideoPrefix}' }, ''] });
+});
+
+test('the function may GetObject only under the video prefix, and only when VideoBucket is set', () => {
+  const video = resources.VideoReadPolicy!;
+  assert.equal(video.Type, 'AWS::IAM::RolePolicy');
+  assert.equal(video.Condition, 'SampleVideos', 'no sampling grant when VideoBucket is empty');
+  assert.deepEqual(video.Properties.RoleName, { Ref: 'ClassifierRole' });
+  const statements = video.Properties.PolicyDocument.Statement as Json[];
+  assert.equal(statements.length, 1);
+  assert.equal(statements[0]!.Effect, 'Allow');
+  assert.equal(statements[0]!.Action, 's3:GetObject');
+  assert.equal(statements[0]!.Resource['Fn::Sub'], 'arn:${AWS::Partition}:s3:::${VideoBucket}/${VideoPrefix}*');
+  // Nothing else in the template mentions the video bucket: no unconditional grant.
+  const mentions = Object.entries(resources).filter(([, resource]) => JSON.stringify(resource).includes('VideoBucket')).map(([name]) => name);
+  assert.deepEqual(mentions, ['VideoReadPolicy']);
 });
 
 test('the Function URL needs IAM auth; the HTTP API is optional and IAM-authorised too', () => {

@@ -53,6 +53,7 @@ test('each zip holds the bundle, wasm, model, and onnxruntime-node with only its
     }
     assert.deepEqual(modules.filter((name) => name.includes('/bin/')), [`node_modules/onnxruntime-node/bin/napi-v6/${binDir}/libonnxruntime.so.1`, `node_modules/onnxruntime-node/bin/napi-v6/${binDir}/onnxruntime_binding.node`]);
     assert.ok(modules.every((name) => /^node_modules\/onnxruntime-(node|common)\//.test(name)), 'nothing else from node_modules');
+    assert.ok(!result.files.some((name) => /ffmpeg/i.test(name)), 'ffmpeg ships in its layer, not in the function zip');
     assert.ok(result.zippedBytes < LIMITS.zipped, `${result.architecture} zip is ${result.zippedBytes} bytes`);
     assert.ok(result.unzippedBytes < LIMITS.unzipped);
   }
