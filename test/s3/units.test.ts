@@ -7,11 +7,11 @@ import { test } from 'node:test';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BlockCache } from '../../src/cli/s3/block-cache.js';
+import { BlockCache } from '../../src/media/source/block-cache.js';
 import { createS3Client } from '../../src/cli/s3/client.js';
 import { describeS3Error } from '../../src/cli/s3/errors.js';
 import { modelCacheRoot } from '../../src/cli/s3/model-cache.js';
-import { startRangeRelay } from '../../src/cli/s3/range-relay.js';
+import { startRangeRelay } from '../../src/media/source/range-relay.js';
 import { parseS3Object, parseS3Prefix, s3Uri } from '../../src/cli/s3/uri.js';
 
 test('s3:// URIs: objects need a key, prefixes get a trailing slash, bad bucket names are named', () => {

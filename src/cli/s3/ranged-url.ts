@@ -1,5 +1,5 @@
-import { BlockCache } from './block-cache.js';
-import { startRangeRelay } from './range-relay.js';
+import { BlockCache } from '../../media/source/block-cache.js';
+import { startRangeRelay } from '../../media/source/range-relay.js';
 
 /** Range reads are this size: small enough that a seek wastes little, large enough that a GET's latency is amortised. */
 const BLOCK_BYTES = 256 * 1024;

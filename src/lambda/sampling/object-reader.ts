@@ -85,6 +85,11 @@ export class ObjectReader {
     };
   }
 
+  /** One range, read now (for the range relay the per-frame seek reads through). */
+  readRange(range: ByteRange): Promise<Buffer> {
+    return this.limit(() => this.get(range).catch((error: unknown) => { throw readError(error, this.object); }));
+  }
+
   private async get(range: ByteRange): Promise<Buffer> {
     if (range.from >= this.object.size || range.to > this.object.size) throw new ObjectReadError('BAD_RANGE', `bytes ${range.from}–${range.to} lie past the end of the object (${this.object.size} bytes)`);
     this.requests += 1;

@@ -5,9 +5,11 @@
  * Every frame ends ok or failed with its cause; nothing from the request can crash it.
  */
 import os from 'node:os';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import path from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
+import { BlockCache } from '../../media/source/block-cache.js';
+import { startRangeRelay, type RangeRelay } from '../../media/source/range-relay.js';
 import { CONTRACT_VERSION, type ErrorResponse } from '../../core/contract.js';
 import { parseSampleRequest, sampleRequestIds, type GopJob, type SampleRequest, type SampleResponse, type SampleResultWire } from '../../core/contract-sample.js';
 import { ContractError, errorMessage } from '../../core/errors.js';
@@ -34,6 +36,10 @@ export interface SampleDeps {
 }
 
 type Decoded = { readonly id: string; readonly image: RgbImage; readonly time: number } | { readonly id: string; readonly code: string; readonly message: string };
+
+/** The per-frame seek's blocks: as the CLI's relay (256 KB, 16 MB held). */
+const SEEK_BLOCK_BYTES = 256 * 1024;
+const SEEK_MAX_BLOCKS = 64;
 
 /** No frame from a decoder for this long means it is stuck. */
 const DECODER_TIMEOUT_MS = 20_000;
@@ -79,24 +85,29 @@ export async function handleSample(event: unknown, deps: SampleDeps): Promise<Ou
         ffmpeg: deps.access.ffmpeg, feed: createFeed({ codec: track.codec, decoderConfig: Buffer.from(track.config, 'base64'), width: track.width, height: track.height }),
         width, height, fit: request.fit, rotation: request.video.rotation, frameFormat: 'lossless', timeoutMs: DECODER_TIMEOUT_MS,
       });
+      // Frames come out only once enough frames follow them or the stream ends: feed every walk, then end, then collect.
+      const answers: Promise<Decoded[]>[] = [];
       try {
         for (let g = next++; g < request.gops.length; g = next++) {
           const gop = request.gops[g]!;
           const bytes = slice(ranges[g]!);
           if (bytes instanceof ObjectReadError) {
             // Damaged or missing bytes the index promised: the per-frame seek may still find the frames.
-            if (bytes.code === 'BAD_RANGE') decoded.push(...(await Promise.all(gop.targets.map((target) => seek(target.id, target.time)))));
-            else decoded.push(...gop.targets.map((target) => ({ id: target.id, code: bytes.code, message: bytes.message })));
+            if (bytes.code === 'BAD_RANGE') answers.push(Promise.all(gop.targets.map((target) => seek(target.id, target.time))));
+            else answers.push(Promise.resolve(gop.targets.map((target) => ({ id: target.id, code: bytes.code, message: bytes.message }))));
             continue;
           }
-          decoded.push(...(await decodeGop(decoder, gop, bytes, ranges[g]!.from, track, seek, (count) => { framesDecoded += count; })));
+          while (!decoder.wantsMore && !decoder.failed) await decoder.settled();
+          answers.push(decodeGop(decoder, gop, bytes, ranges[g]!.from, track, seek, (count) => { framesDecoded += count; }));
         }
       } finally {
         await decoder.end();
       }
+      for (const answer of await Promise.all(answers)) decoded.push(...answer);
     }));
   }
   decoded.push(...(await Promise.all(request.seeks.map((target) => seek(target.id, target.requestedTime)))));
+  await seek.close();
   const decodeMs = roundMs(performance.now() - decodeStarted - seek.checkMs());
 
   const ok = decoded.filter((entry): entry is Extract<Decoded, { image: RgbImage }> => 'image' in entry);
@@ -153,24 +164,34 @@ async function decodeGop(
   }));
 }
 
-/** One ffmpeg seek per frame over a presigned URL of the object (checked against the ETag once first). */
-function seeker(request: SampleRequest, deps: SampleDeps, reader: ObjectReader, object: { bucket: string; key: string }, width: number, height: number) {
-  let ready: Promise<string | ObjectReadError> | undefined;
+/**
+ * One ffmpeg seek per frame, as the CLI does, reading the object through a loopback
+ * range relay whose blocks are ranged GETs of this reader (If-Match, counted), so the
+ * per-frame path reads only the blocks it touches and a changed object fails too.
+ */
+function seeker(request: SampleRequest, deps: SampleDeps, reader: ObjectReader, object: { key: string; size: number }, width: number, height: number) {
+  let ready: Promise<RangeRelay | ObjectReadError> | undefined;
   let checkMs = 0;
   const limit = pLimit(Math.max(1, os.availableParallelism()));
-  const url = (): Promise<string | ObjectReadError> => {
+  const url = async (): Promise<string | ObjectReadError> => {
     ready ??= (async () => {
       const started = performance.now();
       try {
         await reader.check();
-        return await getSignedUrl(deps.s3(), new GetObjectCommand({ Bucket: object.bucket, Key: object.key }), { expiresIn: 900 });
+        const cache = new BlockCache((start, end) => reader.readRange({ from: start, to: end + 1 }), { size: object.size, blockBytes: SEEK_BLOCK_BYTES, maxBlocks: SEEK_MAX_BLOCKS });
+        return await startRangeRelay(cache, path.posix.basename(object.key));
       } catch (error) {
         return error instanceof ObjectReadError ? error : new ObjectReadError('READ_FAILED', errorMessage(error));
       } finally {
         checkMs += performance.now() - started;
       }
     })();
-    return ready;
+    const relay = await ready;
+    return relay instanceof ObjectReadError ? relay : relay.url;
+  };
+  const close = async (): Promise<void> => {
+    const relay = await ready;
+    if (relay !== undefined && !(relay instanceof ObjectReadError)) await relay.close();
   };
   const seek = (id: string, time: number): Promise<Decoded> => limit(async () => {
     const input = await url();
@@ -187,7 +208,7 @@ function seeker(request: SampleRequest, deps: SampleDeps, reader: ObjectReader, 
       return { id, code: 'DECODE_FAILED', message: errorMessage(error) };
     }
   });
-  return Object.assign(seek, { checkMs: () => checkMs });
+  return Object.assign(seek, { checkMs: () => checkMs, close });
 }
 
 function refuse(code: ErrorResponse['error']['code'], message: string, frames: number): Outcome<ErrorResponse> {
