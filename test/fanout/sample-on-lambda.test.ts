@@ -6,6 +6,8 @@
  * frames, times and scores; refusals and faults fail only what they touch.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CONTRACT_VERSION } from '../../src/core/contract.js';
@@ -17,7 +19,7 @@ import { largeVideo, putObject, readBytes } from '../helpers/s3-fixtures.js';
 import { startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
 import { fixture, type Fixture } from '../helpers/videos.js';
 import { startPackagedOffline, type PackagedOffline } from '../lambda/fixtures.js';
-import { runCli } from './run-cli.js';
+import { runCli, tempDir } from './run-cli.js';
 
 // Ports of their own (the other offline suites use 3002/3003, 3012/3013, 3022/3023).
 const LAMBDA_PORT = 3032;
@@ -65,12 +67,15 @@ type OkOrFailed = Report['frames'][number];
 
 async function classify(key: string, sampleOn: 'lambda' | 'local' | 'auto', options: { sampling?: string[]; quiet?: boolean } = {}): Promise<{ code: number | null; stderr: string; report?: Report; clientBytes: number }> {
   proxy.reset();
+  // A report file rather than stdout, so the summary line (written after the files) is on stderr too.
+  const base = path.join(await tempDir('sample-on'), 'report');
   const run = await runCli([
     'classify', `s3://media/${key}`, '--function', FUNCTION, '--endpoint-url', offline!.server.lambdaEndpoint, '--s3-endpoint', proxy.endpoint,
-    '--sample-on', sampleOn, ...(options.sampling ?? ['--frames', '8']), '--format', 'json', '-o', '-', options.quiet === true ? '-q' : '-v',
+    '--sample-on', sampleOn, ...(options.sampling ?? ['--frames', '8']), '--format', 'json', '--out', base, options.quiet === true ? '-q' : '-v',
   ], { env: s3.env });
   const clientBytes = proxy.servedBytes();
-  return { code: run.code, stderr: run.stderr, clientBytes, ...(run.stdout.trim() === '' ? {} : { report: JSON.parse(run.stdout) as Report }) };
+  const text = await readFile(`${base}.json`, 'utf8').catch(() => undefined);
+  return { code: run.code, stderr: run.stderr, clientBytes, ...(text === undefined ? {} : { report: JSON.parse(text) as Report }) };
 }
 
 function assertSameFrames(remote: readonly OkOrFailed[], local: readonly OkOrFailed[], what: string): void {
