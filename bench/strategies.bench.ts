@@ -34,12 +34,15 @@ const BROADCAST_ROUNDS = Number(process.env.FRAMESCORE_BENCH_BROADCAST_ROUNDS ??
 
 interface Timed { readonly wall: number; readonly cpu: number; readonly notes: string[] }
 
-async function timed(run: (notes: string[]) => Promise<void>): Promise<Timed> {
+async function timed(label: string, run: (notes: string[]) => Promise<void>): Promise<Timed> {
   const notes: string[] = [];
   const cpuBefore = await childCpuSeconds();
   const started = performance.now();
   await run(notes);
-  return { wall: (performance.now() - started) / 1000, cpu: (await childCpuSeconds()) - cpuBefore, notes };
+  const result = { wall: (performance.now() - started) / 1000, cpu: (await childCpuSeconds()) - cpuBefore, notes };
+  // Each run as it ends: a long bench shows its progress, and a cut-short one keeps what it measured.
+  console.error(`  ${label}: ${result.wall.toFixed(2)} s wall, ${result.cpu.toFixed(1)} s ffmpeg CPU`);
+  return result;
 }
 
 async function sample(video: string, media: MediaInfo, plan: readonly PlannedFrame[], method: SamplingMethod, notes: string[]): Promise<void> {
@@ -78,9 +81,9 @@ const choice = (runs: Timed[]): string => runs[0]?.notes.find((note) => note.sta
   console.log(`low-res: ${media.width}x${media.height} ${media.codec} ${media.container} @ ${media.frameRate} fps, ${media.duration.toFixed(0)} s, ${plan.length} frames; ${cores} cores; ${ROUNDS} rounds`);
   const runs = { auto: [] as Timed[], pass: [] as Timed[], seek: [] as Timed[] };
   for (let round = 0; round < ROUNDS; round += 1) {
-    runs.auto.push(await timed((notes) => sample(video, media, plan, 'auto', notes)));
-    runs.pass.push(await timed(() => selectPass(video, media, plan)));
-    if (round < 2) runs.seek.push(await timed((notes) => sample(video, media, plan, 'seek', notes)));
+    runs.auto.push(await timed('auto', (notes) => sample(video, media, plan, 'auto', notes)));
+    runs.pass.push(await timed('one pass', () => selectPass(video, media, plan)));
+    if (round < 2) runs.seek.push(await timed('seek', (notes) => sample(video, media, plan, 'seek', notes)));
   }
   show('framescore auto', runs.auto);
   show('one sequential ffmpeg pass, select', runs.pass);
@@ -118,9 +121,9 @@ const choice = (runs: Timed[]): string => runs[0]?.notes.find((note) => note.sta
   console.log(`\nbroadcast: ${(media.duration / 60).toFixed(1)} min ${media.width}x${media.height} ${media.codec} @ ${media.frameRate} fps, --every 1 = ${plan.length} frames; ${BROADCAST_ROUNDS} round(s)`);
   const runs = { auto: [] as Timed[], pass: [] as Timed[], sequential: [] as Timed[] };
   for (let round = 0; round < BROADCAST_ROUNDS; round += 1) {
-    runs.auto.push(await timed((notes) => sample(video, media, plan, 'auto', notes)));
-    runs.pass.push(await timed(() => selectPass(video, media, plan)));
-    if (process.env.FRAMESCORE_BENCH_SEQUENTIAL === '1') runs.sequential.push(await timed((notes) => sample(video, media, plan, 'sequential', notes)));
+    runs.auto.push(await timed('auto', (notes) => sample(video, media, plan, 'auto', notes)));
+    runs.pass.push(await timed('one pass', () => selectPass(video, media, plan)));
+    if (process.env.FRAMESCORE_BENCH_SEQUENTIAL === '1') runs.sequential.push(await timed('sequential', (notes) => sample(video, media, plan, 'sequential', notes)));
   }
   show('framescore auto', runs.auto);
   show('full decode, select', runs.pass);
