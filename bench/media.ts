@@ -54,3 +54,21 @@ export async function childCpuSeconds(): Promise<number> {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(await broadcastVideo());
 }
+
+/**
+ * A low-resolution, cheap-to-decode file like OpenCV's vtest.avi: 768×576, 10 fps,
+ * MPEG-4 Part 2 (msmpeg4v3) in AVI, three minutes (10 s to encode). Cached beside the broadcast file.
+ */
+export async function lowResVideo(seconds = 180): Promise<string> {
+  const output = path.join(BENCH_CACHE, `lowres-768x576-${seconds}s.avi`);
+  if (await stat(output).then((info) => info.size > 0, () => false)) return output;
+  await mkdir(BENCH_CACHE, { recursive: true });
+  const temp = `${output}.tmp.avi`;
+  await runProcess(resolveBinaries().ffmpeg, [
+    '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=768x576:rate=10:duration=${seconds}`, '-vf', 'noise=alls=8:allf=t',
+    '-c:v', 'msmpeg4v3', '-q:v', '4', temp,
+  ]);
+  await rename(temp, output);
+  return output;
+}

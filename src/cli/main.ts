@@ -1,8 +1,7 @@
 import { CommanderError } from 'commander';
 import { ContractError, ImageDecodeError, InputError, ModelError, errorMessage } from '../core/errors.js';
 import { EXIT_CODES, type CommandContext, type CommandStatus } from './context.js';
-import { BinaryNotFoundError, UsageError } from './errors.js';
-import { BackendUnavailableError } from './local/backend.js';
+import { BackendUnavailableError, BinaryNotFoundError, UsageError } from './errors.js';
 import { createMessages } from './output/messages.js';
 import { buildProgram } from './program.js';
 

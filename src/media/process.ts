@@ -21,6 +21,9 @@ export interface StreamingProcess {
   /** Settles when the process exits: resolves on exit code 0, rejects with a SubprocessError otherwise. */
   readonly exited: Promise<void>;
   kill(): void;
+  /** Stops reading stdout (the process blocks once the pipe fills) until resumed: back-pressure. */
+  pauseOutput(): void;
+  resumeOutput(): void;
 }
 
 export interface StreamOptions extends Omit<RunOptions, 'timeoutMs'> {
@@ -46,16 +49,16 @@ export function streamProcess(file: string, args: readonly string[], options: St
   if (options.signal?.aborted) throw cancelledBeforeStart(file);
   const started = start(file, args, 'pipe', options, options.onStdout);
   if (started.stdin === null) throw new Error('a piped stdin was asked for');
-  return { stdin: started.stdin, exited: started.exited.then(() => undefined), kill: started.kill };
+  return { stdin: started.stdin, exited: started.exited.then(() => undefined), kill: started.kill, pauseOutput: started.pause, resumeOutput: started.resume };
 }
 
 function cancelledBeforeStart(file: string): SubprocessError {
   return new SubprocessError(`${path.basename(file)} was not started: cancelled`, { exitCode: null, signal: null, timedOut: false, stderrTail: '' });
 }
 
-function start(file: string, args: readonly string[], stdin: 'ignore' | 'pipe', options: RunOptions, onStdout: (chunk: Buffer) => void): { stdin: Writable | null; exited: Promise<string>; kill: () => void } {
+function start(file: string, args: readonly string[], stdin: 'ignore' | 'pipe', options: RunOptions, onStdout: (chunk: Buffer) => void): { stdin: Writable | null; exited: Promise<string>; kill: () => void; pause: () => void; resume: () => void } {
   const name = path.basename(file);
-  if (options.signal?.aborted) return { stdin: null, kill: () => {}, exited: Promise.reject(cancelledBeforeStart(file)) };
+  if (options.signal?.aborted) return { stdin: null, kill: () => {}, pause: () => {}, resume: () => {}, exited: Promise.reject(cancelledBeforeStart(file)) };
   const child = spawn(file, args, { stdio: [stdin, 'pipe', 'pipe'] });
   // A process that exits early closes its stdin: the writer learns it from `exited`, not from an EPIPE crash.
   child.stdin?.on('error', () => {});
@@ -95,5 +98,5 @@ function start(file: string, args: readonly string[], stdin: 'ignore' | 'pipe', 
       reject(new SubprocessError(`${name} ${why}`, { exitCode, signal, timedOut, stderrTail: tail }));
     });
   });
-  return { stdin: child.stdin, exited, kill: () => { child.kill('SIGKILL'); } };
+  return { stdin: child.stdin, exited, kill: () => { child.kill('SIGKILL'); }, pause: () => { child.stdout!.pause(); }, resume: () => { child.stdout!.resume(); } };
 }

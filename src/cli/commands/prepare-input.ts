@@ -76,6 +76,7 @@ export function samplerOptions(
     concurrency: options.sampleConcurrency,
     saveFramesDir,
     method: options.sampler,
+    media: { container: media.container, codec: media.codec, width: media.width, height: media.height, frameRate: media.frameRate, duration: media.duration },
     rotation: media.rotation,
     sizeBytes: opened.sizeBytes,
     onNote: (message) => deps.messages.debug(`${opened.source}: ${message}`),

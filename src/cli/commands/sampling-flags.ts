@@ -4,7 +4,7 @@ import os from 'node:os';
 import { errorMessage, InputError } from '../../core/errors.js';
 import { FIT_MODES, type FitMode } from '../../core/preprocess.js';
 import type { FrameFormat } from '../../media/decode/frame-output.js';
-import type { SamplingMethod } from '../../media/sampling/sampler.js';
+import { SAMPLING_METHODS, type SamplingMethod } from '../../media/sampling/sampler-options.js';
 import { parseChoice, parseInteger, parseNumber, parseSampling, type SamplingFlags } from '../option-values.js';
 import type { InputSampling } from './prepare-input.js';
 
@@ -24,7 +24,7 @@ export function parseInputSampling(flags: SamplingRunFlags, frameFormat: FrameFo
     sampling: parseSampling(flags),
     fit: parseChoice<FitMode>(flags.fit, '--fit', FIT_MODES),
     frameFormat,
-    sampler: parseChoice<SamplingMethod>(flags.sampler ?? 'auto', '--sampler', ['auto', 'seek']),
+    sampler: parseChoice<SamplingMethod>(flags.sampler ?? 'auto', '--sampler', SAMPLING_METHODS),
     sampleConcurrency: flags.sampleConcurrency === undefined ? os.availableParallelism() : parseInteger(flags.sampleConcurrency, '--sample-concurrency', 1, 64),
     frameTimeoutMs: parseNumber(flags.frameTimeout, '--frame-timeout', 0, 3600, { exclusiveMin: true }) * 1000,
     context: { profile: flags.profile, region: flags.region, s3Endpoint: flags.s3Endpoint },

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { EngineLoader } from '../../core/engine.js';
 import { loadTfjsEngine } from '../../core/engines/tfjs.js';
 import { errorMessage } from '../../core/errors.js';
+import { BackendUnavailableError } from '../errors.js';
 import type { ModelBundle } from '../../core/model-files.js';
 import { activateBackend } from '../../core/tf-backend.js';
 
@@ -16,13 +17,8 @@ export function wasmDirectory(): string {
   return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
 }
 
-/** Thrown when the backend the user asked for cannot run here. */
-export class BackendUnavailableError extends Error {
-  override name = 'BackendUnavailableError';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
-}
+// Defined with the CLI's other errors, so main.ts maps it without loading TF.js at start-up.
+export { BackendUnavailableError };
 
 export interface EngineChoice {
   /** Which engine: 'onnx', or the TF.js backend ('tensorflow', 'wasm', 'cpu'). */

@@ -6,9 +6,12 @@ import type { SampledFrame } from '../../core/results.js';
 import { extractFrame, FrameExtractError, redact, type ExtractedFrame, type ExtractOptions } from '../decode/extract.js';
 import { settleFrame, type SamplerOptions } from './sampler-options.js';
 
-export type { SamplerOptions, SamplingMethod } from './sampler-options.js';
+export type { SamplerOptions, SamplingMedia, SamplingMethod } from './sampler-options.js';
+export { SAMPLING_METHODS } from './sampler-options.js';
 import type { IndexedVideo } from './indexed-sampler.js';
 import { saveFrame } from './saved-frames.js';
+import { gatherDecodeFacts } from './decode-facts.js';
+import { chooseStrategy, type Strategy } from './strategy.js';
 
 /**
  * Decodes the planned frames, yielding each as soon as it is ready (not in plan
@@ -18,16 +21,35 @@ export async function* sampleFrames(plan: readonly PlannedFrame[], options: Samp
   if (options.saveFramesDir) await mkdir(options.saveFramesDir, { recursive: true });
   const seekOne = (planned: PlannedFrame): Promise<SampledFrame> =>
     settleFrame(planned, () => (options.stillImage ? readStill(options) : extractFrame(planned.requestedTime, options)));
+  const method = options.method ?? 'auto';
+  let frames: AsyncIterable<SampledFrame> | undefined;
   let indexed: IndexedVideo | undefined;
-  if ((options.method ?? 'auto') === 'auto' && !options.stillImage && plan.length > 0) {
-    const { openIndexedVideo } = await import('./indexed-sampler.js');
-    const opened = await openIndexedVideo(options);
-    if (typeof opened === 'string') options.onNote?.(`one ffmpeg seek per frame (${opened})`);
-    else indexed = opened;
+  let notIndexed = '';
+  if (!options.stillImage && plan.length > 0 && method !== 'seek') {
+    for (const strategy of await candidates(plan, options)) {
+      const why = notIndexed ? `not indexed (${notIndexed}); ` : '';
+      if (strategy === 'sequential') {
+        const { sampleSequential } = await import('./sequential-sampler.js');
+        options.onNote?.(`${why}one ffmpeg per stretch of the video, ${options.concurrency} at a time, decoding straight through`);
+        frames = sampleSequential(plan, options, seekOne);
+        break;
+      }
+      if (strategy === 'seek') {
+        options.onNote?.(`one ffmpeg seek per frame${notIndexed ? ` (${notIndexed})` : ''}`);
+        break;
+      }
+      const { openIndexedVideo } = await import('./indexed-sampler.js');
+      const opened = await openIndexedVideo(options);
+      if (typeof opened !== 'string') {
+        indexed = opened;
+        frames = indexed.sample(plan, seekOne);
+        break;
+      }
+      notIndexed = opened;
+    }
   }
   try {
-    const frames = indexed ? indexed.sample(plan, seekOne) : mapBounded(plan, options.concurrency, seekOne, options.signal);
-    for await (const frame of frames) {
+    for await (const frame of frames ?? mapBounded(plan, options.concurrency, seekOne, options.signal)) {
       if (options.saveFramesDir && frame.status === 'sampled') {
         await saveFrame(options.saveFramesDir, frame.index, frame.actualTime ?? frame.requestedTime, frame.image);
       }
@@ -36,6 +58,26 @@ export async function* sampleFrames(plan: readonly PlannedFrame[], options: Samp
   } finally {
     await indexed?.close();
   }
+}
+
+/**
+ * The strategies to try, in order. Forced: that one (indexed falls back to the seek).
+ * `auto` with the probe's facts: cheapest first by the estimate; without them (callers
+ * that know nothing of the input): indexed where it can be, else the seek.
+ */
+async function candidates(plan: readonly PlannedFrame[], options: SamplerOptions): Promise<Strategy[]> {
+  const method = options.method ?? 'auto';
+  if (method === 'indexed' || method === 'seek' || method === 'sequential') return method === 'indexed' ? ['indexed', 'seek'] : [method];
+  if (options.media === undefined) return ['indexed', 'seek'];
+  const facts = await gatherDecodeFacts({ ...options, media: options.media });
+  const choice = chooseStrategy(facts, { times: plan.map((frame) => frame.requestedTime), keyframes: options.keyframes, cores: options.concurrency });
+  const estimates = choice.estimates.map((e) => `${e.strategy} ≈ ${formatSeconds(e.seconds)} (${e.detail})`).join(', ');
+  options.onNote?.(`estimated ${estimates}: ${choice.strategy}, ${choice.reason}`);
+  return choice.estimates.map((e) => e.strategy);
+}
+
+function formatSeconds(seconds: number): string {
+  return seconds < 10 ? `${seconds.toFixed(2)} s` : `${seconds.toFixed(0)} s`;
 }
 
 /** Still images larger than this are left to ffmpeg rather than read into memory whole. */

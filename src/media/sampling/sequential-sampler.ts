@@ -1,0 +1,251 @@
+/**
+ * The sequential strategy: the targets split into contiguous stretches, each decoded
+ * straight through by one ffmpeg (one per core at a time), a select filter passing
+ * exactly the frames the per-frame seek would give: the first frame shown at or after
+ * each time, or with --keyframes the last keyframe at or before it. One process start
+ * and one file open per stretch instead of per frame; cheapest for dense targets and
+ * for small, cheap files.
+ */
+import type { FrameImage } from '../../core/image-decode.js';
+import type { PlannedFrame } from '../../core/sampling-plan.js';
+import type { SampledFrame } from '../../core/results.js';
+import { SubprocessError } from '../errors.js';
+import { FrameExtractError, lateFrameError, scaleFilter } from '../decode/extract.js';
+import { frameOutputArgs, frameSplitter } from '../decode/frame-output.js';
+import { streamProcess, type StreamingProcess } from '../process.js';
+import { planStretches } from './stretch-plan.js';
+import type { SamplerOptions } from './sampler-options.js';
+import { MAX_STRETCH_TARGETS, COSTS } from './strategy.js';
+
+/** Finished frames waiting for the consumer before the stretches' output is paused. */
+const MAX_WAITING_RESULTS = 32;
+/** Half a millisecond of slack, as the per-frame path's select filter allows. */
+const SLACK_SECONDS = 0.0005;
+const SHOWINFO_PTS = /Parsed_showinfo.*\bpts_time:\s*(-?[\d.]+)/;
+
+interface Target {
+  readonly planned: PlannedFrame;
+  /** On the stream's timeline (start time added). */
+  readonly time: number;
+}
+
+export async function* sampleSequential(plan: readonly PlannedFrame[], options: SamplerOptions, seekOne: (planned: PlannedFrame) => Promise<SampledFrame>): AsyncGenerator<SampledFrame> {
+  const concurrency = Math.max(1, options.concurrency);
+  const targets = plan.map((planned) => ({ planned, time: options.startTime + planned.requestedTime }));
+  const stretches = planStretches(targets, Math.max(concurrency, Math.ceil(plan.length / MAX_STRETCH_TARGETS)), MAX_STRETCH_TARGETS, (target) => target.time);
+  const waiting: SampledFrame[] = [];
+  const running = new Set<StreamingProcess>();
+  let paused = false;
+  let wakeConsumer: (() => void) | undefined;
+  let next = 0;
+  let stopped = false;
+  let failure: { error: unknown } | undefined;
+  const halted = (): boolean => stopped || failure !== undefined || options.signal?.aborted === true;
+
+  const setPaused = (pause: boolean): void => {
+    if (pause === paused) return;
+    paused = pause;
+    for (const process of running) {
+      if (pause) process.pauseOutput();
+      else process.resumeOutput();
+    }
+  };
+  const emit = (frame: SampledFrame): void => {
+    if (stopped) return;
+    waiting.push(frame);
+    if (waiting.length >= MAX_WAITING_RESULTS) setPaused(true);
+    wakeConsumer?.();
+  };
+  const stretchOptions: StretchOptions = {
+    sampler: options, emit, halted, seekOne,
+    started: (process) => { running.add(process); if (paused) process.pauseOutput(); },
+    ended: (process) => running.delete(process),
+    isPaused: () => paused,
+  };
+  const lane = async (): Promise<void> => {
+    while (!halted()) {
+      const stretch = stretches[next++];
+      if (stretch === undefined) return;
+      await runStretch(stretch, stretchOptions);
+    }
+  };
+
+  let finished = false;
+  const lanes = Promise.all(Array.from({ length: Math.min(concurrency, stretches.length) }, lane))
+    .then(() => {}, (error: unknown) => { failure ??= { error }; })
+    .finally(() => { finished = true; wakeConsumer?.(); });
+  try {
+    while (!failure && (!finished || waiting.length > 0)) {
+      if (waiting.length > 0) {
+        yield waiting.shift()!;
+        if (waiting.length < MAX_WAITING_RESULTS / 2) setPaused(false);
+        continue;
+      }
+      await new Promise<void>((resolve) => { wakeConsumer = resolve; });
+      wakeConsumer = undefined;
+    }
+  } finally {
+    stopped = true;
+    for (const process of running) process.kill();
+    await lanes;
+  }
+  if (failure) throw failure.error;
+}
+
+interface StretchOptions {
+  readonly sampler: SamplerOptions;
+  readonly emit: (frame: SampledFrame) => void;
+  readonly halted: () => boolean;
+  readonly seekOne: (planned: PlannedFrame) => Promise<SampledFrame>;
+  readonly started: (process: StreamingProcess) => void;
+  readonly ended: (process: StreamingProcess) => void;
+  readonly isPaused: () => boolean;
+}
+
+/**
+ * Decodes one stretch. Frames leave ffmpeg in presentation order, each with its showinfo
+ * line, so each target takes the first passed frame at or after it (exact), or the last
+ * keyframe at or before it (keyframes). A target the stretch never reaches fails
+ * NO_FRAME; when ffmpeg itself fails, the targets it had not answered seek one by one.
+ */
+async function runStretch(stretch: readonly Target[], options: StretchOptions): Promise<void> {
+  const { sampler } = options;
+  const exact = !sampler.keyframes;
+  let answered = 0;
+  const times: number[] = [];
+  const images: FrameImage[] = [];
+  let held: { time: number; image: FrameImage } | undefined;
+  let process: StreamingProcess | undefined;
+  let splitFailure: string | undefined;
+  const splitter = frameSplitter(sampler.frameFormat ?? 'lossless', sampler.width, sampler.height);
+
+  const answer = (target: Target, pts: number, image: FrameImage): void => {
+    answered += 1;
+    const actualTime = Math.max(0, pts - sampler.startTime);
+    const late = lateFrameError(target.planned.requestedTime, actualTime, !exact, sampler.maxLateSeconds);
+    options.emit(late
+      ? failed(target.planned, late)
+      : { index: target.planned.index, requestedTime: target.planned.requestedTime, actualTime, status: 'sampled', image });
+  };
+  const take = (pts: number, image: FrameImage): void => {
+    if (exact) {
+      while (answered < stretch.length && stretch[answered]!.time - SLACK_SECONDS <= pts) answer(stretch[answered]!, pts, image);
+    } else {
+      // A keyframe after a target settles it: the keyframe before (or this one when none came before) answers it.
+      while (answered < stretch.length && stretch[answered]!.time + SLACK_SECONDS < pts) answer(stretch[answered]!, held?.time ?? pts, held?.image ?? image);
+      held = { time: pts, image };
+    }
+    if (answered === stretch.length) process?.kill();
+  };
+  const pair = (): void => {
+    while (times.length > 0 && images.length > 0 && answered < stretch.length) take(times.shift()!, images.shift()!);
+  };
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const stall = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      // Waiting for the consumer is not a stall.
+      if (options.isPaused()) return stall();
+      timedOut = true;
+      process?.kill();
+    }, sampler.timeoutMs);
+  };
+
+  let outcome: 'done' | { error: unknown } = 'done';
+  try {
+    process = streamProcess(sampler.ffmpeg, stretchArgs(stretch, sampler), {
+      signal: sampler.signal,
+      onStdout: (chunk) => {
+        stall();
+        try {
+          images.push(...splitter.push(chunk));
+        } catch (error) {
+          splitFailure ??= (error as Error).message;
+          process?.kill();
+        }
+        pair();
+      },
+      onStderrLine: (line) => {
+        stall();
+        const match = SHOWINFO_PTS.exec(line);
+        if (match) times.push(Number(match[1]));
+        pair();
+      },
+    });
+    process.stdin.end();
+    options.started(process);
+    stall();
+    await process.exited;
+  } catch (error) {
+    outcome = { error };
+  } finally {
+    clearTimeout(timer);
+    if (process) options.ended(process);
+  }
+  pair();
+  if (answered === stretch.length || options.halted()) return;
+  if (outcome === 'done') {
+    // The stream ended: keyframe mode's last keyframe answers the rest; exact mode has no frame for them.
+    if (!exact && held !== undefined) {
+      const last = held;
+      while (answered < stretch.length) answer(stretch[answered]!, last.time, last.image);
+      return;
+    }
+    for (const target of stretch.slice(answered)) {
+      options.emit(failed(target.planned, new FrameExtractError('NO_FRAME', `no frame could be decoded at ${target.planned.requestedTime.toFixed(3)} s (past the end, or a corrupt or truncated stretch?)`)));
+    }
+    answered = stretch.length;
+    return;
+  }
+  if (timedOut) {
+    for (const target of stretch.slice(answered)) options.emit(failed(target.planned, new FrameExtractError('TIMEOUT', `ffmpeg gave no output for ${sampler.timeoutMs} ms`)));
+    return;
+  }
+  // ffmpeg stopped on damage or unreadable input: what it did not answer gets the per-frame seek, which fails only what is damaged.
+  if (splitFailure === undefined && !(outcome.error instanceof SubprocessError)) throw outcome.error;
+  for (const target of stretch.slice(answered)) {
+    if (options.halted()) return;
+    options.emit(await options.seekOne(target.planned));
+  }
+}
+
+function failed(planned: PlannedFrame, error: FrameExtractError): SampledFrame {
+  return { index: planned.index, requestedTime: planned.requestedTime, actualTime: null, status: 'failed', code: error.code, message: error.message };
+}
+
+/**
+ * One stretch's ffmpeg: seek COSTS.stretchPrerollSeconds before its first target (so a
+ * container whose seek lands late, as MPEG-TS does, still starts before it), keep the
+ * stream's own timestamps, and pass each target's frame once.
+ */
+export function stretchArgs(stretch: readonly Target[], options: SamplerOptions): string[] {
+  const from = Math.max(0, stretch[0]!.planned.requestedTime - COSTS.stretchPrerollSeconds).toFixed(6);
+  const seek = options.keyframes ? ['-skip_frame', 'nokey', '-ss', from, '-noaccurate_seek', '-copyts'] : ['-ss', from, '-copyts'];
+  // Keyframe mode passes every keyframe up to the last target (they are few); the JS side picks.
+  const last = stretch[stretch.length - 1]!.time;
+  const select = options.keyframes
+    ? `select='lte(prev_t,${(last + SLACK_SECONDS).toFixed(6)})+isnan(prev_t)',`
+    : `select='${balancedSum([...new Set(stretch.map((target) => (target.time - SLACK_SECONDS).toFixed(6)))].map((at) => `gte(t,${at})*not(gte(prev_t,${at}))`))}',`;
+  return [
+    '-hide_banner', '-nostdin', '-loglevel', 'info',
+    '-threads', '1',
+    ...seek,
+    ...(/^https?:\/\//i.test(options.input) ? ['-reconnect', '1'] : []),
+    '-i', options.input,
+    '-map', '0:v:0', '-an', '-sn', '-dn',
+    '-vf', `${select}showinfo,${scaleFilter(options.width, options.height, options.fit)}`,
+    // One output frame per passed frame: no duplicates to fill the gaps between them.
+    '-vsync', 'passthrough',
+    ...frameOutputArgs(options.frameFormat ?? 'lossless'),
+    '-threads', '1',
+    'pipe:1',
+  ];
+}
+
+/** A flat sum of more than ~100 terms fails on ffmpeg 5.1; a balanced tree of sums does not. */
+export function balancedSum(terms: readonly string[]): string {
+  if (terms.length === 1) return terms[0]!;
+  const middle = Math.ceil(terms.length / 2);
+  return `(${balancedSum(terms.slice(0, middle))}+${balancedSum(terms.slice(middle))})`;
+}
