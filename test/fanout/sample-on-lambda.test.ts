@@ -125,6 +125,17 @@ test('a 3-minute episode: the client downloads only the probe and the index (a s
   assert.match(remote.stderr, /sampled in the function \(.* MB read from S3, \d+ frames decoded, this machine downloaded .* MB of .* MB\)/);
 });
 
+test('--html with sampling in the function: the thumbnails come back with the scores', async () => {
+  const html = path.join(await tempDir('sample-on-html'), 'report.html');
+  const run = await runCli([
+    'classify', 's3://media/episodes/bframes.mp4', '--function', FUNCTION, '--endpoint-url', offline!.server.lambdaEndpoint, '--s3-endpoint', proxy.endpoint,
+    '--sample-on', 'lambda', '--frames', '6', '--html', html, '--out', html.replace(/\.html$/, ''), '-q',
+  ], { env: s3.env });
+  assert.equal(run.code, 0, run.stderr);
+  const page = await readFile(html, 'utf8');
+  assert.ok((page.match(/data:image\/jpeg;base64,/g)?.length ?? 0) >= 6, 'a thumbnail for every frame');
+});
+
 test('a URI outside VIDEO_URI_PREFIXES: --sample-on lambda exits 2 with one line; auto samples it locally', async () => {
   const insisted = await classify('private/outside.mp4', 'lambda', { quiet: true });
   assert.equal(insisted.code, 2, insisted.stderr);

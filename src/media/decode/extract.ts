@@ -71,6 +71,19 @@ export function extractArgs(time: number, options: Omit<ExtractOptions, 'ffmpeg'
       : ['-ss', Math.max(0, time - preroll - SEEK_MARGIN_SECONDS).toFixed(6), '-copyts'];
   const select = options.stillImage || options.keyframes ? '' : `select='gte(t,${(target - 0.0005).toFixed(6)})',`;
   return [
+    ...videoInputArgs(options.input, seek),
+    '-frames:v', '1',
+    ...(options.stillImage
+      ? ['-vf', 'showinfo', '-f', 'image2pipe', '-c:v', 'png', '-pix_fmt', 'rgb24']
+      : ['-vf', `${select}showinfo,${scaleFilter(options.width, options.height, options.fit)}`, ...frameOutputArgs(options.frameFormat ?? 'lossless')]),
+    '-threads', '1',
+    'pipe:1',
+  ];
+}
+
+/** ffmpeg's arguments up to the filters: one decoder thread, the seek, the input, its first video stream only. */
+export function videoInputArgs(input: string, seek: readonly string[]): string[] {
+  return [
     '-hide_banner', '-nostdin', '-loglevel', 'info',
     // One decoder thread per process (an input option: after -i it would only set the
     // encoder's): framescore runs one process per core instead, which measured faster
@@ -78,15 +91,9 @@ export function extractArgs(time: number, options: Omit<ExtractOptions, 'ffmpeg'
     '-threads', '1',
     ...seek,
     // Remote inputs may answer a range in parts (the S3 relay sends a block at a time): ask for the rest.
-    ...(/^https?:\/\//i.test(options.input) ? ['-reconnect', '1'] : []),
-    '-i', options.input,
+    ...(/^https?:\/\//i.test(input) ? ['-reconnect', '1'] : []),
+    '-i', input,
     '-map', '0:v:0', '-an', '-sn', '-dn',
-    '-frames:v', '1',
-    ...(options.stillImage
-      ? ['-vf', 'showinfo', '-f', 'image2pipe', '-c:v', 'png', '-pix_fmt', 'rgb24']
-      : ['-vf', `${select}showinfo,${scaleFilter(options.width, options.height, options.fit)}`, ...frameOutputArgs(options.frameFormat ?? 'lossless')]),
-    '-threads', '1',
-    'pipe:1',
   ];
 }
 

@@ -10,7 +10,7 @@ import type { FrameImage } from '../../core/image-decode.js';
 import type { PlannedFrame } from '../../core/sampling-plan.js';
 import type { SampledFrame } from '../../core/results.js';
 import { SubprocessError } from '../errors.js';
-import { FrameExtractError, lateFrameError, scaleFilter } from '../decode/extract.js';
+import { FrameExtractError, lateFrameError, scaleFilter, videoInputArgs } from '../decode/extract.js';
 import { frameOutputArgs, frameSplitter } from '../decode/frame-output.js';
 import { streamProcess, type StreamingProcess } from '../process.js';
 import { planStretches } from './stretch-plan.js';
@@ -228,12 +228,7 @@ export function stretchArgs(stretch: readonly Target[], options: SamplerOptions)
     ? `select='lte(prev_t,${(last + SLACK_SECONDS).toFixed(6)})+isnan(prev_t)',`
     : `select='${balancedSum([...new Set(stretch.map((target) => (target.time - SLACK_SECONDS).toFixed(6)))].map((at) => `gte(t,${at})*not(gte(prev_t,${at}))`))}',`;
   return [
-    '-hide_banner', '-nostdin', '-loglevel', 'info',
-    '-threads', '1',
-    ...seek,
-    ...(/^https?:\/\//i.test(options.input) ? ['-reconnect', '1'] : []),
-    '-i', options.input,
-    '-map', '0:v:0', '-an', '-sn', '-dn',
+    ...videoInputArgs(options.input, seek),
     '-vf', `${select}showinfo,${scaleFilter(options.width, options.height, options.fit)}`,
     // One output frame per passed frame: no duplicates to fill the gaps between them.
     '-vsync', 'passthrough',
