@@ -115,6 +115,26 @@ describe('indexed sampling (real ffmpeg)', () => {
     assert.deepEqual(outcome(indexed.frames), outcome((await sample('h264.mp4', keyTimes, 'seek', { keyframes: true })).frames));
   });
 
+  it('with --keyframes gives an MPEG-TS the keyframe at or before each time (where the per-frame seek lands one keyframe late)', async () => {
+    const keyTimes = [0.5, 2.3, 4.71, 5.2];
+    const indexed = await sample('h264.ts', keyTimes, 'auto', { keyframes: true });
+    assert.doesNotMatch(indexed.notes.join('\n'), /took the per-frame seek/);
+    assert.deepEqual(indexed.frames.map((frame) => frame.actualTime), [0, 2, 4, 5]);
+    // ffmpeg's -noaccurate_seek in an MPEG-TS lands on the keyframe after the time (1, 3, 5, 6 here): the seek path's
+    // known overshoot, which exact mode corrects by seeking early; the pictures at the same keyframes are identical.
+    const seek = await sample('h264.ts', [0, 2, 4, 5], 'seek', { keyframes: true });
+    assert.deepEqual(outcome(indexed.frames).map((o) => (o as unknown[])[1]), outcome(seek.frames).map((o) => (o as unknown[])[1]));
+  });
+
+  for (const name of ['hevc.mkv', 'vp9.webm', 'open-gop-hevc.mp4'] as const) {
+    it(`with --keyframes gives ${name} the keyframe at or before each time, as the seek does, none falling back`, async () => {
+      const keyTimes = [0.5, 2.3, 4.71, 5.2];
+      const indexed = await sample(name, keyTimes, 'auto', { keyframes: true });
+      assert.doesNotMatch(indexed.notes.join('\n'), /took the per-frame seek/);
+      assert.deepEqual(outcome(indexed.frames), outcome((await sample(name, keyTimes, 'seek', { keyframes: true })).frames));
+    });
+  }
+
   for (const [name, why] of [['mpeg4.avi', /not an MP4\/MOV, Matroska, WebM or MPEG-TS file/]] as const) {
     it(`falls back to one seek per frame for ${name}, and says why`, async () => {
       const { frames, notes } = await sample(name, [0.5, 2.3], 'auto');
