@@ -75,7 +75,7 @@ describe('indexed sampling (real ffmpeg)', () => {
   // Other containers, open GOPs: the same frames as one seek per frame, none of them falling back.
   for (const [name, container] of [
     ['h264-copy.mkv', 'Matroska, h264'], ['h264.mkv', 'Matroska, h264'], ['hevc.mkv', 'Matroska, hevc'], ['vp9.webm', 'WebM, vp9'],
-    ['h264-copy.ts', 'MPEG-TS, h264'], ['h264.ts', 'MPEG-TS, h264'], ['open-gop.mp4', 'MP4, h264'], ['open-gop-hevc.mp4', 'MP4, hevc'], ['open-gop.mkv', 'Matroska, h264'],
+    ['h264-copy.ts', 'MPEG-TS, h264'], ['h264.ts', 'MPEG-TS, h264'], ['late-start.ts', 'MPEG-TS, h264'], ['open-gop.mp4', 'MP4, h264'], ['open-gop-hevc.mp4', 'MP4, hevc'], ['open-gop.mkv', 'Matroska, h264'],
   ] as const) {
     it(`gives ${name} the same frames, byte for byte, at the same times as one seek per frame, none falling back`, async () => {
       const indexed = await sample(name, times, 'auto');
