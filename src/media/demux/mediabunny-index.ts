@@ -1,11 +1,13 @@
 /**
- * The index for Matroska, WebM and MPEG-TS, from mediabunny's demuxers (pure
- * TypeScript): one pass over the packet headers gives every frame's presentation time
- * and key flag in decode order (Matroska's clusters, MPEG-TS's PES headers: a TS has no
- * index, so this is a scan of the file), and a GOP's frames are read back as packets.
- * Bytes come through framescore's own ByteSource, so a URL is read by ranges as for MP4.
- * Its timestamps are ffmpeg's for these containers (the identity tests check it); MP4 stays
- * with framescore's own sample-table reader (mediabunny's MP4 times differ at the start).
+ * The index for Matroska and WebM (and an MPEG-TS framescore's own scan declines), from
+ * mediabunny's demuxers (pure TypeScript): one pass over the packet headers gives every
+ * frame's presentation time and key flag in decode order, and a GOP's frames are read
+ * back as packets. Bytes come through framescore's own ByteSource, so a URL is read by
+ * ranges as for MP4. Its timestamps are ffmpeg's for these containers (the identity tests
+ * check it). MP4 stays with framescore's own sample-table reader: mediabunny's MP4 times
+ * differ from ffmpeg's where an edit list hides frames (cut.mp4: it lists the 8 hidden
+ * frames, from -0.3 s). MPEG-TS has its own scan (mpeg-ts-index.ts): mediabunny's took
+ * 5.3 s on a 10-minute 1080p TS against 0.8 s, with identical times, keys and avcC.
  */
 import { ALL_FORMATS, EncodedPacketSink, Input, StreamSource, type EncodedPacket, type InputVideoTrack } from 'mediabunny';
 import type { ByteSource } from '../source/byte-source.js';
@@ -22,10 +24,16 @@ export type DemuxedReading = { readonly index: VideoIndex } | { readonly unsuppo
 
 /** Indexes a Matroska/WebM/MPEG-TS file; `unsupported` says why it cannot. */
 export async function readDemuxedIndex(source: ByteSource): Promise<DemuxedReading> {
+  // mediabunny may still be prefetching when the input is disposed and the source closed: such reads give nothing, quietly.
+  const state = { disposed: false };
   const input = new Input({
     source: new StreamSource({
       getSize: () => source.size,
-      read: (start, end) => source.read(start, end - start),
+      read: (start, end) => source.read(start, end - start).catch((error: unknown) => {
+        if (state.disposed) return new Uint8Array(end - start);
+        throw error;
+      }),
+      dispose: () => { state.disposed = true; },
       // Large sequential reads: a scan of a TS over HTTP is a few range requests, not thousands.
       prefetchProfile: 'network',
       maxCacheSize: 16 * 1024 * 1024,

@@ -17,6 +17,7 @@ import { FrameChooser } from '../mp4/frame-choice.js';
 import type { CodedSegment } from '../mp4/segment.js';
 import { readMp4Index } from '../mp4/mp4-index.js';
 import { readDemuxedIndex } from '../demux/mediabunny-index.js';
+import { readMpegTsIndex } from '../demux/mpeg-ts-index.js';
 import type { VideoIndex } from '../index/video-index.js';
 import { groupSamples, planGops, type GopWork } from './gop-plan.js';
 import { settleFrame, type SamplerOptions } from './sampler-options.js';
@@ -37,7 +38,11 @@ export async function openIndexedVideo(options: SamplerOptions): Promise<Indexed
   try {
     let reading = await readMp4Index(source);
     // Not MP4 at all: Matroska, WebM and MPEG-TS are indexed by mediabunny's demuxers.
-    if ('unsupported' in reading && reading.unsupported === 'not an MP4/MOV file') reading = await readDemuxedIndex(source);
+    if ('unsupported' in reading && reading.unsupported === 'not an MP4/MOV file') {
+      // MPEG-TS with H.264: framescore's own packet scan (a TS has no index, and this pass is the cost); else mediabunny.
+      const ts = process.env.FRAMESCORE_TS_DEMUXER === 'mediabunny' ? undefined : await readMpegTsIndex(source);
+      reading = ts !== undefined ? { index: ts } : await readDemuxedIndex(source);
+    }
     if ('unsupported' in reading) {
       await source.close();
       return reading.unsupported;
