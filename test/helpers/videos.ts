@@ -4,7 +4,7 @@
  * recipe, so repeated test runs reuse them.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, rename, stat, truncate } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveBinaries } from '../../src/cli/binaries.js';
@@ -35,6 +35,12 @@ const RECIPES = {
   'hevc.mp4': ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=8`, '-c:v', 'libx265', '-preset', 'veryfast', '-x265-params', 'keyint=25:min-keyint=25:bframes=3:open-gop=0:log-level=error', '-tag:v', 'hvc1', '-pix_fmt', 'yuv420p'],
   /** x264 open GOPs: only the first keyframe is an IDR, the others recovery points the indexed path cannot start from. */
   'open-gop.mp4': ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=8`, '-c:v', 'libx264', '-preset', 'veryfast', '-x264-params', 'keyint=50:min-keyint=50:open-gop=1:bframes=3', '-pix_fmt', 'yuv420p'],
+  /** x265's default open GOPs (CRA keyframes with RASL leading pictures) every 2 s. */
+  'open-gop-hevc.mp4': ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=8`, '-c:v', 'libx265', '-preset', 'veryfast', '-x265-params', 'keyint=50:min-keyint=50:bframes=3:open-gop=1:log-level=error', '-tag:v', 'hvc1', '-pix_fmt', 'yuv420p'],
+  /** VP9 in WebM with a keyframe every second (alt-ref frames in superframes). */
+  'vp9.webm': ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=6`, '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-g', '25', '-pix_fmt', 'yuv420p'],
+  /** The second half of `discontinuity.ts`: its timestamps start 20 s in. */
+  'late-start.ts': ['-f', 'lavfi', '-i', `smptebars=size=${SIZE}:rate=25:duration=6`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-pix_fmt', 'yuv420p', '-output_ts_offset', '20'],
   'audio-only.m4a': ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=3', '-c:a', 'aac'],
   /** MPEG-TS: starts at a non-zero timestamp (1.4 s), which reports must subtract. */
   'h264.ts': ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=12`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-pix_fmt', 'yuv420p'],
@@ -42,7 +48,7 @@ const RECIPES = {
   'still.jpg': ['-f', 'lavfi', '-i', 'smptebars=size=300x200', '-frames:v', '1', '-q:v', '3'],
 } as const;
 
-export type Fixture = keyof typeof RECIPES | 'sample.mp4' | 'rotated.mov' | 'vfr.mp4' | 'cut.mp4' | 'truncated.mp4' | 'corrupt-middle.mp4' | 'empty.mp4' | 'not-a-video.mp4';
+export type Fixture = keyof typeof RECIPES | 'h264-copy.mkv' | 'hevc.mkv' | 'h264-copy.ts' | 'discontinuity.ts' | 'open-gop.mkv' | 'sample.mp4' | 'rotated.mov' | 'vfr.mp4' | 'cut.mp4' | 'truncated.mp4' | 'corrupt-middle.mp4' | 'empty.mp4' | 'not-a-video.mp4';
 
 export async function fixture(name: Fixture): Promise<string> {
   await mkdir(cacheDir, { recursive: true });
@@ -63,6 +69,23 @@ export async function fixture(name: Fixture): Promise<string> {
       // Cut by stream copy at 2.3 s: the file starts at the keyframe before, and the edit list hides the frames up to the cut.
       await encode(ffmpeg, ['-ss', '2.3', '-i', await fixture('h264.mp4'), '-c', 'copy', '-an'], temp);
       break;
+    case 'h264-copy.mkv':
+    case 'h264-copy.ts':
+      // The MP4's stream copied: the same frames in Matroska / MPEG-TS (which starts at 1.48 s, the B-frame delay).
+      await encode(ffmpeg, ['-i', await fixture('h264.mp4'), '-c', 'copy', '-an'], temp);
+      break;
+    case 'hevc.mkv':
+      await encode(ffmpeg, ['-i', await fixture('hevc.mp4'), '-c', 'copy'], temp);
+      break;
+    case 'open-gop.mkv':
+      await encode(ffmpeg, ['-i', await fixture('open-gop.mp4'), '-c', 'copy'], temp);
+      break;
+    case 'discontinuity.ts': {
+      // Two TS files joined with cat: the timestamps jump from 13.5 s to 21.4 s, the continuity counters restart.
+      const parts = await Promise.all([readFile(await fixture('h264.ts')), readFile(await fixture('late-start.ts'))]);
+      await writeFile(temp, Buffer.concat(parts));
+      break;
+    }
     case 'vfr.mp4':
       await encode(ffmpeg, ['-i', await fixture('vfr.mkv'), '-c', 'copy'], temp);
       break;

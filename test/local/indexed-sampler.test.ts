@@ -72,10 +72,39 @@ describe('indexed sampling (real ffmpeg)', () => {
     });
   }
 
-  it('sends the frames of an open-GOP file it cannot start from to the per-frame seek, and says why', async () => {
-    const indexed = await sample('open-gop.mp4', times, 'auto');
-    assert.match(indexed.notes.join('\n'), /\d+ frames? took the per-frame seek: \d+× its keyframe is not an IDR frame \(open GOP\)/);
-    assert.deepEqual(outcome(indexed.frames), outcome((await sample('open-gop.mp4', times, 'seek')).frames));
+  // Other containers, open GOPs: the same frames as one seek per frame, none of them falling back.
+  for (const [name, container] of [
+    ['h264-copy.mkv', 'Matroska, h264'], ['h264.mkv', 'Matroska, h264'], ['hevc.mkv', 'Matroska, hevc'], ['vp9.webm', 'WebM, vp9'],
+    ['h264-copy.ts', 'MPEG-TS, h264'], ['h264.ts', 'MPEG-TS, h264'], ['late-start.ts', 'MPEG-TS, h264'], ['open-gop.mp4', 'MP4, h264'], ['open-gop-hevc.mp4', 'MP4, hevc'], ['open-gop.mkv', 'Matroska, h264'],
+  ] as const) {
+    it(`gives ${name} the same frames, byte for byte, at the same times as one seek per frame, none falling back`, async () => {
+      const indexed = await sample(name, times, 'auto');
+      assert.match(indexed.notes.join('\n'), new RegExp(`indexed \\d+ frames \\(${container}\\)`));
+      assert.doesNotMatch(indexed.notes.join('\n'), /took the per-frame seek/);
+      const seek = await sample(name, times, 'seek');
+      assert.ok(indexed.frames.every((frame) => frame.status === 'sampled'), JSON.stringify(outcome(indexed.frames).map((o) => (o as unknown[])[0])));
+      assert.deepEqual(outcome(indexed.frames), outcome(seek.frames));
+    });
+  }
+
+  for (const name of ['open-gop.mp4', 'open-gop-hevc.mp4', 'h264.ts', 'hevc.mkv'] as const) {
+    it(`walks ${name} densely (every 0.04–0.1 s, across keyframes and their leading pictures), frames identical to one seek per frame`, async () => {
+      const dense = [...Array.from({ length: 30 }, (_, i) => Math.round(i * 0.1 * 1000) / 1000), 1.85, 1.89, 1.93, 1.97, 2.01, 3.87, 3.91, 3.95, 3.99, 4.03];
+      const indexed = await sample(name, dense, 'auto');
+      assert.doesNotMatch(indexed.notes.join('\n'), /took the per-frame seek/);
+      assert.deepEqual(outcome(indexed.frames), outcome((await sample(name, dense, 'seek')).frames));
+    });
+  }
+
+  it('gives an MPEG-TS with a timestamp discontinuity (two files joined with cat) the same frames and failures as one seek per frame', async () => {
+    // 0–12 s in the first part, nothing from 12 s to 19.9 s (SEEK_MISSED on both paths), then the second part.
+    const jumpy = [0, 1.02, 5.5, 11.9, 13, 17, 20.1, 22, 25.3];
+    const indexed = await sample('discontinuity.ts', jumpy, 'auto');
+    assert.match(indexed.notes.join('\n'), /indexed \d+ frames \(MPEG-TS, h264\)/);
+    assert.doesNotMatch(indexed.notes.join('\n'), /took the per-frame seek/);
+    const seek = await sample('discontinuity.ts', jumpy, 'seek');
+    assert.deepEqual(outcome(indexed.frames), outcome(seek.frames));
+    assert.equal(indexed.frames.filter((frame) => frame.status === 'sampled').length, 7);
   });
 
   it('with --keyframes gives the keyframe at or before each time, as the seek does', async () => {
@@ -86,7 +115,27 @@ describe('indexed sampling (real ffmpeg)', () => {
     assert.deepEqual(outcome(indexed.frames), outcome((await sample('h264.mp4', keyTimes, 'seek', { keyframes: true })).frames));
   });
 
-  for (const [name, why] of [['h264.mkv', /not an MP4\/MOV file/], ['h264.ts', /not an MP4\/MOV file/], ['mpeg4.avi', /not an MP4\/MOV file/]] as const) {
+  it('with --keyframes gives an MPEG-TS the keyframe at or before each time (where the per-frame seek lands one keyframe late)', async () => {
+    const keyTimes = [0.5, 2.3, 4.71, 5.2];
+    const indexed = await sample('h264.ts', keyTimes, 'auto', { keyframes: true });
+    assert.doesNotMatch(indexed.notes.join('\n'), /took the per-frame seek/);
+    assert.deepEqual(indexed.frames.map((frame) => frame.actualTime), [0, 2, 4, 5]);
+    // ffmpeg's -noaccurate_seek in an MPEG-TS lands on the keyframe after the time (1, 3, 5, 6 here): the seek path's
+    // known overshoot, which exact mode corrects by seeking early; the pictures at the same keyframes are identical.
+    const seek = await sample('h264.ts', [0, 2, 4, 5], 'seek', { keyframes: true });
+    assert.deepEqual(outcome(indexed.frames).map((o) => (o as unknown[])[1]), outcome(seek.frames).map((o) => (o as unknown[])[1]));
+  });
+
+  for (const name of ['hevc.mkv', 'vp9.webm', 'open-gop-hevc.mp4'] as const) {
+    it(`with --keyframes gives ${name} the keyframe at or before each time, as the seek does, none falling back`, async () => {
+      const keyTimes = [0.5, 2.3, 4.71, 5.2];
+      const indexed = await sample(name, keyTimes, 'auto', { keyframes: true });
+      assert.doesNotMatch(indexed.notes.join('\n'), /took the per-frame seek/);
+      assert.deepEqual(outcome(indexed.frames), outcome((await sample(name, keyTimes, 'seek', { keyframes: true })).frames));
+    });
+  }
+
+  for (const [name, why] of [['mpeg4.avi', /not an MP4\/MOV, Matroska, WebM or MPEG-TS file/]] as const) {
     it(`falls back to one seek per frame for ${name}, and says why`, async () => {
       const { frames, notes } = await sample(name, [0.5, 2.3], 'auto');
       assert.match(notes.join('\n'), /one ffmpeg seek per frame/);

@@ -81,10 +81,11 @@ export async function handleSample(event: unknown, deps: SampleDeps): Promise<Ou
     const lanes = Math.max(1, Math.min(os.availableParallelism(), request.gops.length));
     let next = 0;
     await Promise.all(Array.from({ length: lanes }, async () => {
-      const decoder = new StreamDecoder({
+      const newDecoder = (): StreamDecoder => new StreamDecoder({
         ffmpeg: deps.access.ffmpeg, feed: createFeed({ codec: track.codec, decoderConfig: Buffer.from(track.config, 'base64'), width: track.width, height: track.height }),
         width, height, fit: request.fit, rotation: request.video.rotation, frameFormat: 'lossless', timeoutMs: DECODER_TIMEOUT_MS,
       });
+      const decoder = newDecoder();
       // Frames come out only once enough frames follow them or the stream ends: feed every walk, then end, then collect.
       const answers: Promise<Decoded[]>[] = [];
       try {
@@ -98,7 +99,7 @@ export async function handleSample(event: unknown, deps: SampleDeps): Promise<Ou
             continue;
           }
           while (!decoder.wantsMore && !decoder.failed) await decoder.settled();
-          answers.push(decodeGop(decoder, gop, bytes, ranges[g]!.from, track, seek, (count) => { framesDecoded += count; }));
+          answers.push(decodeGop(decoder, newDecoder, gop, bytes, ranges[g]!.from, track, seek, (count) => { framesDecoded += count; }));
         }
       } finally {
         await decoder.end();
@@ -143,7 +144,7 @@ function gopRange(gop: GopJob): ByteRange {
 }
 
 async function decodeGop(
-  decoder: StreamDecoder, gop: GopJob, bytes: Buffer, from: number, track: NonNullable<SampleRequest['track']>,
+  decoder: StreamDecoder, newDecoder: () => StreamDecoder, gop: GopJob, bytes: Buffer, from: number, track: NonNullable<SampleRequest['track']>,
   seek: (id: string, time: number) => Promise<Decoded>, counted: (frames: number) => void,
 ): Promise<Decoded[]> {
   const samples = [...new Set(gop.targets.map((target) => target.at))].sort((a, b) => a - b);
@@ -151,8 +152,10 @@ async function decodeGop(
   const segment = segmentFromBytes(bytes, from, index, 0, samples);
   if (typeof segment === 'string' || decoder.failed) return Promise.all(gop.targets.map((target) => seek(target.id, target.time)));
   counted(segment.frames.length);
-  const answers = decoder.decode(segment);
-  return Promise.all(gop.targets.map(async (target): Promise<Decoded> => {
+  // An open GOP's keyframe is not an IDR: it decodes only in a decoder with nothing before it.
+  const fresh = segment.openGop ? newDecoder() : undefined;
+  const answers = (fresh ?? decoder).decode(segment);
+  const results = Promise.all(gop.targets.map(async (target): Promise<Decoded> => {
     try {
       const image = await answers[samples.indexOf(target.at)]!;
       if (image instanceof Uint8Array) throw new Error('the decoder gave an encoded image');
@@ -162,6 +165,8 @@ async function decodeGop(
       return seek(target.id, target.time);
     }
   }));
+  if (fresh) await fresh.end();
+  return results;
 }
 
 /**

@@ -7,7 +7,7 @@
 import { flvFrame, flvHeader, flvSequenceHeader } from './flv.js';
 import { matroskaClusters, matroskaHeader } from './matroska.js';
 import { SegmentTimeline, type CodedSegment } from '../mp4/segment.js';
-import type { Mp4VideoTrack } from '../mp4/video-track.js';
+import type { VideoIndex } from '../index/video-index.js';
 
 export interface PackedSegment {
   readonly bytes: Buffer;
@@ -23,7 +23,7 @@ export interface Feed {
   pack(segment: CodedSegment): PackedSegment;
 }
 
-export function createFeed(track: Pick<Mp4VideoTrack, 'codec' | 'decoderConfig' | 'width' | 'height'>): Feed {
+export function createFeed(track: Pick<VideoIndex, 'codec' | 'decoderConfig' | 'width' | 'height'>): Feed {
   const timeline = new SegmentTimeline();
   if (track.codec === 'h264') {
     return {
@@ -37,7 +37,7 @@ export function createFeed(track: Pick<Mp4VideoTrack, 'codec' | 'decoderConfig' 
   }
   return {
     demuxer: 'matroska',
-    header: matroskaHeader(track.decoderConfig, track.width, track.height),
+    header: matroskaHeader(track.codec, track.decoderConfig, track.width, track.height),
     pack(segment) {
       const { pts, targetPts } = timeline.assign(segment);
       return { bytes: matroskaClusters(segment.frames, pts), targetPts };

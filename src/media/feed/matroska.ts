@@ -1,5 +1,5 @@
 /**
- * A minimal streaming Matroska writer: the container framescore feeds HEVC in (FLV
+ * A minimal streaming Matroska writer: the container framescore feeds HEVC and VP9 in (FLV
  * carries only H.264 on the ffmpeg versions it supports). One video track whose
  * CodecPrivate is the MP4's hvcC record, so samples go in unchanged as SimpleBlocks;
  * the segment has unknown size and each fed segment is one or more clusters. Matroska stores
@@ -48,8 +48,10 @@ function uint(elementId: number, value: number): Buffer {
 
 const text = (elementId: number, value: string): Buffer => element(elementId, Buffer.from(value, 'latin1'));
 
-/** EBML header, the open-ended segment, its info (1 ms timestamps) and the one HEVC track. */
-export function matroskaHeader(codecPrivate: Buffer, width: number, height: number): Buffer {
+const CODEC_IDS = { hevc: 'V_MPEGH/ISO/HEVC', vp9: 'V_VP9' } as const;
+
+/** EBML header, the open-ended segment, its info (1 ms timestamps) and the one video track (HEVC with its hvcC, or VP9). */
+export function matroskaHeader(codec: keyof typeof CODEC_IDS, codecPrivate: Buffer, width: number, height: number): Buffer {
   return Buffer.concat([
     element(ID.ebml,
       uint(ID.ebmlVersion, 1), uint(ID.ebmlReadVersion, 1), uint(ID.ebmlMaxIdLength, 4), uint(ID.ebmlMaxSizeLength, 8),
@@ -58,7 +60,7 @@ export function matroskaHeader(codecPrivate: Buffer, width: number, height: numb
     element(ID.info, uint(ID.timecodeScale, 1_000_000)),
     element(ID.tracks, element(ID.trackEntry,
       uint(ID.trackNumber, VIDEO_TRACK), uint(ID.trackUid, 1), uint(ID.trackType, 1),
-      text(ID.codecId, 'V_MPEGH/ISO/HEVC'), element(ID.codecPrivate, codecPrivate),
+      text(ID.codecId, CODEC_IDS[codec]), ...(codecPrivate.length > 0 ? [element(ID.codecPrivate, codecPrivate)] : []),
       element(ID.video, uint(ID.pixelWidth, width), uint(ID.pixelHeight, height)))),
   ]);
 }

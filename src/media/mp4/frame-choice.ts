@@ -3,7 +3,7 @@
  * Same rules as the per-frame seek: exact mode takes the first frame shown at or
  * after the time; keyframe mode takes the last keyframe at or before it.
  */
-import type { Mp4VideoTrack } from './video-track.js';
+import type { VideoIndex } from '../index/video-index.js';
 
 /** Half a millisecond of slack, as the per-frame path's select filter allows. */
 const SLACK_SECONDS = 0.0005;
@@ -11,7 +11,7 @@ const SLACK_SECONDS = 0.0005;
 export class FrameChooser {
   private readonly shownKeyframes: Uint32Array;
 
-  constructor(private readonly track: Mp4VideoTrack) {
+  constructor(private readonly track: Pick<VideoIndex, 'times' | 'keyframes' | 'shown'>) {
     this.shownKeyframes = track.shown.filter((sample) => track.keyframes[sample] === 1);
   }
 

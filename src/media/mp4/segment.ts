@@ -10,19 +10,9 @@
 import { accessUnitFacts, type AccessUnitFacts } from './nal-units.js';
 import type { ByteSource } from '../source/byte-source.js';
 import type { Mp4VideoTrack } from './video-track.js';
+import type { CodedFrame, CodedSegment, IndexCodec } from '../index/video-index.js';
 
-export interface CodedFrame {
-  readonly data: Buffer;
-  readonly time: number;
-  readonly keyframe: boolean;
-}
-
-export interface CodedSegment {
-  /** Decode order, the first an IDR keyframe. */
-  readonly frames: readonly CodedFrame[];
-  /** Which of `frames` are asked for, ascending (decode order). */
-  readonly targets: readonly number[];
-}
+export type { CodedFrame, CodedSegment } from '../index/video-index.js';
 
 /** Reading more than this at once for one sample means a strange file: give up on it. */
 const MAX_SEGMENT_BYTES = 256 * 1024 * 1024;
@@ -49,29 +39,43 @@ export async function readSegment(source: ByteSource, track: Mp4VideoTrack, star
 }
 
 /** The segment from bytes already read (`bytes` starts at file offset `from` and covers samples start..max(targets)). */
-export function segmentFromBytes(bytes: Buffer, from: number, track: Pick<Mp4VideoTrack, 'offsets' | 'sizes' | 'times' | 'nalLengthSize' | 'codec'>, start: number, wanted: readonly number[]): CodedSegment | string {
+export function segmentFromBytes(bytes: Buffer, from: number, track: Pick<Mp4VideoTrack, 'offsets' | 'sizes' | 'times' | 'nalLengthSize'> & { readonly codec: IndexCodec }, start: number, wanted: readonly number[]): CodedSegment | string {
   const target = Math.max(...wanted);
   if (wanted.some((sample) => sample < start)) return 'a target precedes its keyframe';
+  const { codec } = track;
+  if (codec === 'vp9') {
+    // VP9: every frame from the keyframe on (its headers, not NAL types, say what refers to what).
+    const frames: CodedFrame[] = [];
+    for (let sample = start; sample <= target; sample += 1) {
+      const offset = track.offsets[sample]! - from;
+      frames.push({ data: bytes.subarray(offset, offset + track.sizes[sample]!), time: track.times[sample]!, keyframe: sample === start });
+    }
+    return { frames, targets: wanted.map((sample) => sample - start) };
+  }
   const facts: AccessUnitFacts[] = [];
   for (let sample = start; sample <= target; sample += 1) {
     const offset = track.offsets[sample]! - from;
-    const fact = accessUnitFacts(bytes.subarray(offset, offset + track.sizes[sample]!), track.nalLengthSize, track.codec);
-    if (fact === undefined) return `damaged data (a frame that is not well-formed ${track.codec === 'hevc' ? 'HEVC' : 'H.264'})`;
+    const fact = accessUnitFacts(bytes.subarray(offset, offset + track.sizes[sample]!), track.nalLengthSize, codec);
+    if (fact === undefined) return `damaged data (a frame that is not well-formed ${codec === 'hevc' ? 'HEVC' : 'H.264'})`;
     facts.push(fact);
   }
-  if (!facts[0]!.idr) return 'its keyframe is not an IDR frame (open GOP)';
+  // An open GOP's keyframe: its leading pictures (shown before it) refer to frames before it and
+  // cannot be rebuilt; nothing shown after it refers to them. They are never targets here (the
+  // chooser starts those from the keyframe before), so they are left out.
+  const openGop = !facts[0]!.idr;
+  const keyTime = track.times[start]!;
   // With HEVC temporal sub-layers, a picture marked non-reference may still serve a higher layer: keep all.
   const layered = facts.some((fact) => fact.temporalId > 0);
   const isTarget = new Set(wanted);
   const frames: CodedFrame[] = [];
   const positions = new Map<number, number>();
   for (let sample = start; sample <= target; sample += 1) {
-    if (sample !== start && !isTarget.has(sample) && !facts[sample - start]!.reference && !layered) continue;
+    if (sample !== start && !isTarget.has(sample) && ((!facts[sample - start]!.reference && !layered) || (openGop && track.times[sample]! < keyTime))) continue;
     if (isTarget.has(sample)) positions.set(sample, frames.length);
     const offset = track.offsets[sample]! - from;
     frames.push({ data: bytes.subarray(offset, offset + track.sizes[sample]!), time: track.times[sample]!, keyframe: sample === start });
   }
-  return { frames, targets: wanted.map((sample) => positions.get(sample)!) };
+  return { frames, targets: wanted.map((sample) => positions.get(sample)!), ...(openGop ? { openGop } : {}) };
 }
 
 /** Synthetic timestamps for one segment's frames, in decode order, and the target's. */

@@ -1,6 +1,7 @@
 /**
- * The fast sampling path for MP4/MOV with H.264 or HEVC, which is most broadcast files: read
- * the sample table once, then per requested frame feed only the coded frames it needs
+ * The fast sampling path for MP4/MOV (own sample-table reader) and Matroska/WebM/MPEG-TS
+ * (mediabunny's demuxers) with H.264, HEVC or VP9: index the frames once, then per
+ * requested frame feed only the coded frames it needs
  * (its keyframe, the reference frames after it, itself) to one long-lived ffmpeg per
  * core. No process start and no file open per frame; keyframe sampling decodes one
  * frame per sample. A frame this path cannot produce falls back to the per-frame seek.
@@ -13,8 +14,11 @@ import { StreamDecoder } from '../decode/stream-decoder.js';
 import { openByteSource, type ByteSource } from '../source/byte-source.js';
 import { createFeed } from '../feed/feed.js';
 import { FrameChooser } from '../mp4/frame-choice.js';
-import { readSegment, type CodedSegment } from '../mp4/segment.js';
-import { readMp4VideoTrack, type Mp4VideoTrack } from '../mp4/video-track.js';
+import type { CodedSegment } from '../mp4/segment.js';
+import { readMp4Index } from '../mp4/mp4-index.js';
+import { readDemuxedIndex } from '../demux/mediabunny-index.js';
+import { readMpegTsIndex } from '../demux/mpeg-ts-index.js';
+import type { VideoIndex } from '../index/video-index.js';
 import { groupSamples, planGops, type GopWork } from './gop-plan.js';
 import { settleFrame, type SamplerOptions } from './sampler-options.js';
 
@@ -32,13 +36,20 @@ export async function openIndexedVideo(options: SamplerOptions): Promise<Indexed
     return `cannot open it for reading: ${(error as Error).message}`;
   }
   try {
-    const reading = await readMp4VideoTrack(source);
+    let reading = await readMp4Index(source);
+    // Not MP4 at all: Matroska, WebM and MPEG-TS are indexed by mediabunny's demuxers.
+    if ('unsupported' in reading && reading.unsupported === 'not an MP4/MOV file') {
+      // MPEG-TS with H.264: framescore's own packet scan (a TS has no index, and this pass is the cost); else mediabunny.
+      const ts = process.env.FRAMESCORE_TS_DEMUXER === 'mediabunny' ? undefined : await readMpegTsIndex(source);
+      reading = ts !== undefined ? { index: ts } : await readDemuxedIndex(source);
+    }
     if ('unsupported' in reading) {
       await source.close();
       return reading.unsupported;
     }
-    options.onNote?.(`indexed ${reading.track.sampleCount} frames; decoding with ${options.concurrency} long-lived ffmpeg`);
-    return new IndexedVideo(source, reading.track, options);
+    const { index } = reading;
+    options.onNote?.(`indexed ${index.sampleCount} frames (${index.container}, ${index.codec}); decoding with ${options.concurrency} long-lived ffmpeg`);
+    return new IndexedVideo(source, index, options);
   } catch (error) {
     await source.close();
     return `cannot index it: ${(error as Error).message}`;
@@ -48,7 +59,7 @@ export async function openIndexedVideo(options: SamplerOptions): Promise<Indexed
 export class IndexedVideo {
   private readonly chooser: FrameChooser;
 
-  constructor(private readonly source: ByteSource, private readonly track: Mp4VideoTrack, private readonly options: SamplerOptions) {
+  constructor(private readonly source: ByteSource, private readonly track: VideoIndex, private readonly options: SamplerOptions) {
     this.chooser = new FrameChooser(track);
   }
 
@@ -124,7 +135,7 @@ export class IndexedVideo {
           const samples = groupSamples(item.group);
           let segment: CodedSegment | string;
           try {
-            segment = await readSegment(this.source, this.track, start, samples);
+            segment = await this.track.readFrames(start, samples);
           } catch (error) {
             segment = `cannot read its frames: ${(error as Error).message}`;
           }
@@ -138,18 +149,31 @@ export class IndexedVideo {
             await Promise.all(members.map((member) => fallback(member.planned, why)));
             continue;
           }
-          if (decoder === undefined) {
-            decoder = new StreamDecoder({ ...this.options, feed: createFeed(this.track), rotation: this.options.rotation ?? 0, frameFormat: this.options.frameFormat ?? 'lossless' });
-            decoders.add(decoder);
+          const newDecoder = (): StreamDecoder => {
+            const made = new StreamDecoder({ ...this.options, feed: createFeed(this.track), rotation: this.options.rotation ?? 0, frameFormat: this.options.frameFormat ?? 'lossless' });
+            decoders.add(made);
+            return made;
+          };
+          const answer = (answers: Promise<FrameImage>[]): void => {
+            for (const member of members) {
+              inFlight.push(answers[samples.indexOf(member.sample)]!.then(
+                (image) => emit(settled(member.planned, image, member.time)),
+                (error: Error) => fallback(member.planned, error.message),
+              ).catch(fail));
+            }
+          };
+          if (segment.openGop) {
+            // An open GOP's keyframe is not an IDR: decoding starts there only in a decoder with
+            // nothing before it (whose reference frames and picture order would otherwise carry over).
+            const fresh = newDecoder();
+            answer(fresh.decode(segment));
+            await fresh.end();
+            decoders.delete(fresh);
+            continue;
           }
+          decoder ??= newDecoder();
           while (!decoder.wantsMore) await decoder.settled();
-          const answers = decoder.decode(segment);
-          for (const member of members) {
-            inFlight.push(answers[samples.indexOf(member.sample)]!.then(
-              (image) => emit(settled(member.planned, image, member.time)),
-              (error: Error) => fallback(member.planned, error.message),
-            ).catch(fail));
-          }
+          answer(decoder.decode(segment));
         }
       } finally {
         await retire();
@@ -189,8 +213,12 @@ export class IndexedVideo {
     if (failure) throw failure.error;
   }
 
-  close(): Promise<void> {
-    return this.source.close();
+  async close(): Promise<void> {
+    try {
+      await this.track.close();
+    } finally {
+      await this.source.close();
+    }
   }
 }
 

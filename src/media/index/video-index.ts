@@ -1,0 +1,59 @@
+/**
+ * What indexed sampling consumes, whatever the container: every coded frame's
+ * presentation time (as ffmpeg reports it, on the stream's own timeline), which frames
+ * are keyframes, which are shown, the codec configuration a feed needs, and a way to
+ * read the coded frames of one group of pictures. MP4/MOV (own sample-table reader) and
+ * Matroska/WebM/MPEG-TS (mediabunny's demuxers) are the implementations.
+ */
+import type { VideoCodec } from '../mp4/nal-units.js';
+
+/** Codecs a long-lived decoder can be fed: H.264/HEVC (length-prefixed NAL units) and VP9. */
+export interface CodedFrame {
+  readonly data: Buffer;
+  readonly time: number;
+  readonly keyframe: boolean;
+}
+
+export interface CodedSegment {
+  /** Decode order, the first an IDR keyframe. */
+  readonly frames: readonly CodedFrame[];
+  /** Which of `frames` are asked for, ascending (decode order). */
+  readonly targets: readonly number[];
+  /**
+   * The first frame is a keyframe but not an IDR (an open GOP: HEVC CRA, x264 --open-gop):
+   * it needs a decoder with nothing before it, and its leading pictures are left out.
+   */
+  readonly openGop?: boolean;
+}
+
+export type IndexCodec = VideoCodec | 'vp9';
+
+export interface VideoIndex {
+  /** Which container it came from, for --verbose. */
+  readonly container: string;
+  readonly codec: IndexCodec;
+  /** avcC / hvcC record for H.264 / HEVC; empty for VP9. */
+  readonly decoderConfig: Buffer;
+  readonly width: number;
+  readonly height: number;
+  readonly sampleCount: number;
+  /** Per frame, in decode order: presentation time in seconds as ffmpeg reports it with -copyts. */
+  readonly times: Float64Array;
+  readonly keyframes: Uint8Array;
+  /** Decode indices of the frames that are shown, by presentation time. */
+  readonly shown: Uint32Array;
+  /**
+   * The coded frames that decode `targets` (decode indices) from keyframe `start`,
+   * length-prefixed (4 bytes) for H.264/HEVC; a string says why it cannot.
+   */
+  readFrames(start: number, targets: readonly number[]): Promise<CodedSegment | string>;
+  /** Releases what the index holds (not the byte source, which its opener closes). */
+  close(): Promise<void>;
+}
+
+/** `shown` from presentation times: every frame, ordered by time (ties keep decode order). */
+export function shownByTime(times: Float64Array): Uint32Array {
+  const order = Array.from({ length: times.length }, (_, index) => index);
+  order.sort((a, b) => times[a]! - times[b]! || a - b);
+  return Uint32Array.from(order);
+}

@@ -1,0 +1,29 @@
+/** MP4/MOV as a VideoIndex: framescore's own sample-table reader, frames read by byte range. */
+import type { ByteSource } from '../source/byte-source.js';
+import type { VideoIndex } from '../index/video-index.js';
+import { readSegment, type CodedSegment } from './segment.js';
+import { readMp4VideoTrack, type Mp4VideoTrack } from './video-track.js';
+
+export type Mp4IndexReading = { readonly index: VideoIndex } | { readonly unsupported: string };
+
+export async function readMp4Index(source: ByteSource): Promise<Mp4IndexReading> {
+  const reading = await readMp4VideoTrack(source);
+  return 'unsupported' in reading ? reading : { index: mp4Index(source, reading.track) };
+}
+
+export function mp4Index(source: ByteSource, track: Mp4VideoTrack): VideoIndex {
+  return {
+    container: 'MP4',
+    codec: track.codec,
+    decoderConfig: track.decoderConfig,
+    width: track.width,
+    height: track.height,
+    sampleCount: track.sampleCount,
+    times: track.times,
+    keyframes: track.keyframes,
+    shown: track.shown,
+    readFrames: (start: number, targets: readonly number[]): Promise<CodedSegment | string> => readSegment(source, track, start, targets),
+    // The source belongs to whoever opened it.
+    close: () => Promise.resolve(),
+  };
+}
