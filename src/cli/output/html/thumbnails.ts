@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { isEncoded, type FrameImage } from '../../../core/image-decode.js';
+import { isEncoded, type FrameImage, type RgbImage } from '../../../core/image-decode.js';
 import { resolveBinaries } from '../../binaries.js';
 import { runProcess } from '../../../media/process.js';
 import { encodePng } from '../../../media/sampling/saved-frames.js';
@@ -33,8 +33,8 @@ export async function makeThumbnails(frames: ReadonlyMap<number, FrameImage>, op
     const ffmpeg = options.ffmpeg ?? resolveBinaries().ffmpeg;
     const width = options.width ?? THUMBNAIL_WIDTH;
     for (const [group, images] of groupBySize(raw)) {
-      const shrunk = await shrinkRaw(images.map(([, image]) => image as Exclude<FrameImage, Uint8Array>), path.join(dir, group), ffmpeg, width).catch(() => undefined);
-      images.forEach(([index, image], i) => uris.set(index, shrunk ? jpegUri(shrunk[i]!) : `data:image/png;base64,${encodePng(image as Exclude<FrameImage, Uint8Array>).toString('base64')}`));
+      const shrunk = await shrinkRaw(images.map(([, image]) => image as RgbImage), path.join(dir, group), ffmpeg, width).catch(() => undefined);
+      images.forEach(([index, image], i) => uris.set(index, shrunk ? jpegUri(shrunk[i]!) : `data:image/png;base64,${encodePng(image as RgbImage).toString('base64')}`));
     }
     if (files.length > 0) {
       const shrunk = await shrinkFiles(files.map(([, bytes]) => bytes), path.join(dir, 'files'), ffmpeg, width).catch(() => undefined);
@@ -53,7 +53,7 @@ function jpegUri(bytes: Uint8Array): string {
 function groupBySize(entries: Array<[number, FrameImage]>): Map<string, Array<[number, FrameImage]>> {
   const groups = new Map<string, Array<[number, FrameImage]>>();
   for (const entry of entries) {
-    const image = entry[1] as Exclude<FrameImage, Uint8Array>;
+    const image = entry[1] as RgbImage;
     const key = `${image.width}x${image.height}`;
     groups.set(key, [...(groups.get(key) ?? []), entry]);
   }
@@ -62,7 +62,7 @@ function groupBySize(entries: Array<[number, FrameImage]>): Map<string, Array<[n
 
 const numbered = (prefix: string, i: number | string): string => `${prefix}-${typeof i === 'number' ? String(i).padStart(6, '0') : i}.jpg`;
 
-async function shrinkRaw(images: ReadonlyArray<Exclude<FrameImage, Uint8Array>>, prefix: string, ffmpeg: string, width: number): Promise<Uint8Array[]> {
+async function shrinkRaw(images: ReadonlyArray<RgbImage>, prefix: string, ffmpeg: string, width: number): Promise<Uint8Array[]> {
   const { width: w, height: h } = images[0]!;
   const input = `${prefix}.rgb`;
   await writeFile(input, Buffer.concat(images.map((image) => image.data)));
