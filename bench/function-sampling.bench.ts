@@ -101,7 +101,8 @@ try {
     console.log(`  cost at arm64 prices, ${Math.round(MEMORY_GB * 1024)} MB: ${billedGbSeconds.toFixed(1)} GB-s + ${invocations.length} requests = $${cost.toFixed(4)} per episode (goal ≤ $0.01)`);
   }
 
-  // Local sampling of the same plan, the file on disk, this machine's two cores.
+  // Local sampling of the same plan, the file on disk, this machine's two cores (FRAMESCORE_BENCH_LOCAL=0 skips it: minutes).
+  if (process.env.FRAMESCORE_BENCH_LOCAL === '0') process.exit(0);
   const localStarted = performance.now();
   let sampled = 0;
   for await (const frame of sampleFrames(plan, {
