@@ -2,6 +2,18 @@ import { Command, Option } from 'commander';
 import type { CommandContext, CommandStatus } from './context.js';
 import { VERSION } from './paths.js';
 
+/** Which frames to take: the options `classify` and `sample` share, in the same words. */
+function withSamplingOptions(command: Command): Command {
+  return command
+    .option('--frames <n>', 'evenly spaced frames (default 150); with --scenes, the most to keep')
+    .option('--every <seconds>', 'a frame every so many seconds')
+    .option('--at <times>', 'frames at these times: 12.5,00:01:03.200,...')
+    .option('--scenes [threshold]', 'frames at scene changes (score 0–1, default 0.3), capped by --frames')
+    .option('--keyframes', 'decode only keyframes: much faster, each frame is the keyframe at or before its time')
+    .option('--start <time>', 'sample from this time')
+    .option('--end <time>', 'sample up to this time');
+}
+
 /**
  * The command table: options only. Each action imports its command lazily so
  * `framescore --help` does not load TensorFlow or the AWS SDK.
@@ -17,7 +29,7 @@ export function buildProgram(context: CommandContext, done: (status: Promise<Com
     // Throw instead of process.exit, so main.ts decides the exit code; subcommands inherit this.
     .exitOverride();
 
-  program
+  withSamplingOptions(program
     .command('classify')
     .description('sample frames from videos (or score still images) and write a score report per input')
     .argument('[inputs...]', 'video or image files, s3:// or https:// URIs')
@@ -25,14 +37,7 @@ export function buildProgram(context: CommandContext, done: (status: Promise<Com
     .option('--model <dir|s3uri>', 'TF.js model directory (or s3:// prefix) with framescore-model.json or a Teachable Machine metadata.json (default: bundled MobileNetV2)')
     .addOption(new Option('--backend <name>', 'inference engine for local mode: auto (ONNX Runtime, else tfjs-node, else wasm) | onnx | wasm | node | cpu').default('auto'))
     .option('--workers <n>', 'local inference worker threads (default: one per core, at most 4; ONNX Runtime gets cores ÷ workers intra-op threads each)')
-    .option('--batch-size <n|auto>', 'frames per model call (local) or per Lambda invocation', 'auto')
-    .option('--frames <n>', 'evenly spaced frames (default 150); with --scenes, the most to keep')
-    .option('--every <seconds>', 'a frame every so many seconds')
-    .option('--at <times>', 'frames at these times: 12.5,00:01:03.200,...')
-    .option('--scenes [threshold]', 'frames at scene changes (score 0–1, default 0.3), capped by --frames')
-    .option('--keyframes', 'decode only keyframes: much faster, each frame is the keyframe at or before its time')
-    .option('--start <time>', 'sample from this time')
-    .option('--end <time>', 'sample up to this time')
+    .option('--batch-size <n|auto>', 'frames per model call (local) or per Lambda invocation', 'auto'))
     .addOption(new Option('--fit <mode>', 'fit frames to the model input: crop (fill, centre crop) or stretch').default('crop'))
     .option('--threshold <score>', 'score at which a frame counts in the summary and segments', '0.5')
     .option('--format <list>', 'report formats: csv,json,jsonl', 'csv,json')
@@ -67,20 +72,13 @@ export function buildProgram(context: CommandContext, done: (status: Promise<Com
       done(classifyCommand(inputs, flags, context));
     });
 
-  program
+  withSamplingOptions(program
     .command('sample')
     .description('sample frames as classify does, without a model: one image per frame and frames.csv per input')
     .argument('[inputs...]', 'video or image files, s3:// or https:// URIs')
     .requiredOption('--out-dir <dir>', 'where the frames and frames.csv go (several inputs: a subdirectory each, named after the input)')
     .addOption(new Option('--format <format>', 'image format: png (lossless) or jpeg (the decoder\'s JPEG, q 2, as --frame-format jpeg sends)').choices(['png', 'jpeg']).default('png'))
-    .option('--size <WxH>', 'scale and crop (or stretch, --fit) video frames to this size; still images keep their own', '224x224')
-    .option('--frames <n>', 'evenly spaced frames (default 150); with --scenes, the most to keep')
-    .option('--every <seconds>', 'a frame every so many seconds')
-    .option('--at <times>', 'frames at these times: 12.5,00:01:03.200,...')
-    .option('--scenes [threshold]', 'frames at scene changes (score 0–1, default 0.3), capped by --frames')
-    .option('--keyframes', 'decode only keyframes: much faster, each frame is the keyframe at or before its time')
-    .option('--start <time>', 'sample from this time')
-    .option('--end <time>', 'sample up to this time')
+    .option('--size <WxH>', 'scale and crop (or stretch, --fit) video frames to this size; still images keep their own', '224x224'))
     .addOption(new Option('--fit <mode>', 'fit frames to --size: crop (fill, centre crop) or stretch').default('crop'))
     .option('--manifest <file>', 'read inputs from FILE, one path or URI per line')
     .addOption(new Option('--sampler <method>', 'auto: the cheapest of the three below by an estimate from the file\'s index or probe (--verbose shows it); indexed: MP4/MOV H.264 or HEVC frames decoded by one long-lived ffmpeg per core from the file\'s index; seek: one ffmpeg per frame; sequential: one ffmpeg per stretch of the video per core, decoding straight through').choices(['auto', 'indexed', 'seek', 'sequential']).default('auto'))

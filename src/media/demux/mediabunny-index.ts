@@ -11,7 +11,7 @@
  */
 import { ALL_FORMATS, EncodedPacketSink, Input, StreamSource, type EncodedPacket, type InputVideoTrack } from 'mediabunny';
 import type { ByteSource } from '../source/byte-source.js';
-import { segmentFromBytes, type CodedSegment } from '../mp4/segment.js';
+import { segmentFromFrames, type CodedSegment } from '../mp4/segment.js';
 import { shownByTime, type IndexCodec, type VideoIndex } from '../index/video-index.js';
 import { annexBUnits, avcConfigFrom, lengthPrefixed } from './annex-b.js';
 
@@ -119,16 +119,7 @@ class DemuxedIndex implements VideoIndex {
       if (data.length > target - start) break;
     }
     if (data.length !== target - start + 1) return 'the file ended early';
-    // Lay the frames out as one buffer so the MP4 path's segment rules (non-reference frames left out, open GOPs) apply unchanged.
-    const offsets = new Float64Array(this.sampleCount);
-    const sizes = new Uint32Array(this.sampleCount);
-    let offset = 0;
-    data.forEach((frame, i) => {
-      offsets[start + i] = offset;
-      sizes[start + i] = frame.length;
-      offset += frame.length;
-    });
-    return segmentFromBytes(Buffer.concat(data), 0, { offsets, sizes, times: this.times, nalLengthSize: this.nalLengthSize, codec: this.codec }, start, targets);
+    return segmentFromFrames(data, start, { sampleCount: this.sampleCount, times: this.times, nalLengthSize: this.nalLengthSize, codec: this.codec }, targets);
   }
 
   close(): Promise<void> {

@@ -9,7 +9,7 @@
  * PTS, as ffmpeg reports them with -copyts (the identity tests check it).
  */
 import type { ByteSource } from '../source/byte-source.js';
-import { segmentFromBytes, type CodedSegment } from '../mp4/segment.js';
+import { segmentFromFrames, type CodedSegment } from '../mp4/segment.js';
 import { shownByTime, type VideoIndex } from '../index/video-index.js';
 import { annexBUnits, avcConfigFrom, lengthPrefixed } from './annex-b.js';
 
@@ -153,15 +153,7 @@ class MpegTsIndex implements VideoIndex {
       return (error as Error).message;
     }
     if (data.length !== target - start + 1) return 'the file ended early';
-    const offsets = new Float64Array(this.sampleCount);
-    const sizes = new Uint32Array(this.sampleCount);
-    let offset = 0;
-    data.forEach((frame, i) => {
-      offsets[start + i] = offset;
-      sizes[start + i] = frame.length;
-      offset += frame.length;
-    });
-    return segmentFromBytes(Buffer.concat(data), 0, { offsets, sizes, times: this.times, nalLengthSize: 4, codec: 'h264' }, start, targets);
+    return segmentFromFrames(data, start, { sampleCount: this.sampleCount, times: this.times, nalLengthSize: 4, codec: 'h264' }, targets);
   }
 
   close(): Promise<void> {

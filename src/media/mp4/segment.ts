@@ -38,6 +38,25 @@ export async function readSegment(source: ByteSource, track: Mp4VideoTrack, star
   return segmentFromBytes(bytes, from, track, start, wanted);
 }
 
+/**
+ * The segment from frames a demuxer read one by one (Matroska, MPEG-TS packets,
+ * length-prefixed): laid out as one buffer, so the MP4 path's rules (non-reference
+ * frames left out, open GOPs) apply unchanged.
+ */
+export function segmentFromFrames(
+  frames: readonly Buffer[], start: number, track: Pick<Mp4VideoTrack, 'sampleCount' | 'times' | 'nalLengthSize'> & { readonly codec: IndexCodec }, targets: readonly number[],
+): CodedSegment | string {
+  const offsets = new Float64Array(track.sampleCount);
+  const sizes = new Uint32Array(track.sampleCount);
+  let offset = 0;
+  frames.forEach((frame, i) => {
+    offsets[start + i] = offset;
+    sizes[start + i] = frame.length;
+    offset += frame.length;
+  });
+  return segmentFromBytes(Buffer.concat(frames), 0, { offsets, sizes, times: track.times, nalLengthSize: track.nalLengthSize, codec: track.codec }, start, targets);
+}
+
 /** The segment from bytes already read (`bytes` starts at file offset `from` and covers samples start..max(targets)). */
 export function segmentFromBytes(bytes: Buffer, from: number, track: Pick<Mp4VideoTrack, 'offsets' | 'sizes' | 'times' | 'nalLengthSize'> & { readonly codec: IndexCodec }, start: number, wanted: readonly number[]): CodedSegment | string {
   const target = Math.max(...wanted);
