@@ -78,6 +78,15 @@ export async function largeVideo(spec: LargeVideoSpec = TEST_LARGE_VIDEO): Promi
   return { file, sizeBytes, durationSeconds: minutes * 60, description: `${(sizeBytes / 1e6).toFixed(0)} MB, ${minutes} min ${width}x${height} H.264 at ${kbps} kbit/s` };
 }
 
+/** The same video stream-copied into Matroska (ffmpeg's muxer: Cues at the end, 5-second clusters). */
+export async function largeMatroska(video: LargeVideo): Promise<LargeVideo> {
+  const file = await cached(`${path.basename(video.file, '.mp4')}-v2.mkv`, async (out) => {
+    await ffmpeg(['-i', video.file, '-c', 'copy', out], 'matroska');
+  });
+  const sizeBytes = (await stat(file)).size;
+  return { ...video, file, sizeBytes, description: `${video.description}, Matroska` };
+}
+
 /** Builds `name` once; a half-written file never takes the final name (temp + rename). */
 async function cached(name: string, build: (out: string) => Promise<void>): Promise<string> {
   const file = path.join(cacheDir, name);
@@ -93,9 +102,9 @@ async function cached(name: string, build: (out: string) => Promise<void>): Prom
   return file;
 }
 
-async function ffmpeg(args: readonly string[]): Promise<void> {
-  // -f mp4: the temp names do not end in .mp4 in a way ffmpeg can guess from.
-  await run('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args.slice(0, -1), '-f', 'mp4', args[args.length - 1]!], { maxBuffer: 16 * 1024 * 1024 });
+async function ffmpeg(args: readonly string[], format = 'mp4'): Promise<void> {
+  // -f: the temp names do not end in .mp4 in a way ffmpeg can guess from.
+  await run('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args.slice(0, -1), '-f', format, args[args.length - 1]!], { maxBuffer: 16 * 1024 * 1024 });
 }
 
 export async function readBytes(file: string): Promise<Uint8Array> {

@@ -96,6 +96,29 @@ describe('indexed sampling (real ffmpeg)', () => {
     });
   }
 
+  // Sparse times in a long Matroska/WebM are read around each one (its keyframe from the Cues, that GOP's packets),
+  // not by a pass over the file. The probe's duration decides; a longer one than these files' makes them count as sparse.
+  for (const name of ['h264-copy.mkv', 'hevc.mkv', 'open-gop.mkv', 'vp9.webm'] as const) {
+    it(`reads ${name} only around sparse times, frames identical to one seek per frame, none falling back`, async () => {
+      const file = await fixture(name);
+      const media = await probeMedia(ffprobe, file, file);
+      // A leading picture (1.92 in the open GOPs) alone in its group, then groups that meet and are read as one stretch.
+      for (const sparse of [[0.37, 1.9, 1.99, 5.55, 5.9], [0.5, 2.3, 3.93, 4.01]]) {
+        const around = await sample(name, sparse, 'indexed', { media: { ...media, duration: 1000 } });
+        assert.match(around.notes.join('\n'), /indexed \d+ frames \((Matroska|WebM), \w+\) in \d+ stretch(es)? around the requested times/);
+        assert.doesNotMatch(around.notes.join('\n'), /took the per-frame seek/);
+        const whole = await sample(name, sparse, 'indexed', { media });
+        assert.doesNotMatch(whole.notes.join('\n'), /around the requested times/, 'the file\'s own duration makes these times dense: one pass');
+        assert.ok(around.frames.every((frame) => frame.status === 'sampled'));
+        assert.deepEqual(outcome(around.frames), outcome((await sample(name, sparse, 'seek')).frames));
+        assert.deepEqual(outcome(around.frames), outcome(whole.frames));
+        const keyframes = await sample(name, sparse, 'indexed', { media: { ...media, duration: 1000 }, keyframes: true });
+        assert.doesNotMatch(keyframes.notes.join('\n'), /took the per-frame seek/);
+        assert.deepEqual(outcome(keyframes.frames), outcome((await sample(name, sparse, 'indexed', { media, keyframes: true })).frames));
+      }
+    });
+  }
+
   it('gives an MPEG-TS with a timestamp discontinuity (two files joined with cat) the same frames and failures as one seek per frame', async () => {
     // 0–12 s in the first part, nothing from 12 s to 19.9 s (SEEK_MISSED on both paths), then the second part.
     const jumpy = [0, 1.02, 5.5, 11.9, 13, 17, 20.1, 22, 25.3];

@@ -37,6 +37,8 @@ export interface VideoIndex {
   readonly width: number;
   readonly height: number;
   readonly sampleCount: number;
+  /** Set when the index holds only the frames around some requested times, saying which (for --verbose). */
+  readonly partial?: string;
   /** Per frame, in decode order: presentation time in seconds as ffmpeg reports it with -copyts. */
   readonly times: Float64Array;
   readonly keyframes: Uint8Array;

@@ -16,7 +16,7 @@ import { createFeed } from '../feed/feed.js';
 import { FrameChooser } from '../mp4/frame-choice.js';
 import type { CodedSegment } from '../mp4/segment.js';
 import { readMp4Index } from '../mp4/mp4-index.js';
-import { readDemuxedIndex } from '../demux/mediabunny-index.js';
+import { readDemuxedIndex, worthReadingAround } from '../demux/mediabunny-index.js';
 import { readMpegTsIndex } from '../demux/mpeg-ts-index.js';
 import type { VideoIndex } from '../index/video-index.js';
 import { groupSamples, planGops, type GopWork } from './gop-plan.js';
@@ -27,8 +27,11 @@ const MAX_WAITING_RESULTS = 32;
 /** Decoders in a row that stop without giving back a frame before a lane seeks per frame instead. */
 const MAX_DECODER_RESTARTS = 3;
 
-/** Opens and indexes the input; a string says why it cannot take the fast path. */
-export async function openIndexedVideo(options: SamplerOptions): Promise<IndexedVideo | string> {
+/**
+ * Opens and indexes the input; a string says why it cannot take the fast path. Given the
+ * plan, a Matroska/WebM index is read around its times only (see readDemuxedIndex).
+ */
+export async function openIndexedVideo(options: SamplerOptions, plan?: readonly PlannedFrame[]): Promise<IndexedVideo | string> {
   let source: ByteSource;
   try {
     source = await openByteSource(options.input, options.sizeBytes);
@@ -41,14 +44,15 @@ export async function openIndexedVideo(options: SamplerOptions): Promise<Indexed
     if ('unsupported' in reading && reading.unsupported === 'not an MP4/MOV file') {
       // MPEG-TS with H.264: framescore's own packet scan (a TS has no index, and this pass is the cost); else mediabunny.
       const ts = process.env.FRAMESCORE_TS_DEMUXER === 'mediabunny' ? undefined : await readMpegTsIndex(source);
-      reading = ts !== undefined ? { index: ts } : await readDemuxedIndex(source);
+      const around = plan?.map((planned) => options.startTime + planned.requestedTime) ?? [];
+      reading = ts !== undefined ? { index: ts } : await readDemuxedIndex(source, worthReadingAround(around, options.media?.duration) ? around : undefined);
     }
     if ('unsupported' in reading) {
       await source.close();
       return reading.unsupported;
     }
     const { index } = reading;
-    options.onNote?.(`indexed ${index.sampleCount} frames (${index.container}, ${index.codec}); decoding with ${options.concurrency} long-lived ffmpeg`);
+    options.onNote?.(`indexed ${index.sampleCount} frames (${index.container}, ${index.codec})${index.partial ? ` ${index.partial}` : ''}; decoding with ${options.concurrency} long-lived ffmpeg`);
     return new IndexedVideo(source, index, options);
   } catch (error) {
     await source.close();

@@ -39,7 +39,7 @@ export async function* sampleFrames(plan: readonly PlannedFrame[], options: Samp
         break;
       }
       const { openIndexedVideo } = await import('./indexed-sampler.js');
-      const opened = await openIndexedVideo(options);
+      const opened = await openIndexedVideo(options, plan);
       if (typeof opened !== 'string') {
         indexed = opened;
         frames = indexed.sample(plan, seekOne);
