@@ -14,6 +14,11 @@ function withSamplingOptions(command: Command): Command {
     .option('--end <time>', 'sample up to this time');
 }
 
+/** How to decode: the same choice for `classify` and `sample`. */
+function samplerOption(): Option {
+  return new Option('--sampler <method>', 'auto: the cheapest of the three below by an estimate from the file\'s index or probe (--verbose shows it); indexed: MP4/MOV, Matroska/WebM or MPEG-TS frames (H.264, HEVC, VP9) decoded by one long-lived ffmpeg per core from the file\'s index; seek: one ffmpeg per frame; sequential: one ffmpeg per stretch of the video per core, decoding straight through').choices(['auto', 'indexed', 'seek', 'sequential']).default('auto');
+}
+
 /**
  * The command table: options only. Each action imports its command lazily so
  * `framescore --help` does not load TensorFlow or the AWS SDK.
@@ -47,7 +52,7 @@ export function buildProgram(context: CommandContext, done: (status: Promise<Com
     .option('--html <file>', 'also write a self-contained HTML report (one input)')
     .option('--manifest <file>', 'read inputs from FILE, one path or URI per line')
     .option('--resume', 'skip frames already scored in BASE.journal.jsonl (written as results arrive) for the same video, sampling and model')
-    .addOption(new Option('--sampler <method>', 'auto: the cheapest of the three below by an estimate from the file\'s index or probe (--verbose shows it); indexed: MP4/MOV H.264 or HEVC frames decoded by one long-lived ffmpeg per core from the file\'s index; seek: one ffmpeg per frame; sequential: one ffmpeg per stretch of the video per core, decoding straight through').choices(['auto', 'indexed', 'seek', 'sequential']).default('auto'))
+    .addOption(samplerOption())
     .option('--sample-concurrency <n>', 'decoders (ffmpeg processes) at once (default: one per core)')
     .option('--frame-timeout <seconds>', 'give up decoding one frame after this long', '60')
     .addOption(new Option('--frame-format <format>', 'how frames leave the decoder: lossless (raw RGB; PNG on --save-frames) or jpeg (smaller uploads to --function, scores move slightly)').choices(['lossless', 'jpeg']).default('lossless'))
@@ -81,7 +86,7 @@ export function buildProgram(context: CommandContext, done: (status: Promise<Com
     .option('--size <WxH>', 'scale and crop (or stretch, --fit) video frames to this size; still images keep their own', '224x224'))
     .addOption(new Option('--fit <mode>', 'fit frames to --size: crop (fill, centre crop) or stretch').default('crop'))
     .option('--manifest <file>', 'read inputs from FILE, one path or URI per line')
-    .addOption(new Option('--sampler <method>', 'auto: the cheapest of the three below by an estimate from the file\'s index or probe (--verbose shows it); indexed: MP4/MOV H.264 or HEVC frames decoded by one long-lived ffmpeg per core from the file\'s index; seek: one ffmpeg per frame; sequential: one ffmpeg per stretch of the video per core, decoding straight through').choices(['auto', 'indexed', 'seek', 'sequential']).default('auto'))
+    .addOption(samplerOption())
     .option('--sample-concurrency <n>', 'decoders (ffmpeg processes) at once (default: one per core)')
     .option('--frame-timeout <seconds>', 'give up decoding one frame after this long', '60')
     .option('--ffmpeg <path>', 'ffmpeg binary (ffprobe is looked for beside it); else FFMPEG_PATH, PATH, bundled')

@@ -48,7 +48,7 @@ const RECIPES = {
   'still.jpg': ['-f', 'lavfi', '-i', 'smptebars=size=300x200', '-frames:v', '1', '-q:v', '3'],
 } as const;
 
-export type Fixture = keyof typeof RECIPES | 'h264-copy.mkv' | 'hevc.mkv' | 'h264-copy.ts' | 'discontinuity.ts' | 'open-gop.mkv' | 'sample.mp4' | 'rotated.mov' | 'vfr.mp4' | 'cut.mp4' | 'truncated.mp4' | 'corrupt-middle.mp4' | 'empty.mp4' | 'not-a-video.mp4';
+export type Fixture = keyof typeof RECIPES | 'h264-copy.mkv' | 'hevc.mkv' | 'hevc.ts' | 'open-gop-hevc.ts' | 'h264-copy.ts' | 'discontinuity.ts' | 'open-gop.mkv' | 'sample.mp4' | 'rotated.mov' | 'vfr.mp4' | 'cut.mp4' | 'truncated.mp4' | 'corrupt-middle.mp4' | 'empty.mp4' | 'not-a-video.mp4';
 
 export async function fixture(name: Fixture): Promise<string> {
   await mkdir(cacheDir, { recursive: true });
@@ -75,7 +75,11 @@ export async function fixture(name: Fixture): Promise<string> {
       await encode(ffmpeg, ['-i', await fixture('h264.mp4'), '-c', 'copy', '-an'], temp);
       break;
     case 'hevc.mkv':
+    case 'hevc.ts':
       await encode(ffmpeg, ['-i', await fixture('hevc.mp4'), '-c', 'copy'], temp);
+      break;
+    case 'open-gop-hevc.ts':
+      await encode(ffmpeg, ['-i', await fixture('open-gop-hevc.mp4'), '-c', 'copy'], temp);
       break;
     case 'open-gop.mkv':
       await encode(ffmpeg, ['-i', await fixture('open-gop.mp4'), '-c', 'copy'], temp);

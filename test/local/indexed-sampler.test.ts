@@ -46,6 +46,16 @@ function outcome(frames: readonly SampledFrame[]): unknown[] {
   return frames.map((frame) => frame.status === 'sampled' ? [Math.round((frame.actualTime ?? NaN) * 1e6) / 1e6, hash(frameBytes(frame.image))] : [frame.status, frame.code]);
 }
 
+/**
+ * The file whose per-frame seek is the reference for `name`: itself, except HEVC in MPEG-TS,
+ * where ffmpeg's seek into the TS starts decoding without the references some frames need and
+ * its HEVC decoder conceals them (0.4 s and 3.52 s of hevc.ts differ from the same stream in
+ * MP4, while the sequential pass agrees with the MP4): the MP4 it was copied from is the reference.
+ */
+function seekReference(name: Fixture): Fixture {
+  return name === 'hevc.ts' ? 'hevc.mp4' : name === 'open-gop-hevc.ts' ? 'open-gop-hevc.mp4' : name;
+}
+
 const hash = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
 describe('indexed sampling (real ffmpeg)', () => {
@@ -75,24 +85,24 @@ describe('indexed sampling (real ffmpeg)', () => {
   // Other containers, open GOPs: the same frames as one seek per frame, none of them falling back.
   for (const [name, container] of [
     ['h264-copy.mkv', 'Matroska, h264'], ['h264.mkv', 'Matroska, h264'], ['hevc.mkv', 'Matroska, hevc'], ['vp9.webm', 'WebM, vp9'],
-    ['h264-copy.ts', 'MPEG-TS, h264'], ['h264.ts', 'MPEG-TS, h264'], ['late-start.ts', 'MPEG-TS, h264'], ['open-gop.mp4', 'MP4, h264'], ['open-gop-hevc.mp4', 'MP4, hevc'], ['open-gop.mkv', 'Matroska, h264'],
+    ['h264-copy.ts', 'MPEG-TS, h264'], ['h264.ts', 'MPEG-TS, h264'], ['late-start.ts', 'MPEG-TS, h264'], ['hevc.ts', 'MPEG-TS, hevc'], ['open-gop-hevc.ts', 'MPEG-TS, hevc'], ['open-gop.mp4', 'MP4, h264'], ['open-gop-hevc.mp4', 'MP4, hevc'], ['open-gop.mkv', 'Matroska, h264'],
   ] as const) {
     it(`gives ${name} the same frames, byte for byte, at the same times as one seek per frame, none falling back`, async () => {
       const indexed = await sample(name, times, 'auto');
       assert.match(indexed.notes.join('\n'), new RegExp(`indexed \\d+ frames \\(${container}\\)`));
       assert.doesNotMatch(indexed.notes.join('\n'), /took the per-frame seek/);
-      const seek = await sample(name, times, 'seek');
+      const seek = await sample(seekReference(name), times, 'seek');
       assert.ok(indexed.frames.every((frame) => frame.status === 'sampled'), JSON.stringify(outcome(indexed.frames).map((o) => (o as unknown[])[0])));
       assert.deepEqual(outcome(indexed.frames), outcome(seek.frames));
     });
   }
 
-  for (const name of ['open-gop.mp4', 'open-gop-hevc.mp4', 'h264.ts', 'hevc.mkv'] as const) {
+  for (const name of ['open-gop.mp4', 'open-gop-hevc.mp4', 'h264.ts', 'hevc.mkv', 'open-gop-hevc.ts'] as const) {
     it(`walks ${name} densely (every 0.04–0.1 s, across keyframes and their leading pictures), frames identical to one seek per frame`, async () => {
       const dense = [...Array.from({ length: 30 }, (_, i) => Math.round(i * 0.1 * 1000) / 1000), 1.85, 1.89, 1.93, 1.97, 2.01, 3.87, 3.91, 3.95, 3.99, 4.03];
       const indexed = await sample(name, dense, 'auto');
       assert.doesNotMatch(indexed.notes.join('\n'), /took the per-frame seek/);
-      assert.deepEqual(outcome(indexed.frames), outcome((await sample(name, dense, 'seek')).frames));
+      assert.deepEqual(outcome(indexed.frames), outcome((await sample(seekReference(name), dense, 'seek')).frames));
     });
   }
 

@@ -17,7 +17,7 @@ import { ALL_FORMATS, EncodedPacketSink, Input, StreamSource, type EncodedPacket
 import type { ByteSource } from '../source/byte-source.js';
 import { segmentFromFrames, type CodedSegment } from '../mp4/segment.js';
 import { shownByTime, type IndexCodec, type VideoIndex } from '../index/video-index.js';
-import { annexBUnits, avcConfigFrom, lengthPrefixed } from './annex-b.js';
+import { annexBUnits, avcConfigFrom, hvcConfigFrom, lengthPrefixed } from './annex-b.js';
 
 const CONTAINERS: Record<string, string> = { Matroska: 'Matroska', WebM: 'WebM', 'MPEG Transport Stream': 'MPEG-TS' };
 const CODECS: Partial<Record<string, IndexCodec>> = { avc: 'h264', hevc: 'hevc', vp9: 'vp9' };
@@ -75,7 +75,7 @@ export async function readDemuxedIndex(source: ByteSource, around?: readonly num
     const codec = CODECS[track.codec ?? ''];
     if (codec === undefined) return { unsupported: `codec ${track.codec ?? 'unknown'} (only H.264, HEVC and VP9 are indexed outside MP4)` };
     const annexB = container === 'MPEG-TS';
-    if (annexB && codec !== 'h264') return { unsupported: `${codec.toUpperCase()} in MPEG-TS (only H.264 is indexed there)` };
+    if (annexB && codec === 'vp9') return { unsupported: 'VP9 in MPEG-TS' };
     const sink = new EncodedPacketSink(track);
     let packets: EncodedPacket[] = [];
     let runs: Uint32Array | undefined;
@@ -86,8 +86,9 @@ export async function readDemuxedIndex(source: ByteSource, around?: readonly num
     let nalLengthSize = 4;
     if (annexB) {
       const first = await sink.getFirstPacket();
-      const config = first === null ? undefined : avcConfigFrom(annexBUnits(first.data));
-      if (config === undefined) return { unsupported: 'no SPS/PPS before the first frame' };
+      const units = first === null ? [] : annexBUnits(first.data);
+      const config = codec === 'h264' ? avcConfigFrom(units) : hvcConfigFrom(units);
+      if (config === undefined) return { unsupported: `no ${codec === 'h264' ? 'SPS/PPS' : 'VPS/SPS/PPS'} before the first frame` };
       decoderConfig = config;
     } else {
       const description = (await track.getDecoderConfig())?.description;

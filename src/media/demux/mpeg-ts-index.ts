@@ -1,5 +1,5 @@
 /**
- * framescore's own MPEG-TS index for H.264: one pass over the 188-byte packets finds
+ * framescore's own MPEG-TS index for H.264 and HEVC: one pass over the 188-byte packets finds
  * the video PID (PAT → PMT), each PES start (one per frame, where its bytes begin), its
  * PTS and the random-access flag the muxer sets on keyframes. A TS has no index, so the
  * pass reads the whole file; mediabunny's demuxer does the same but parses every packet
@@ -11,20 +11,22 @@
 import type { ByteSource } from '../source/byte-source.js';
 import { segmentFromFrames, type CodedSegment } from '../mp4/segment.js';
 import { shownByTime, type VideoIndex } from '../index/video-index.js';
-import { annexBUnits, avcConfigFrom, lengthPrefixed } from './annex-b.js';
+import type { VideoCodec } from '../mp4/nal-units.js';
+import { annexBUnits, avcConfigFrom, hvcConfigFrom, lengthPrefixed } from './annex-b.js';
 
 const PACKET = 188;
 const SYNC = 0x47;
 const CHUNK_PACKETS = 32_768;
-const STREAM_TYPE_H264 = 0x1b;
+const STREAM_TYPES: Partial<Record<number, VideoCodec>> = { 0x1b: 'h264', 0x24: 'hevc' };
 const MAX_SEGMENT_BYTES = 256 * 1024 * 1024;
 
-/** The index, or undefined when this is not a plain 188-byte TS with an H.264 video stream (mediabunny may still read it). */
+/** The index, or undefined when this is not a plain 188-byte TS with an H.264 or HEVC video stream (mediabunny may still read it). */
 export async function readMpegTsIndex(source: ByteSource): Promise<VideoIndex | undefined> {
   const head = await source.read(0, PACKET * 3);
   if (head.length < PACKET * 2 || head[0] !== SYNC || head[PACKET] !== SYNC) return undefined;
   let pmtPid: number | undefined;
   let videoPid: number | undefined;
+  let codec: VideoCodec = 'h264';
   const offsets: number[] = [];
   const pts: number[] = [];
   const keys: number[] = [];
@@ -46,8 +48,9 @@ export async function readMpegTsIndex(source: ByteSource): Promise<VideoIndex | 
       if (videoPid === undefined) {
         if (pid === 0 && pmtPid === undefined) pmtPid = patProgramPid(chunk.subarray(payload, p + PACKET));
         else if (pid === pmtPid) {
-          videoPid = pmtVideoPid(chunk.subarray(payload, p + PACKET));
-          if (videoPid === undefined) return undefined;
+          const video = pmtVideoStream(chunk.subarray(payload, p + PACKET));
+          if (video === undefined) return undefined;
+          ({ pid: videoPid, codec } = video);
         }
         continue;
       }
@@ -60,9 +63,10 @@ export async function readMpegTsIndex(source: ByteSource): Promise<VideoIndex | 
     }
   }
   if (videoPid === undefined || offsets.length === 0) return undefined;
-  const index = new MpegTsIndex(source, videoPid, offsets, pts, keys);
+  const index = new MpegTsIndex(source, videoPid, codec, offsets, pts, keys);
   const first = await index.frameData(0, 0);
-  const config = first[0] === undefined ? undefined : avcConfigFrom(annexBUnits(first[0]));
+  const units = first[0] === undefined ? [] : annexBUnits(first[0]);
+  const config = codec === 'h264' ? avcConfigFrom(units) : hvcConfigFrom(units);
   if (config === undefined) return undefined;
   index.decoderConfig = config;
   return index;
@@ -78,7 +82,7 @@ function patProgramPid(section: Buffer): number | undefined {
   return undefined;
 }
 
-function pmtVideoPid(section: Buffer): number | undefined {
+function pmtVideoStream(section: Buffer): { pid: number; codec: VideoCodec } | undefined {
   const table = section.subarray(1 + section[0]!);
   const length = ((table[1]! & 0x0f) << 8) | table[2]!;
   const end = Math.min(3 + length - 4, table.length);
@@ -86,7 +90,8 @@ function pmtVideoPid(section: Buffer): number | undefined {
   while (at + 5 <= end) {
     const type = table[at]!;
     const pid = ((table[at + 1]! & 0x1f) << 8) | table[at + 2]!;
-    if (type === STREAM_TYPE_H264) return pid;
+    const codec = STREAM_TYPES[type];
+    if (codec !== undefined) return { pid, codec };
     at += 5 + (((table[at + 3]! & 0x0f) << 8) | table[at + 4]!);
   }
   return undefined;
@@ -102,7 +107,6 @@ function pesPts(payload: Buffer): number | undefined {
 
 class MpegTsIndex implements VideoIndex {
   readonly container = 'MPEG-TS';
-  readonly codec = 'h264' as const;
   decoderConfig: Buffer = Buffer.alloc(0);
   readonly width = 0;
   readonly height = 0;
@@ -112,7 +116,7 @@ class MpegTsIndex implements VideoIndex {
   readonly shown: Uint32Array;
   private readonly offsets: readonly number[];
 
-  constructor(private readonly source: ByteSource, private readonly pid: number, offsets: number[], pts: number[], keys: number[]) {
+  constructor(private readonly source: ByteSource, private readonly pid: number, readonly codec: VideoCodec, offsets: number[], pts: number[], keys: number[]) {
     this.offsets = offsets;
     this.sampleCount = offsets.length;
     // Microseconds, as ffmpeg prints them.
@@ -153,7 +157,7 @@ class MpegTsIndex implements VideoIndex {
       return (error as Error).message;
     }
     if (data.length !== target - start + 1) return 'the file ended early';
-    return segmentFromFrames(data, start, { sampleCount: this.sampleCount, times: this.times, nalLengthSize: 4, codec: 'h264' }, targets);
+    return segmentFromFrames(data, start, { sampleCount: this.sampleCount, times: this.times, nalLengthSize: 4, codec: this.codec }, targets);
   }
 
   close(): Promise<void> {
