@@ -78,13 +78,14 @@ export async function largeVideo(spec: LargeVideoSpec = TEST_LARGE_VIDEO): Promi
   return { file, sizeBytes, durationSeconds: minutes * 60, description: `${(sizeBytes / 1e6).toFixed(0)} MB, ${minutes} min ${width}x${height} H.264 at ${kbps} kbit/s` };
 }
 
-/** The same video stream-copied into Matroska (ffmpeg's muxer: Cues at the end, 5-second clusters). */
-export async function largeMatroska(video: LargeVideo): Promise<LargeVideo> {
-  const file = await cached(`${path.basename(video.file, '.mp4')}-v2.mkv`, async (out) => {
-    await ffmpeg(['-i', video.file, '-c', 'copy', out], 'matroska');
+/** The same video stream-copied into Matroska (ffmpeg's muxer: Cues at the end, 5-second clusters) or MPEG-TS. */
+export async function largeCopy(video: LargeVideo, container: 'matroska' | 'mpegts'): Promise<LargeVideo> {
+  const extension = container === 'matroska' ? 'mkv' : 'ts';
+  const file = await cached(`${path.basename(video.file, '.mp4')}-v2.${extension}`, async (out) => {
+    await ffmpeg(['-i', video.file, '-c', 'copy', out], container);
   });
   const sizeBytes = (await stat(file)).size;
-  return { ...video, file, sizeBytes, description: `${video.description}, Matroska` };
+  return { ...video, file, sizeBytes, description: `${video.description}, ${container === 'matroska' ? 'Matroska' : 'MPEG-TS'}` };
 }
 
 /** Builds `name` once; a half-written file never takes the final name (temp + rename). */

@@ -48,7 +48,7 @@ const RECIPES = {
   'still.jpg': ['-f', 'lavfi', '-i', 'smptebars=size=300x200', '-frames:v', '1', '-q:v', '3'],
 } as const;
 
-export type Fixture = keyof typeof RECIPES | 'h264-copy.mkv' | 'hevc.mkv' | 'hevc.ts' | 'open-gop-hevc.ts' | 'h264-copy.ts' | 'discontinuity.ts' | 'open-gop.mkv' | 'sample.mp4' | 'rotated.mov' | 'vfr.mp4' | 'cut.mp4' | 'truncated.mp4' | 'corrupt-middle.mp4' | 'empty.mp4' | 'not-a-video.mp4';
+export type Fixture = keyof typeof RECIPES | 'h264-copy.mkv' | 'hevc.mkv' | 'hevc.ts' | 'open-gop-hevc.ts' | 'h264-copy.ts' | 'discontinuity.ts' | 'looped.ts' | 'open-gop.mkv' | 'sample.mp4' | 'rotated.mov' | 'vfr.mp4' | 'cut.mp4' | 'truncated.mp4' | 'corrupt-middle.mp4' | 'empty.mp4' | 'not-a-video.mp4';
 
 export async function fixture(name: Fixture): Promise<string> {
   await mkdir(cacheDir, { recursive: true });
@@ -84,6 +84,12 @@ export async function fixture(name: Fixture): Promise<string> {
     case 'open-gop.mkv':
       await encode(ffmpeg, ['-i', await fixture('open-gop.mp4'), '-c', 'copy'], temp);
       break;
+    case 'looped.ts': {
+      // late-start.ts (20–26 s) then h264.ts (1.4–13.4 s) joined with cat: the clock goes back, as in a looped capture.
+      const parts = await Promise.all([readFile(await fixture('late-start.ts')), readFile(await fixture('h264.ts'))]);
+      await writeFile(temp, Buffer.concat(parts));
+      break;
+    }
     case 'discontinuity.ts': {
       // Two TS files joined with cat: the timestamps jump from 13.5 s to 21.4 s, the continuity counters restart.
       const parts = await Promise.all([readFile(await fixture('h264.ts')), readFile(await fixture('late-start.ts'))]);

@@ -13,6 +13,7 @@ import { probeMedia } from '../../src/media/probe.js';
 import { StreamDecodeError, StreamDecoder } from '../../src/media/decode/stream-decoder.js';
 import { openIndexedVideo } from '../../src/media/sampling/indexed-sampler.js';
 import { openByteSource } from '../../src/media/source/byte-source.js';
+import { readMpegTsIndex } from '../../src/media/demux/mpeg-ts-index.js';
 import { createFeed } from '../../src/media/feed/feed.js';
 import { FrameChooser } from '../../src/media/mp4/frame-choice.js';
 import { readSegment, type CodedSegment } from '../../src/media/mp4/segment.js';
@@ -108,19 +109,20 @@ describe('indexed sampling (real ffmpeg)', () => {
 
   // Sparse times in a long Matroska/WebM are read around each one (its keyframe from the Cues, that GOP's packets),
   // not by a pass over the file. The probe's duration decides; a longer one than these files' makes them count as sparse.
-  for (const name of ['h264-copy.mkv', 'hevc.mkv', 'open-gop.mkv', 'vp9.webm'] as const) {
+  // MPEG-TS likewise, by bisecting the file on PES decode times.
+  for (const name of ['h264-copy.mkv', 'hevc.mkv', 'open-gop.mkv', 'vp9.webm', 'h264.ts', 'late-start.ts', 'hevc.ts', 'open-gop-hevc.ts'] as const) {
     it(`reads ${name} only around sparse times, frames identical to one seek per frame, none falling back`, async () => {
       const file = await fixture(name);
       const media = await probeMedia(ffprobe, file, file);
-      // A leading picture (1.92 in the open GOPs) alone in its group, then groups that meet and are read as one stretch.
-      for (const sparse of [[0.37, 1.9, 1.99, 5.55, 5.9], [0.5, 2.3, 3.93, 4.01]]) {
+      // Leading pictures (1.92 and 1.96 in open-gop.mkv, 1.96 in the HEVC) alone in their group, then groups that meet and are read as one stretch.
+      for (const sparse of [[0.37, 1.9, 1.95, 1.99, 5.55, 5.9], [0.5, 2.3, 3.93, 4.01]]) {
         const around = await sample(name, sparse, 'indexed', { media: { ...media, duration: 1000 } });
-        assert.match(around.notes.join('\n'), /indexed \d+ frames \((Matroska|WebM), \w+\) in \d+ stretch(es)? around the requested times/);
+        assert.match(around.notes.join('\n'), /indexed \d+ frames \((Matroska|WebM|MPEG-TS), \w+\) in \d+ stretch(es)? around the requested times/);
         assert.doesNotMatch(around.notes.join('\n'), /took the per-frame seek/);
         const whole = await sample(name, sparse, 'indexed', { media });
         assert.doesNotMatch(whole.notes.join('\n'), /around the requested times/, 'the file\'s own duration makes these times dense: one pass');
         assert.ok(around.frames.every((frame) => frame.status === 'sampled'));
-        assert.deepEqual(outcome(around.frames), outcome((await sample(name, sparse, 'seek')).frames));
+        assert.deepEqual(outcome(around.frames), outcome((await sample(seekReference(name), sparse, 'seek')).frames));
         assert.deepEqual(outcome(around.frames), outcome(whole.frames));
         const keyframes = await sample(name, sparse, 'indexed', { media: { ...media, duration: 1000 }, keyframes: true });
         assert.doesNotMatch(keyframes.notes.join('\n'), /took the per-frame seek/);
@@ -128,6 +130,34 @@ describe('indexed sampling (real ffmpeg)', () => {
       }
     });
   }
+
+  it('reads an MPEG-TS with a timestamp discontinuity around sparse times: the same frames and failures as a pass over it', async () => {
+    const file = await fixture('discontinuity.ts');
+    const media = await probeMedia(ffprobe, file, file);
+    const jumpy = [0, 1.02, 5.5, 11.9, 13, 17, 20.1, 22, 25.3];
+    const around = await sample('discontinuity.ts', jumpy, 'indexed', { media: { ...media, duration: 1000 } });
+    assert.match(around.notes.join('\n'), /indexed \d+ frames \(MPEG-TS, h264\) in \d+ stretch(es)? around the requested times/);
+    assert.doesNotMatch(around.notes.join('\n'), /took the per-frame seek/);
+    const whole = await sample('discontinuity.ts', jumpy, 'indexed', { media });
+    assert.doesNotMatch(whole.notes.join('\n'), /around the requested times/);
+    assert.deepEqual(outcome(around.frames), outcome(whole.frames));
+    assert.equal(around.frames.filter((frame) => frame.status === 'sampled').length, 7);
+  });
+
+  it('indexes a whole MPEG-TS whose clock goes back (a looped capture) even for sparse times: bisection cannot order it', async () => {
+    // ffprobe finds no duration for such a file, so the CLI refuses it; the index alone must still not mis-order it.
+    const source = await openByteSource(await fixture('looped.ts'));
+    try {
+      const around = await readMpegTsIndex(source, [21, 3.3, 5.1]);
+      const whole = await readMpegTsIndex(source);
+      assert.ok(around !== undefined && whole !== undefined);
+      assert.equal(around.partial, undefined, 'read by a pass over the file');
+      assert.deepEqual(around.times, whole.times);
+      assert.ok(whole.times.some((time, i) => i > 0 && time < whole.times[i - 1]! - 5), 'the clock goes back');
+    } finally {
+      await source.close();
+    }
+  });
 
   it('gives an MPEG-TS with a timestamp discontinuity (two files joined with cat) the same frames and failures as one seek per frame', async () => {
     // 0–12 s in the first part, nothing from 12 s to 19.9 s (SEEK_MISSED on both paths), then the second part.

@@ -16,7 +16,7 @@ import pLimit from 'p-limit';
 import { ALL_FORMATS, EncodedPacketSink, Input, StreamSource, type EncodedPacket, type InputVideoTrack } from 'mediabunny';
 import type { ByteSource } from '../source/byte-source.js';
 import { segmentFromFrames, type CodedSegment } from '../mp4/segment.js';
-import { shownByTime, type IndexCodec, type VideoIndex } from '../index/video-index.js';
+import { aroundNote, shownByTime, type IndexCodec, type VideoIndex } from '../index/video-index.js';
 import { annexBUnits, avcConfigFrom, hvcConfigFrom, lengthPrefixed } from './annex-b.js';
 
 const CONTAINERS: Record<string, string> = { Matroska: 'Matroska', WebM: 'WebM', 'MPEG Transport Stream': 'MPEG-TS' };
@@ -153,10 +153,6 @@ async function groupFrom(sink: EncodedPacketSink, key: EncodedPacket): Promise<E
   return group;
 }
 
-function stretchesNote(count: number): string {
-  return `in ${count} stretch${count === 1 ? '' : 'es'} around the requested times`;
-}
-
 class DemuxedIndex implements VideoIndex {
   readonly sampleCount: number;
   readonly times: Float64Array;
@@ -182,7 +178,7 @@ class DemuxedIndex implements VideoIndex {
   ) {
     this.packets = read.packets;
     this.runs = read.runs;
-    this.partial = read.runs === undefined ? undefined : stretchesNote(read.runs[read.runs.length - 1]! + 1);
+    this.partial = read.runs === undefined ? undefined : aroundNote(read.runs[read.runs.length - 1]! + 1);
     const { packets } = read;
     this.sampleCount = packets.length;
     // Microseconds: mediabunny's seconds are exact tick ratios; ffmpeg prints six decimals.

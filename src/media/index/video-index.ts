@@ -59,3 +59,8 @@ export function shownByTime(times: Float64Array): Uint32Array {
   order.sort((a, b) => times[a]! - times[b]! || a - b);
   return Uint32Array.from(order);
 }
+
+/** A partial index's note: how many stretches of the file it read. */
+export function aroundNote(stretches: number): string {
+  return `in ${stretches} stretch${stretches === 1 ? '' : 'es'} around the requested times`;
+}

@@ -42,10 +42,12 @@ export async function openIndexedVideo(options: SamplerOptions, plan?: readonly 
     let reading = await readMp4Index(source);
     // Not MP4 at all: Matroska, WebM and MPEG-TS are indexed by mediabunny's demuxers.
     if ('unsupported' in reading && reading.unsupported === 'not an MP4/MOV file') {
-      // MPEG-TS with H.264: framescore's own packet scan (a TS has no index, and this pass is the cost); else mediabunny.
-      const ts = process.env.FRAMESCORE_TS_DEMUXER === 'mediabunny' ? undefined : await readMpegTsIndex(source);
-      const around = plan?.map((planned) => options.startTime + planned.requestedTime) ?? [];
-      reading = ts !== undefined ? { index: ts } : await readDemuxedIndex(source, worthReadingAround(around, options.media?.duration) ? around : undefined);
+      // Sparse times are read around (Matroska: the Cues; MPEG-TS: bisection), denser ones by a pass over the file.
+      const times = plan?.map((planned) => options.startTime + planned.requestedTime) ?? [];
+      const around = worthReadingAround(times, options.media?.duration) ? times : undefined;
+      // MPEG-TS with H.264 or HEVC: framescore's own packet scan; else mediabunny.
+      const ts = process.env.FRAMESCORE_TS_DEMUXER === 'mediabunny' ? undefined : await readMpegTsIndex(source, around);
+      reading = ts !== undefined ? { index: ts } : await readDemuxedIndex(source, around);
     }
     if ('unsupported' in reading) {
       await source.close();
