@@ -95,17 +95,20 @@ async function indexSeconds(file: string, reader: 'own' | 'mediabunny'): Promise
 }
 
 /**
- * What a Matroska index reads: a pass over the file, or only around sparse times (one per
- * 12 s, as 150 frames of a 30-minute episode), counted at the byte source.
+ * What a Matroska or MPEG-TS index reads: a pass over the file, or only around sparse times
+ * (one per 12 s, as 150 frames of a 30-minute episode), counted at the byte source.
  */
-async function matroskaReads(file: string, around: readonly number[] | undefined): Promise<{ bytes: number; seconds: number }> {
+async function indexReads(file: string, around: readonly number[] | undefined): Promise<{ bytes: number; seconds: number }> {
   const source = await openByteSource(file);
   let bytes = 0;
   const counting = { size: source.size, read: async (offset: number, length: number) => { const part = await source.read(offset, length); bytes += part.length; return part; }, close: () => source.close() };
   const started = performance.now();
   try {
-    const reading = await readDemuxedIndex(counting, around);
-    if ('index' in reading) await reading.index.close();
+    if (file.endsWith('.ts')) await (await readMpegTsIndex(counting, around))?.close();
+    else {
+      const reading = await readDemuxedIndex(counting, around);
+      if ('index' in reading) await reading.index.close();
+    }
     return { bytes, seconds: (performance.now() - started) / 1000 };
   } finally {
     await source.close();
@@ -118,9 +121,11 @@ console.log(`${FRAMES} exact frames, ${MINUTES}-minute files (${await size(mp4)}
 console.log(`index build: MKV (mediabunny) ${await indexSeconds(mkv, 'mediabunny')}; TS (own scan) ${await indexSeconds(ts, 'own')}; TS (mediabunny) ${await indexSeconds(ts, 'mediabunny')}`);
 {
   const sparse = Array.from({ length: Math.max(1, Math.floor(seconds / 12)) }, (_, i) => 6 + i * 12);
-  const pass = await matroskaReads(mkv, undefined);
-  const around = await matroskaReads(mkv, sparse);
-  console.log(`MKV index, ${sparse.length} times 12 s apart: around them ${(around.bytes / 1e6).toFixed(1)} MB in ${around.seconds.toFixed(2)} s; a pass ${(pass.bytes / 1e6).toFixed(1)} MB in ${pass.seconds.toFixed(2)} s: ${(around.bytes / pass.bytes).toFixed(2)}× the bytes`);
+  for (const [label, file, start] of [['MKV', mkv, 0], ['TS', ts, (await probeMedia(binaries.ffprobe, ts, ts)).startTime]] as const) {
+    const pass = await indexReads(file, undefined);
+    const around = await indexReads(file, sparse.map((time) => start + time));
+    console.log(`${label} index, ${sparse.length} times 12 s apart: around them ${(around.bytes / 1e6).toFixed(1)} MB in ${around.seconds.toFixed(2)} s; a pass ${(pass.bytes / 1e6).toFixed(1)} MB in ${pass.seconds.toFixed(2)} s: ${(around.bytes / pass.bytes).toFixed(2)}× the bytes`);
+  }
 }
 const results = new Map<string, Result[]>();
 for (let round = 0; round < ROUNDS; round += 1) {
