@@ -13,7 +13,7 @@ import { Batcher, chooseBatchSize } from '../../src/cli/fanout/batching.js';
 import { billedGbSeconds, estimateCost } from '../../src/cli/fanout/cost.js';
 import { classifyErrorResponse, classifyFunctionError, classifyInvokeError } from '../../src/cli/fanout/failure.js';
 import { parseReportLine, parseTailLog } from '../../src/cli/fanout/report-line.js';
-import { percentile } from '../../src/cli/fanout/telemetry.js';
+import { percentile, Telemetry } from '../../src/cli/fanout/telemetry.js';
 
 test('backoff: full jitter below an exponentially growing ceiling, capped', () => {
   const policy = { baseMs: 100, capMs: 2000 };
@@ -141,6 +141,11 @@ test('cost: billed GB-seconds with INIT billed when the billed duration does not
   assert.equal(estimateCost({ invocations: 10, reported: 0, gbSeconds: 0, initGbSeconds: 0 }, prices).usd, null);
   assert.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.95), 10);
   assert.equal(percentile([1, 2, 3, 4], 0.5), 2);
+  // The maximum is rounded as the percentiles are: a run's p95 never reads above its max.
+  const telemetry = new Telemetry();
+  for (const latencyMs of [20.31, 30.44]) telemetry.record({ telemetry: { latencyMs, requestBytes: 0 }, ok: true, throttled: false, retry: false, coldStart: false });
+  const { latencyMs } = telemetry.facts(1000, prices);
+  assert.deepEqual(latencyMs, { p50: 20.3, p95: 30.4, max: 30.4 });
 });
 
 test('journal: results read back only under the same key; a torn last line is skipped', async () => {

@@ -88,7 +88,7 @@ export class Telemetry {
       throttles: this.throttles,
       coldStarts: this.coldStarts,
       initMs: { count: inits.length, p50: percentile(inits, 0.5), max: inits.at(-1) ?? null },
-      latencyMs: { p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), max: latencies.length ? Math.round(latencies.at(-1)!) : null },
+      latencyMs: { p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), max: percentile(latencies, 1) },
       sustainedConcurrency: wallMs > 0 ? Number((this.busyMs / wallMs).toFixed(1)) : 0,
       peakConcurrency: this.peak,
       billed: { reported: this.reported, gbSeconds: Number(this.gbSeconds.toFixed(4)), initGbSeconds: Number(this.initGbSeconds.toFixed(4)) },
@@ -98,7 +98,7 @@ export class Telemetry {
   }
 }
 
-/** Nearest-rank percentile of sorted values, rounded to 0.1 ms. */
+/** Nearest-rank percentile of sorted values, rounded to 0.1 ms (p = 1: the maximum, rounded the same way, so p95 ≤ max). */
 export function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));

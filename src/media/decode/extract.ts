@@ -26,6 +26,11 @@ export interface ExtractOptions {
    * a time it does not belong to. Default 1 s.
    */
   readonly maxLateSeconds?: number | undefined;
+  /**
+   * Seek with the long preroll from the first frame: set for HEVC in MPEG-TS, where ffmpeg's
+   * seek lands on pictures that need references from before it and the decoder conceals them.
+   */
+  readonly seekEarly?: boolean | undefined;
 }
 
 export interface ExtractedFrame {
@@ -110,7 +115,7 @@ const SHOWINFO_PTS = /Parsed_showinfo.*\bpts_time:\s*(-?[\d.]+)/;
 export async function extractFrame(time: number, options: ExtractOptions): Promise<ExtractedFrame> {
   const maxLate = options.maxLateSeconds ?? DEFAULT_MAX_LATE_SECONDS;
   const exact = !options.stillImage && !options.keyframes;
-  const preroll = exact && needsPreroll.has(options.input) ? PREROLL_SECONDS : 0;
+  const preroll = exact && (options.seekEarly === true || needsPreroll.has(options.input)) ? PREROLL_SECONDS : 0;
   let frame = await decodeOnce(time, options, preroll);
   // A correct exact seek lands at most one frame late; more means the demuxer overshot.
   // (Decided by this attempt's preroll: a concurrent frame may have set needsPreroll meanwhile.)

@@ -19,8 +19,10 @@ import { chooseStrategy, type Strategy } from './strategy.js';
  */
 export async function* sampleFrames(plan: readonly PlannedFrame[], options: SamplerOptions): AsyncGenerator<SampledFrame> {
   if (options.saveFramesDir) await mkdir(options.saveFramesDir, { recursive: true });
+  // HEVC in MPEG-TS: ffmpeg's seek there can start decoding without the references a picture needs.
+  const seekOptions = /mpegts/.test(options.media?.container ?? '') && options.media?.codec === 'hevc' ? { ...options, seekEarly: true } : options;
   const seekOne = (planned: PlannedFrame): Promise<SampledFrame> =>
-    settleFrame(planned, () => (options.stillImage ? readStill(options) : extractFrame(planned.requestedTime, options)));
+    settleFrame(planned, () => (options.stillImage ? readStill(options) : extractFrame(planned.requestedTime, seekOptions)));
   const method = options.method ?? 'auto';
   let frames: AsyncIterable<SampledFrame> | undefined;
   let indexed: IndexedVideo | undefined;
