@@ -271,12 +271,17 @@ async function framesAround(source: ByteSource, stream: StreamState, times: read
   return { frames, runs: numbers, runEnds: ends };
 }
 
+/** Looking back further than this for a keyframe gives up on reading around times. */
+const MAX_KEY_SEARCH_BYTES = 32 * 1024 * 1024;
+
 /**
  * The offset of the last keyframe before byte `end` shown at or before `time`, reading
  * back from `end` a chunk (half a second of the stream) at a time; undefined when there is none (decode from the start).
  */
 async function keyBefore(source: ByteSource, stream: StreamState, end: number, time: number, chunkBytes: number): Promise<number | undefined> {
   for (let to = end; to > 0;) {
+    // A stream whose muxer flags no keyframes (or GOPs this long) would be read back to its start for every time: one pass instead.
+    if (end - to > MAX_KEY_SEARCH_BYTES) throw new NotBisectable();
     const from = Math.max(0, to - chunkBytes);
     const chunk = await source.read(from, to - from);
     let found: number | undefined;
