@@ -16,7 +16,7 @@ import pLimit from 'p-limit';
 import { ALL_FORMATS, EncodedPacketSink, Input, StreamSource, type EncodedPacket, type InputVideoTrack } from 'mediabunny';
 import type { ByteSource } from '../source/byte-source.js';
 import { segmentFromFrames, type CodedSegment } from '../mp4/segment.js';
-import { aroundNote, shownByTime, type IndexCodec, type VideoIndex } from '../index/video-index.js';
+import { aroundNote, flattenRuns, shownByTime, type IndexCodec, type VideoIndex } from '../index/video-index.js';
 import { annexBUnits, avcConfigFrom, hvcConfigFrom, lengthPrefixed } from './annex-b.js';
 
 const CONTAINERS: Record<string, string> = { Matroska: 'Matroska', WebM: 'WebM', 'MPEG Transport Stream': 'MPEG-TS' };
@@ -131,13 +131,7 @@ async function packetsAround(sink: EncodedPacketSink, times: readonly number[]):
     last.length = overlap;
     for (const packet of group) last.push(packet);
   }
-  const packets = joined.flat();
-  const runs = new Uint32Array(packets.length);
-  let at = 0;
-  joined.forEach((run, number) => {
-    runs.fill(number, at, at + run.length);
-    at += run.length;
-  });
+  const { items: packets, runs } = flattenRuns(joined);
   return { packets, runs };
 }
 

@@ -11,7 +11,7 @@
 import pLimit from 'p-limit';
 import type { ByteSource } from '../source/byte-source.js';
 import { segmentFromFrames, type CodedSegment } from '../mp4/segment.js';
-import { aroundNote, shownByTime, type VideoIndex } from '../index/video-index.js';
+import { aroundNote, flattenRuns, shownByTime, type VideoIndex } from '../index/video-index.js';
 import type { VideoCodec } from '../mp4/nal-units.js';
 import { annexBUnits, avcConfigFrom, hvcConfigFrom, lengthPrefixed } from './annex-b.js';
 
@@ -84,18 +84,21 @@ export async function readMpegTsIndex(source: ByteSource, around?: readonly numb
   if (head.length < PACKET * 2 || head[0] !== SYNC || head[PACKET] !== SYNC) return undefined;
   const stream: StreamState = { codec: 'h264' };
   let read: TsFrames | undefined;
+  // The file's first two video PES starts after the PMT bound the first frame's bytes, for the codec record.
+  let firstFrames: PesStart[] = [];
   if (around !== undefined && around.length > 0) {
-    if (await scanFrom(source, 0, stream, () => false, SCAN_BYTES) === undefined) return undefined;
+    if (await scanFrom(source, 0, stream, (pes) => firstFrames.push(pes) < 2, SCAN_BYTES) === undefined) return undefined;
     read = await framesAround(source, stream, around);
   }
   if (read === undefined) {
     const frames: PesStart[] = [];
     if (await scanFrom(source, 0, stream, (pes) => frames.push(pes) > 0) === undefined) return undefined;
     read = { frames, runs: undefined, runEnds: undefined };
+    firstFrames = frames.slice(0, 2);
   }
-  if (stream.videoPid === undefined || read.frames.length === 0) return undefined;
+  if (stream.videoPid === undefined || read.frames.length === 0 || firstFrames.length === 0) return undefined;
   const index = new MpegTsIndex(source, stream.videoPid, stream.codec, read);
-  const config = await decoderConfig(source, stream);
+  const config = await decoderConfig(source, stream, firstFrames);
   if (config === undefined) return undefined;
   index.decoderConfig = config;
   return index;
@@ -116,18 +119,16 @@ async function scanFrom(source: ByteSource, offset: number, stream: StreamState,
   return 'ok';
 }
 
-/** The first frame's parameter sets as an avcC or hvcC record. */
-async function decoderConfig(source: ByteSource, stream: StreamState): Promise<Buffer | undefined> {
-  let first: PesStart | undefined;
-  let next: PesStart | undefined;
-  await scanFrom(source, 0, { ...stream }, (pes) => {
-    if (first === undefined) first = pes;
-    else next = pes;
-    return next === undefined;
-  }, SCAN_BYTES);
-  if (first === undefined) return undefined;
-  const bytes = await source.read(first.offset, Math.min((next?.offset ?? source.size) - first.offset, MAX_SEGMENT_BYTES));
-  const data = videoPayloads(bytes, stream.videoPid!)[0];
+/** The first frame's parameter sets as an avcC or hvcC record (`firstFrames`: its PES start and the next one's, if any). */
+async function decoderConfig(source: ByteSource, stream: StreamState, firstFrames: readonly PesStart[]): Promise<Buffer | undefined> {
+  const from = firstFrames[0]!.offset;
+  const bytes = await source.read(from, Math.min((firstFrames[1]?.offset ?? source.size) - from, MAX_SEGMENT_BYTES));
+  let data: Buffer | undefined;
+  try {
+    data = videoPayloads(bytes, stream.videoPid!)[0];
+  } catch {
+    return undefined;
+  }
   const units = data === undefined ? [] : annexBUnits(data);
   return stream.codec === 'h264' ? avcConfigFrom(units) : hvcConfigFrom(units);
 }
@@ -261,13 +262,7 @@ async function framesAround(source: ByteSource, stream: StreamState, times: read
     for (const pes of run) last.push(pes);
     ends[ends.length - 1] = Math.max(ends[ends.length - 1]!, end);
   }
-  const frames = joined.flat();
-  const numbers = new Uint32Array(frames.length);
-  let at = 0;
-  joined.forEach((run, number) => {
-    numbers.fill(number, at, at + run.length);
-    at += run.length;
-  });
+  const { items: frames, runs: numbers } = flattenRuns(joined);
   return { frames, runs: numbers, runEnds: ends };
 }
 

@@ -64,3 +64,15 @@ export function shownByTime(times: Float64Array): Uint32Array {
 export function aroundNote(stretches: number): string {
   return `in ${stretches} stretch${stretches === 1 ? '' : 'es'} around the requested times`;
 }
+
+/** Runs of frames laid end to end, with each frame's run number (a walk never crosses from one run to another). */
+export function flattenRuns<T>(joined: readonly (readonly T[])[]): { items: T[]; runs: Uint32Array } {
+  const items = joined.flat();
+  const runs = new Uint32Array(items.length);
+  let at = 0;
+  joined.forEach((run, number) => {
+    runs.fill(number, at, at + run.length);
+    at += run.length;
+  });
+  return { items, runs };
+}
