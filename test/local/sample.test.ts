@@ -79,6 +79,21 @@ describe('framescore sample (the CLI as a subprocess)', () => {
     for (const row of rows) assert.ok(row.actual !== null && row.actual >= row.requested - 1e-3 && row.actual - row.requested < 0.04 + 1e-3);
   });
 
+  it('samples HEVC in MPEG-TS through its index, and by the seek, with the pixels of the MP4 it was copied from', async () => {
+    const times = '0.4,1.04,3.52';
+    const png = async (dir: string): Promise<string[]> => Promise.all((await readFramesCsv(dir)).map(async (row) => (await readFile(path.join(dir, row.file))).toString('base64')));
+    const reference = path.join(out, 'hevc-mp4');
+    assert.equal((await runCli(['sample', await fixture('hevc.mp4'), '--at', times, '--out-dir', reference, '-q'])).code, 0);
+    for (const sampler of ['auto', 'indexed', 'seek']) {
+      const dir = path.join(out, `hevc-ts-${sampler}`);
+      const result = await runCli(['sample', await fixture('hevc.ts'), '--at', times, '--sampler', sampler, '--verbose', '--out-dir', dir]);
+      assert.equal(result.code, 0, result.stderr);
+      if (sampler !== 'seek') assert.match(result.stderr, /indexed \d+ frames \(MPEG-TS, hevc\)/);
+      assert.doesNotMatch(result.stderr, /took the per-frame seek/);
+      assert.deepEqual(await png(dir), await png(reference), `--sampler ${sampler}: the same pictures`);
+    }
+  });
+
   it('exits 3 on a truncated file and lists the failed frames with no file', async () => {
     const dir = path.join(out, 'truncated');
     const result = await runCli(['sample', await fixture('truncated.mp4'), '--frames', '10', '--out-dir', dir]);
