@@ -52,6 +52,18 @@ export function streamProcess(file: string, args: readonly string[], options: St
   return { stdin: started.stdin, exited: started.exited.then(() => undefined), kill: started.kill, pauseOutput: started.pause, resumeOutput: started.resume };
 }
 
+/**
+ * The environment ffmpeg and ffprobe run with. The static builds on npm (and in the
+ * function's layer) carry their own glibc but load the system's iconv modules from
+ * GCONV_PATH's default: the 2019+ ffprobe builds then segfault on every MPEG-TS (its
+ * demuxer converts DVB service names). With no modules to load, iconv falls back to
+ * its built-in UTF-8/Latin-1 tables and only those metadata names go unconverted,
+ * which framescore never reads. A GCONV_PATH the user set is kept.
+ */
+export function mediaToolEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return env.GCONV_PATH === undefined ? { ...env, GCONV_PATH: '/nonexistent/framescore-no-gconv' } : env;
+}
+
 function cancelledBeforeStart(file: string): SubprocessError {
   return new SubprocessError(`${path.basename(file)} was not started: cancelled`, { exitCode: null, signal: null, timedOut: false, stderrTail: '' });
 }
@@ -59,7 +71,7 @@ function cancelledBeforeStart(file: string): SubprocessError {
 function start(file: string, args: readonly string[], stdin: 'ignore' | 'pipe', options: RunOptions, onStdout: (chunk: Buffer) => void): { stdin: Writable | null; exited: Promise<string>; kill: () => void; pause: () => void; resume: () => void } {
   const name = path.basename(file);
   if (options.signal?.aborted) return { stdin: null, kill: () => {}, pause: () => {}, resume: () => {}, exited: Promise.reject(cancelledBeforeStart(file)) };
-  const child = spawn(file, args, { stdio: [stdin, 'pipe', 'pipe'] });
+  const child = spawn(file, args, { stdio: [stdin, 'pipe', 'pipe'], env: mediaToolEnv(process.env) });
   // A process that exits early closes its stdin: the writer learns it from `exited`, not from an EPIPE crash.
   child.stdin?.on('error', () => {});
   const exited = new Promise<string>((resolve, reject) => {
