@@ -1,5 +1,7 @@
+import { open } from 'node:fs/promises';
 import { InputError } from '../core/errors.js';
-import { checkLocalFile } from '../media/probe.js';
+import { imageSizeProblem, readImageHeader } from '../core/image-header.js';
+import { checkLocalFile, type MediaInfo } from '../media/probe.js';
 import { contentRange } from '../media/source/http-range.js';
 import type { InputContext, OpenedInput } from './opened-input.js';
 
@@ -28,7 +30,37 @@ export async function openInput(spec: string, context: InputContext): Promise<Op
     throw new InputError(`cannot read video "${spec}": unsupported scheme (use a path, s3:// or https://)`);
   }
   const sizeBytes = await checkLocalFile(spec);
+  await refuseOversizedImageFile(spec);
   return { source: spec, input: spec, sizeBytes };
+}
+
+/** Enough of a file to hold an image's header (a JPEG's SOF may follow large EXIF segments). */
+const IMAGE_HEADER_BYTES = 256 * 1024;
+
+/**
+ * A still image is refused from the size its header declares, before ffprobe or
+ * any decoder sees it: a 74-byte PNG can declare 30000×30000 (gigabytes decoded).
+ */
+async function refuseOversizedImageFile(file: string): Promise<void> {
+  const handle = await open(file, 'r');
+  let prefix: Uint8Array;
+  try {
+    const buffer = new Uint8Array(IMAGE_HEADER_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    prefix = buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  const header = readImageHeader(prefix);
+  if (header === undefined || 'problem' in header) return; // not an image, or no size here: ffprobe and the decoder judge it
+  const problem = imageSizeProblem(header.width, header.height);
+  if (problem !== undefined) throw new InputError(`cannot read image "${file}": ${problem}`);
+}
+
+/** After ffprobe: a still from anywhere (a URL, S3, TIFF) is refused by the size ffprobe read from its header. */
+export function refuseOversizedStill(media: MediaInfo): void {
+  const problem = media.stillImage ? imageSizeProblem(media.width, media.height) : undefined;
+  if (problem !== undefined) throw new InputError(`cannot read image "${media.source}": ${problem}`);
 }
 
 const PROBE_TIMEOUT_MS = 15_000;

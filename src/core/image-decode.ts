@@ -1,6 +1,9 @@
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { ImageDecodeError, errorMessage } from './errors.js';
+import { MAX_IMAGE_MEGAPIXELS, imageHeaderProblem } from './image-header.js';
+
+export { MAX_IMAGE_MEGAPIXELS } from './image-header.js';
 
 /** Pixels as packed 8-bit RGB, row-major. */
 export interface RgbImage {
@@ -27,9 +30,6 @@ export function framePixels(image: FrameImage): RgbImage {
 
 export type ImageKind = 'jpeg' | 'png';
 
-/** Frames larger than this are refused before decoding (memory guard for the Lambda). */
-export const MAX_IMAGE_MEGAPIXELS = 40;
-
 export function sniffImage(bytes: Uint8Array): ImageKind | undefined {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
   if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return 'png';
@@ -43,6 +43,9 @@ export function sniffImage(bytes: Uint8Array): ImageKind | undefined {
 export function decodeImage(bytes: Uint8Array): RgbImage {
   const kind = sniffImage(bytes);
   if (kind === undefined) throw new ImageDecodeError('not a JPEG or PNG image');
+  // The declared size first: decoding a 74-byte PNG that declares 30000×30000 takes gigabytes.
+  const problem = imageHeaderProblem(bytes);
+  if (problem !== undefined) throw new ImageDecodeError(`image refused before decoding: ${problem}`);
   try {
     return kind === 'jpeg' ? decodeJpeg(bytes) : decodePng(bytes);
   } catch (error) {
@@ -62,7 +65,6 @@ function decodeJpeg(bytes: Uint8Array): RgbImage {
 
 function decodePng(bytes: Uint8Array): RgbImage {
   const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  if (png.width * png.height > MAX_IMAGE_MEGAPIXELS * 1e6) throw new Error(`image is over ${MAX_IMAGE_MEGAPIXELS} megapixels`);
   const rgb = new Uint8Array(png.width * png.height * 3);
   for (let source = 0, target = 0; source < png.data.length; source += 4, target += 3) {
     rgb[target] = png.data[source]!;

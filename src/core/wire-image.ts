@@ -8,7 +8,8 @@
 import { promisify } from 'node:util';
 import { deflate, inflateSync, constants } from 'node:zlib';
 import { ImageDecodeError, errorMessage } from './errors.js';
-import { isEncoded, MAX_IMAGE_MEGAPIXELS, type FrameImage, type RgbImage } from './image-decode.js';
+import { isEncoded, type FrameImage, type RgbImage } from './image-decode.js';
+import { imageSizeProblem } from './image-header.js';
 
 export interface WirePixels {
   readonly width: number;
@@ -43,7 +44,8 @@ export function wireImageBytes(wire: WireImage): number {
 export function fromWirePixels(pixels: WirePixels, packed: Uint8Array): RgbImage {
   const { width, height } = pixels;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) throw new ImageDecodeError('pixels width and height must be positive integers');
-  if (width * height > MAX_IMAGE_MEGAPIXELS * 1e6) throw new ImageDecodeError(`pixels are over ${MAX_IMAGE_MEGAPIXELS} megapixels`);
+  const problem = imageSizeProblem(width, height);
+  if (problem !== undefined) throw new ImageDecodeError(`pixels refused: ${problem.replace(/^it declares/, 'they declare')}`);
   const expected = width * height * 3;
   let data: Buffer;
   try {

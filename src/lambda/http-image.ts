@@ -4,6 +4,7 @@
  * base64 text (optionally a data: URL), or JSON {"image": "<base64>"}.
  */
 import { sniffImage } from '../core/image-decode.js';
+import { imageHeaderProblem } from '../core/image-header.js';
 import { FIT_MODES, type FitMode } from '../core/preprocess.js';
 import { isRecord } from '../core/model-manifest.js';
 import { decodeBase64, decodedLength, looksLikeBase64 } from './base64.js';
@@ -77,6 +78,9 @@ function decode(text: string, code: 'INVALID_IMAGE' | 'INVALID_REQUEST', what: s
 
 function withinLimit(bytes: Uint8Array): Uint8Array {
   if (bytes.byteLength > MAX_HTTP_IMAGE_BYTES) throw tooLarge(bytes.byteLength);
+  // Refused from its header, before the model is even acquired: a few bytes can declare gigapixels.
+  const problem = sniffImage(bytes) === undefined ? undefined : imageHeaderProblem(bytes);
+  if (problem !== undefined) throw new HttpRequestError(400, 'INVALID_IMAGE', `image refused before decoding: ${problem}`);
   return bytes;
 }
 

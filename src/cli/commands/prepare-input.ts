@@ -9,7 +9,7 @@ import { detectScenes } from '../../media/decode/scenes.js';
 import { probeMedia, type MediaInfo } from '../../media/probe.js';
 import type { SamplerOptions, SamplingMethod } from '../../media/sampling/sampler.js';
 import type { Binaries } from '../binaries.js';
-import { openInput, type InputContext, type OpenedInput } from '../input.js';
+import { openInput, refuseOversizedStill, type InputContext, type OpenedInput } from '../input.js';
 import type { Messages } from '../output/messages.js';
 
 /** The sampling half of a run's options. */
@@ -38,6 +38,7 @@ export interface PrepareDeps {
 export async function prepareInput(spec: string, options: InputSampling, deps: PrepareDeps, binaries: Binaries): Promise<PreparedInput> {
   const opened = await openInput(spec, options.context);
   const media = await probeMedia(binaries.ffprobe, opened.input, opened.source, { sizeBytes: opened.sizeBytes });
+  refuseOversizedStill(media);
   const plan = await makePlan(opened, media, options.sampling, deps, binaries);
   deps.messages.debug(`${opened.source}: ${media.codec} ${media.width}x${media.height} ${media.frameRate.toFixed(3)} fps, ${media.duration.toFixed(3)} s; ${plan.length} frames`);
   return { opened, media, plan };
