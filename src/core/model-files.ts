@@ -32,10 +32,56 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** model.json's weightsManifest, checked: the weight files in order, their tensors, and the bytes those need. */
+export interface WeightsPlan {
+  readonly names: string[];
+  readonly specs: io.WeightsManifestEntry[];
+  /** Bytes the tensors take; undefined when one is a string tensor (variable length). */
+  readonly bytes: number | undefined;
+}
+
+const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2 };
+
+/**
+ * Checks weightsManifest is a list of {paths: string[], weights: [{name, shape, dtype}]}
+ * (TF.js and Teachable Machine write it so) and totals the bytes its tensors need.
+ * Throws ModelError naming the model and the field.
+ */
+export function weightsPlan(modelJson: Record<string, unknown>, where: string): WeightsPlan {
+  const problem = (what: string): never => {
+    throw new ModelError(`model ${where}/${MODEL_JSON} is malformed: ${what}`);
+  };
+  const groups = modelJson.weightsManifest;
+  if (groups === undefined) return problem('it has no weightsManifest (the list of weight files)');
+  if (!Array.isArray(groups)) return problem('weightsManifest must be a list of {"paths": [...], "weights": [...]}');
+  const names: string[] = [];
+  const specs: io.WeightsManifestEntry[] = [];
+  let bytes: number | undefined = 0;
+  groups.forEach((group: unknown, g) => {
+    const field = `weightsManifest[${g}]`;
+    if (!isRecord(group)) return problem(`${field} is not an object`);
+    if (!Array.isArray(group.paths) || !group.paths.every((p) => typeof p === 'string' && p !== '')) return problem(`${field}.paths must be a list of file names`);
+    if (!Array.isArray(group.weights)) return problem(`${field}.weights must be a list`);
+    names.push(...(group.paths as string[]).map((p) => p.replace(/^\.\//, '')));
+    group.weights.forEach((weight: unknown, w) => {
+      const at = `${field}.weights[${w}]`;
+      if (!isRecord(weight) || typeof weight.name !== 'string') return problem(`${at} has no name`);
+      if (!Array.isArray(weight.shape) || !weight.shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) return problem(`${at}.shape must be a list of non-negative integers`);
+      if (typeof weight.dtype !== 'string' || !(weight.dtype in DTYPE_BYTES || weight.dtype === 'string')) return problem(`${at}.dtype "${String(weight.dtype)}" is not a TF.js dtype`);
+      const quantization = weight.quantization;
+      const stored = isRecord(quantization) ? quantization.dtype : weight.dtype;
+      if (typeof stored !== 'string' || !(stored in DTYPE_BYTES || stored === 'string')) return problem(`${at}.quantization.dtype "${String(stored)}" is not one TF.js reads`);
+      const elements = (weight.shape as number[]).reduce((product, d) => product * d, 1);
+      bytes = stored === 'string' || bytes === undefined ? undefined : bytes + elements * DTYPE_BYTES[stored]!;
+      specs.push(weight as unknown as io.WeightsManifestEntry);
+    });
+  });
+  return { names, specs, bytes };
+}
+
 /** The weight file names model.json refers to, in order. */
-export function weightFileNames(modelJson: Record<string, unknown>): string[] {
-  const groups = Array.isArray(modelJson.weightsManifest) ? modelJson.weightsManifest : [];
-  return groups.flatMap((group: unknown) => (isRecord(group) && Array.isArray(group.paths) ? group.paths.map((p) => String(p).replace(/^\.\//, '')) : []));
+export function weightFileNames(modelJson: Record<string, unknown>, where: string): string[] {
+  return weightsPlan(modelJson, where).names;
 }
 
 /**
@@ -74,7 +120,8 @@ async function readTfjsBundle(files: ModelFiles, declared: ModelManifest | undef
     throw new ModelError(`model ${files.where}/${MODEL_JSON} is not a TF.js model (no modelTopology)`);
   }
   const format = modelFormat(modelJson);
-  const names = weightFileNames(modelJson);
+  const plan = weightsPlan(modelJson, files.where);
+  const names = plan.names;
   const weights: Uint8Array[] = [];
   for (const name of names) {
     const bytes = await files.read(name);
@@ -82,6 +129,10 @@ async function readTfjsBundle(files: ModelFiles, declared: ModelManifest | undef
     weights.push(bytes);
   }
   const weightData = concat(weights);
+  // Short weights would reach TF.js as "Invalid typed array length": say which model and by how much.
+  if (plan.bytes !== undefined && weightData.byteLength < plan.bytes) {
+    throw new ModelError(`model ${files.where}: its weight files hold ${weightData.byteLength} bytes but ${MODEL_JSON}'s weightsManifest declares ${plan.bytes}`);
+  }
   const actual = { files: Object.fromEntries([[MODEL_JSON, sha256Hex(modelJsonBytes)], ...names.map((name, i) => [name, sha256Hex(weights[i]!)])]) as Record<string, string>, sha256: sha256Hex(weightData) };
 
   let manifest: ModelManifest;
@@ -97,7 +148,7 @@ async function readTfjsBundle(files: ModelFiles, declared: ModelManifest | undef
     manifest = { ...partial, ...actual };
   }
 
-  const weightSpecs = (modelJson.weightsManifest as Array<{ weights: io.WeightsManifestEntry[] }>).flatMap((group) => group.weights);
+  const weightSpecs = plan.specs;
   const artifacts: io.ModelArtifacts = {
     modelTopology: modelJson.modelTopology as io.ModelArtifacts['modelTopology'],
     weightSpecs,
@@ -119,7 +170,7 @@ export async function digestModel(files: ModelFiles): Promise<{ files: Record<st
   if (!isRecord(modelJson)) throw new ModelError(`model ${files.where}/${MODEL_JSON} is not a JSON object`);
   const digests: Record<string, string> = { [MODEL_JSON]: sha256Hex(modelJsonBytes) };
   const weights: Uint8Array[] = [];
-  for (const name of weightFileNames(modelJson)) {
+  for (const name of weightFileNames(modelJson, files.where)) {
     const bytes = await files.read(name);
     if (bytes === undefined) throw new ModelError(`model ${files.where} is missing weights file ${name}`);
     digests[name] = sha256Hex(bytes);

@@ -62,9 +62,8 @@ export function parseManifest(json: unknown, where: string): ModelManifest {
   if (typeof json.name !== 'string' || json.name === '') problem('name is missing');
   if (typeof json.version !== 'string') problem('version is missing');
   if (json.format !== 'layers-model' && json.format !== 'graph-model' && json.format !== 'onnx-model') problem('format must be layers-model, graph-model or onnx-model');
-  if (!Array.isArray(json.labels) || json.labels.length === 0 || !json.labels.every((label) => typeof label === 'string')) {
-    problem('labels must be a non-empty list of strings');
-  }
+  const labels = labelsProblem(json.labels);
+  if (labels !== undefined) problem(labels);
   const input = json.input;
   if (!isRecord(input) || !isPositiveInteger(input.width) || !isPositiveInteger(input.height)) problem('input.width and input.height must be positive integers');
   const normalization = json.normalization;
@@ -87,9 +86,9 @@ export function parseManifest(json: unknown, where: string): ModelManifest {
 
 /** A manifest for a Teachable Machine export, whose metadata.json carries the labels. */
 export function manifestFromTeachableMachine(metadata: unknown, format: ModelManifest['format'], where: string): Omit<ModelManifest, 'files' | 'sha256'> {
-  if (!isRecord(metadata) || !Array.isArray(metadata.labels) || !metadata.labels.every((label) => typeof label === 'string')) {
-    throw new ModelError(`${where} has no "labels" list`);
-  }
+  if (!isRecord(metadata) || !Array.isArray(metadata.labels)) throw new ModelError(`${where} has no "labels" list`);
+  const labels = labelsProblem(metadata.labels);
+  if (labels !== undefined) throw new ModelError(`${where} is malformed: ${labels}`);
   const size = isPositiveInteger(metadata.imageSize) ? metadata.imageSize : 224;
   return {
     schema: MANIFEST_SCHEMA,
@@ -101,6 +100,38 @@ export function manifestFromTeachableMachine(metadata: unknown, format: ModelMan
     // @teachablemachine/image normalises with x / 127 - 1.
     normalization: { divisor: 127, offset: -1 },
   };
+}
+
+export const MAX_LABEL_LENGTH = 200;
+
+/** The report's own CSV columns (report-formats.ts, frames-csv.ts): a label with one of these names would make two equal columns. */
+const REPORT_COLUMNS = new Set(['video', 'index', 'requested_s', 'actual_s', 'timecode', 'file', 'top_label', 'top_score', 'status', 'error']);
+/** Names every object has (`__proto__`, `constructor`, `toString`…): as score keys they break or shadow. */
+const OBJECT_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/**
+ * Labels become object keys (scores) and CSV column names: each must be a
+ * non-empty string of at most 200 characters, without control characters,
+ * unique, and none of the names above. Returns what is wrong, naming the entry.
+ */
+export function labelsProblem(labels: unknown): string | undefined {
+  if (!Array.isArray(labels) || labels.length === 0) return 'labels must be a non-empty list of strings';
+  const seen = new Map<string, number>();
+  for (const [i, label] of labels.entries()) {
+    const field = `labels[${i}]`;
+    if (typeof label !== 'string') return `${field} is not a string (${label === null ? 'null' : typeof label})`;
+    if (label.trim() === '') return `${field} is empty`;
+    if (label.length > MAX_LABEL_LENGTH) return `${field} is ${label.length} characters long; the limit is ${MAX_LABEL_LENGTH}`;
+    if (CONTROL_CHARACTERS.test(label)) return `${field} ${JSON.stringify(label)} contains a control character`;
+    if (OBJECT_NAMES.has(label)) return `${field} "${label}" is a name every JavaScript object has; rename it`;
+    if (REPORT_COLUMNS.has(label)) return `${field} "${label}" is one of the report's own CSV columns; rename it`;
+    const earlier = seen.get(label);
+    if (earlier !== undefined) return `${field} "${label}" repeats labels[${earlier}]; labels must be unique`;
+    seen.set(label, i);
+  }
+  return undefined;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,7 +1,7 @@
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import type { InferenceEngine } from '../engine.js';
-import { ModelError } from '../errors.js';
+import { ModelError, errorMessage } from '../errors.js';
 import type { ModelBundle } from '../model-files.js';
 import { currentBackend, tf } from '../tf-backend.js';
 
@@ -9,7 +9,13 @@ import { currentBackend, tf } from '../tf-backend.js';
 export async function loadTfjsEngine(bundle: ModelBundle): Promise<InferenceEngine> {
   if (bundle.artifacts === undefined) throw new ModelError(`model ${bundle.manifest.name} is an ONNX model: it runs on --backend onnx only`);
   const handler = tf.io.fromMemory(bundle.artifacts);
-  const model = bundle.manifest.format === 'graph-model' ? await loadGraphModel(handler) : await loadLayersModel(handler);
+  let model: LayersModel | GraphModel;
+  try {
+    model = bundle.manifest.format === 'graph-model' ? await loadGraphModel(handler) : await loadLayersModel(handler);
+  } catch (error) {
+    // TF.js says "Invalid typed array length" or names a layer; say which model and that its files disagree.
+    throw new ModelError(`model ${bundle.manifest.name}: TF.js cannot build it from model.json and its weights (${errorMessage(error)})`, { cause: error });
+  }
   return new TfjsEngine(model, bundle.manifest.input);
 }
 
