@@ -58,16 +58,25 @@ export class ObjectReader {
 
   constructor(private readonly client: S3Client, private readonly object: ObjectRef) {}
 
-  /** Checks the object still is the one indexed (for the per-frame path, whose ffmpeg cannot send If-Match). */
-  async check(): Promise<void> {
-    this.requests += 1;
-    let etag: string | undefined;
-    try {
-      ({ ETag: etag } = await this.client.send(new HeadObjectCommand({ Bucket: this.object.bucket, Key: this.object.key, IfMatch: this.object.etag })));
-    } catch (error) {
-      throw readError(error, this.object);
-    }
-    this.sameObject(etag);
+  private head: Promise<number | undefined> | undefined;
+
+  /**
+   * Checks the object still is the one indexed (for the per-frame path, whose ffmpeg
+   * cannot send If-Match) and returns its real length: one HEAD per reader, however often asked.
+   */
+  check(): Promise<number | undefined> {
+    this.head ??= (async () => {
+      this.requests += 1;
+      let answer;
+      try {
+        answer = await this.client.send(new HeadObjectCommand({ Bucket: this.object.bucket, Key: this.object.key, IfMatch: this.object.etag }));
+      } catch (error) {
+        throw readError(error, this.object);
+      }
+      this.sameObject(answer.ETag);
+      return answer.ContentLength;
+    })();
+    return this.head;
   }
 
   /** Reads each coalesced range once; returns a function that slices any requested range out of them. */

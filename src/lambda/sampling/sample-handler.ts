@@ -57,6 +57,16 @@ export async function handleSample(event: unknown, deps: SampleDeps): Promise<Ou
   if (!allowedUri(request.object.uri, deps.access)) {
     return refuse('URI_NOT_ALLOWED', `${request.object.uri} is not under this function's VIDEO_URI_PREFIXES (${deps.access.prefixes.join(', ')})`, frames);
   }
+  const object = { ...parseS3Uri(request.object.uri), etag: request.object.etag, size: request.object.size };
+  const reader = new ObjectReader(deps.s3(), object);
+  // The request's object.size sizes every range read: a forged one made hundreds of GETs. Its real length first, before any GET.
+  const length = await reader.check().catch((error: unknown) => {
+    if (error instanceof ObjectReadError) return undefined; // each frame fails with it below, as before
+    throw error;
+  });
+  if (length !== undefined && length !== request.object.size) {
+    return refuse('INVALID_REQUEST', `object.size is ${request.object.size} bytes but ${request.object.uri} holds ${length}`, frames);
+  }
   let acquired;
   try {
     acquired = await deps.runtime.acquire();
@@ -66,8 +76,6 @@ export async function handleSample(event: unknown, deps: SampleDeps): Promise<Ou
   }
   const { model, coldStart, initMs } = acquired;
   const { classifier } = model;
-  const object = { ...parseS3Uri(request.object.uri), etag: request.object.etag, size: request.object.size };
-  const reader = new ObjectReader(deps.s3(), object);
   const { width, height } = classifier.manifest.input;
 
   const decodeStarted = performance.now();
