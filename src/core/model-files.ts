@@ -19,6 +19,8 @@ export interface ModelFiles {
 }
 
 export interface ModelBundle {
+  /** Where its files came from (a directory, an s3:// URI), for messages. */
+  readonly where?: string | undefined;
   readonly manifest: ModelManifest;
   /** The TF.js model; absent for an onnx-model. */
   readonly artifacts?: io.ModelArtifacts | undefined;
@@ -91,8 +93,8 @@ export function weightFileNames(modelJson: Record<string, unknown>, where: strin
 export async function readModelBundle(files: ModelFiles): Promise<ModelBundle> {
   const manifestBytes = await files.read(MANIFEST_FILE);
   const declared = manifestBytes === undefined ? undefined : parseManifest(parseModelJson(manifestBytes, `${files.where}/${MANIFEST_FILE}`), `${files.where}/${MANIFEST_FILE}`);
-  if (declared?.format === 'onnx-model') return readOnnxBundle(files, declared);
-  const bundle = await readTfjsBundle(files, declared);
+  if (declared?.format === 'onnx-model') return { where: files.where, ...(await readOnnxBundle(files, declared)) };
+  const bundle = { where: files.where, ...(await readTfjsBundle(files, declared)) };
   return bundle.manifest.onnx === undefined ? bundle : { ...bundle, onnx: await readOnnxFile(files, bundle.manifest.onnx) };
 }
 

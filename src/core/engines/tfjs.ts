@@ -14,7 +14,7 @@ export async function loadTfjsEngine(bundle: ModelBundle): Promise<InferenceEngi
     model = bundle.manifest.format === 'graph-model' ? await loadGraphModel(handler) : await loadLayersModel(handler);
   } catch (error) {
     // TF.js says "Invalid typed array length" or names a layer; say which model and that its files disagree.
-    throw new ModelError(`model ${bundle.manifest.name}: TF.js cannot build it from model.json and its weights (${errorMessage(error)})`, { cause: error });
+    throw new ModelError(`model ${bundle.where ?? bundle.manifest.name}: TF.js cannot build it from model.json and its weights (${errorMessage(error)})`, { cause: error });
   }
   return new TfjsEngine(model, bundle.manifest.input);
 }
