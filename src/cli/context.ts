@@ -13,7 +13,7 @@ export interface CommandContext {
 }
 
 /** What a command reports back; main.ts alone turns it into an exit code. */
-export type CommandStatus = 'ok' | 'failures' | 'bad-input' | 'interrupted' | 'checks-failed';
+export type CommandStatus = 'ok' | 'failures' | 'bad-input' | 'interrupted' | 'checks-failed' | 'output-lost';
 
 export const EXIT_CODES = {
   ok: 0,
@@ -21,5 +21,9 @@ export const EXIT_CODES = {
   'checks-failed': 1,
   'bad-input': 2,
   failures: 3,
+  /** The run finished but an output could not be written where asked; it went to the temporary directory. */
+  'output-lost': 4,
   interrupted: 130,
+  /** SIGTERM: the partial report is written, as for Ctrl-C. */
+  terminated: 143,
 } as const;

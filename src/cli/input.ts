@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { InputError } from '../core/errors.js';
 import { imageSizeProblem, readImageHeader } from '../core/image-header.js';
 import { checkLocalFile, type MediaInfo } from '../media/probe.js';
+import { describeFetchFailure, fetchFailureCode } from '../media/source/fetch-failure.js';
 import { contentRange } from '../media/source/http-range.js';
 import type { InputContext, OpenedInput } from './opened-input.js';
 
@@ -78,10 +79,9 @@ async function probeHttpVideo(url: string): Promise<{ sizeBytes?: number | undef
   try {
     response = await fetch(url, { headers: { Range: 'bytes=0-0' }, redirect: 'follow', signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause;
-    const reason = cause?.code ?? (error as Error).name;
-    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(reason)) throw new InputError(`${what}: its TLS certificate is not trusted (${reason})`, { cause: error });
-    throw new InputError(`${what}: cannot connect (${reason === 'TimeoutError' ? 'no answer in 15 s' : reason})`, { cause: error });
+    const code = fetchFailureCode(error) ?? '';
+    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) throw new InputError(`${what}: its TLS certificate is not trusted (${code})`, { cause: error });
+    throw new InputError(`${what}: cannot connect: ${describeFetchFailure(error, PROBE_TIMEOUT_MS)}`, { cause: error });
   }
   // A server that ignores Range would send the whole file: read none of it.
   await response.body?.cancel();

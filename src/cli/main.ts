@@ -3,6 +3,7 @@ import { ContractError, ImageDecodeError, InputError, ModelError, errorMessage }
 import { EXIT_CODES, type CommandContext, type CommandStatus } from './context.js';
 import { BackendUnavailableError, BinaryNotFoundError, UsageError } from './errors.js';
 import { createMessages } from './output/messages.js';
+import { OutputError } from './output/output-files.js';
 import { buildProgram } from './program.js';
 
 export interface MainIo {
@@ -25,17 +26,24 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
   const abort = new AbortController();
   const context: CommandContext = { stdout, stderr, env: io.env ?? process.env, messages, signal: abort.signal, quiet, verbose };
 
-  const onSigint = (): void => {
+  // SIGINT (Ctrl-C) ends with 130, SIGTERM with 143 (128 + the signal's number, as shells report them).
+  let received: 'SIGINT' | 'SIGTERM' | undefined;
+  const signalCode = (): number => (received === 'SIGTERM' ? EXIT_CODES.terminated : EXIT_CODES.interrupted);
+  const onSignal = (name: 'SIGINT' | 'SIGTERM'): void => {
     if (abort.signal.aborted) {
-      stderr.write('framescore: interrupted again: stopping now\n');
-      process.exit(EXIT_CODES.interrupted);
+      stderr.write(`framescore: ${name} again: stopping now\n`);
+      process.exit(name === 'SIGTERM' ? EXIT_CODES.terminated : EXIT_CODES.interrupted);
     }
-    stderr.write('\nframescore: interrupted: finishing frames in flight and writing the partial report (Ctrl-C again to stop at once)\n');
+    received = name;
+    const what = name === 'SIGTERM' ? 'terminated (SIGTERM)' : 'interrupted';
+    stderr.write(`\nframescore: ${what}: finishing frames in flight and writing the partial report (${name === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C'} again to stop at once)\n`);
     abort.abort();
   };
+  const onSigint = (): void => { onSignal('SIGINT'); };
+  const onSigterm = (): void => { onSignal('SIGTERM'); };
   if (io.handleSignals !== false) {
     process.on('SIGINT', onSigint);
-    process.on('SIGTERM', onSigint);
+    process.on('SIGTERM', onSigterm);
   }
 
   let status: Promise<CommandStatus> | undefined;
@@ -43,12 +51,13 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     const program = buildProgram(context, (result) => { status = result; });
     await program.parseAsync([...argv], { from: 'user' });
     if (status === undefined) return EXIT_CODES.ok; // --help, --version
-    return EXIT_CODES[await status];
+    const settled = await status;
+    return settled === 'interrupted' ? signalCode() : EXIT_CODES[settled];
   } catch (error) {
     return exitCodeFor(error, messages, verbose);
   } finally {
     process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    process.off('SIGTERM', onSigterm);
   }
 }
 
@@ -59,7 +68,7 @@ function exitCodeFor(error: unknown, messages: ReturnType<typeof createMessages>
   }
   if (
     error instanceof UsageError || error instanceof InputError || error instanceof ModelError || error instanceof BinaryNotFoundError ||
-    error instanceof BackendUnavailableError || error instanceof ImageDecodeError || error instanceof ContractError
+    error instanceof BackendUnavailableError || error instanceof ImageDecodeError || error instanceof ContractError || error instanceof OutputError
   ) {
     messages.error(errorMessage(error));
     if (verbose && error.cause) messages.error(`cause: ${errorMessage(error.cause)}`);

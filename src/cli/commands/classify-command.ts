@@ -11,23 +11,24 @@ import type { ClassifyFlags } from './classify-flags.js';
 import { createProgress, progressStyle } from '../output/progress.js';
 import { resolveModelDir } from '../model-source.js';
 import { classify, type ClassifyOutcome } from './classify.js';
+import { isStdoutPath } from '../output/output-files.js';
 
 export async function classifyCommand(args: string[], flags: ClassifyFlags, context: CommandContext): Promise<CommandStatus> {
   const inputs = await readInputs(args, flags);
   if (inputs.length === 0) throw new UsageError('classify needs a video, image or URI (see framescore classify --help)');
   if (inputs.length > 1 && flags.html !== undefined) throw new UsageError('--html writes one report; with several inputs use "framescore report" on each JSON');
-  if (inputs.length > 1 && (flags.out !== undefined || (flags.output !== undefined && flags.output !== '-'))) {
+  if (inputs.length > 1 && (flags.out !== undefined || (flags.output !== undefined && !isStdoutPath(flags.output)))) {
     throw new UsageError('--out and -o name one report; with several inputs use --out-dir');
   }
   const formats = parseFormats(flags.format);
-  if (flags.output !== undefined && flags.output !== '-' && formats.length > 1) throw new UsageError('-o FILE takes one --format; use --out BASE for several');
+  if (flags.output !== undefined && !isStdoutPath(flags.output) && formats.length > 1) throw new UsageError('-o FILE takes one --format; use --out BASE for several');
   const options = {
     ...parseInputSampling(flags, parseChoice<FrameFormat>(flags.frameFormat, '--frame-format', FRAME_FORMATS)),
     inputs,
     threshold: parseNumber(flags.threshold, '--threshold', 0, 1),
     formats,
     out: flags.out,
-    output: flags.output,
+    output: flags.output !== undefined && isStdoutPath(flags.output) ? '-' : flags.output,
     outDir: flags.outDir,
     saveFrames: flags.saveFrames,
     html: flags.html,
@@ -70,6 +71,7 @@ export async function classifyCommand(args: string[], flags: ClassifyFlags, cont
 
 export function statusOf(outcome: ClassifyOutcome): CommandStatus {
   if (outcome.interrupted) return 'interrupted';
+  if (outcome.indexLost === true || outcome.videos.some((video) => video.lost === true)) return 'output-lost';
   if (outcome.videos.some((video) => video.status === 'unreadable')) return 'bad-input';
   if (outcome.videos.some((video) => video.status === 'failures')) return 'failures';
   return 'ok';

@@ -15,7 +15,8 @@ import { INDEX_BASE, writeRunIndex } from './run-index.js';
 import { journalFile, journalKey, JournalWriter, readJournal, type JournalIdentity } from './journal.js';
 import type { Messages } from '../output/messages.js';
 import type { Progress } from '../output/progress.js';
-import { uniqueReportBases, writeReport } from '../output/write-report.js';
+import { checkOutputDirectory, checkOutputFile } from '../output/output-files.js';
+import { uniqueReportBases, writeKept, writeReport } from '../output/write-report.js';
 import { VERSION } from '../paths.js';
 import { sampleFrames } from '../../media/sampling/sampler.js';
 import type { FrameScorer, SessionScorer } from '../scorer.js';
@@ -60,6 +61,8 @@ export interface VideoOutcome {
   readonly frames: { readonly total: number; readonly ok: number; readonly failed: number };
   readonly error?: string;
   readonly wallMs?: number;
+  /** A report could not be written where asked; it went to the temporary directory (see writeKept). */
+  readonly lost?: boolean;
 }
 
 export interface ClassifyOutcome {
@@ -67,6 +70,8 @@ export interface ClassifyOutcome {
   readonly interrupted: boolean;
   /** The index of all runs, when there were several inputs. */
   readonly indexFiles?: readonly string[];
+  /** The run index could not be written where asked. */
+  readonly indexLost?: boolean;
 }
 
 interface Prepared extends PreparedInput {
@@ -85,6 +90,7 @@ export async function classify(options: ClassifyOptions, deps: ClassifyDeps): Pr
   const outcomes: Array<VideoOutcome | undefined> = [];
   const prepared: Prepared[] = [];
   const bases = uniqueReportBases(options.inputs, options.outDir ?? '.', options.inputs.length > 1 ? [INDEX_BASE] : []);
+  await checkOutputs(bases, options);
   for (const [position, spec] of options.inputs.entries()) {
     if (deps.signal.aborted) break;
     try {
@@ -108,9 +114,27 @@ export async function classify(options: ClassifyOptions, deps: ClassifyDeps): Pr
   const videos = outcomes.filter((outcome): outcome is VideoOutcome => outcome !== undefined);
   const interrupted = deps.signal.aborted;
   if (!shared || options.output === '-') return { videos, interrupted };
-  const indexFiles = await writeRunIndex(videos, options.outDir ?? '.', { interrupted });
-  deps.messages.info(`${videos.length} inputs: wrote ${indexFiles.join(', ')}`);
-  return { videos, interrupted, indexFiles };
+  const index = await writeRunIndex(videos, options.outDir ?? '.', { interrupted }, deps.messages);
+  deps.messages.info(`${videos.length} inputs: wrote ${index.files.join(', ')}`);
+  return { videos, interrupted, indexFiles: index.files, indexLost: index.lost };
+}
+
+/**
+ * Before any decoding: every output must be writable (directories are created
+ * now), so a run never ends with its results refused. Throws an OutputError
+ * naming the output (exit 2).
+ */
+async function checkOutputs(bases: readonly string[], options: ClassifyOptions): Promise<void> {
+  if (options.output !== undefined) {
+    if (options.output !== '-') await checkOutputFile(options.output);
+  } else if (options.out !== undefined) {
+    for (const format of options.formats) await checkOutputFile(`${options.out}.${format}`);
+  } else {
+    await checkOutputDirectory(options.outDir ?? '.');
+    for (const base of bases) for (const format of options.formats) await checkOutputFile(`${base}.${format}`);
+  }
+  if (options.html !== undefined) await checkOutputFile(options.html);
+  if (options.saveFrames !== undefined) await checkOutputDirectory(options.saveFrames);
 }
 
 async function prepare(spec: string, position: number, base: string, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries): Promise<Prepared> {
@@ -169,16 +193,17 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
     ...(session === undefined ? {} : { lambda: session.facts(wallMs) }), ...(carried.size > 0 ? { resumedFrames: carried.size } : {}),
   };
   const report = buildReport(opened, media, options, deps, results, { startedAt, wallMs, interrupted, extra });
-  const files = await writeReport(report, options.formats, target, deps.stdout);
+  const written = await writeReport(report, options.formats, target, deps.stdout, deps.messages);
+  const { files } = written;
   if (options.html !== undefined) {
-    const { writeHtmlReport } = await import('../output/html-report.js');
-    files.push(await writeHtmlReport(report, options.html, thumbnails, { ffmpeg: binaries.ffmpeg }));
+    const { renderHtmlReport } = await import('../output/html-report.js');
+    await writeKept(options.html, await renderHtmlReport(report, thumbnails, { ffmpeg: binaries.ffmpeg }), { messages: deps.messages }, written);
   }
   const { total, ok, failed } = report.summary.frames;
   if (deps.mode === 'lambda') for (const line of describeFailures(results)) deps.messages.warn(`${opened.source}: ${line}`);
   const where = deps.mode === 'lambda' ? `; ${describeSampledWhere(remote !== undefined, extra.lambda, opened)}` : '';
   if (files.length > 0) deps.messages.info(`${opened.source}: ${ok}/${plan.length} frames scored${failed ? `, ${failed} failed` : ''}${interrupted ? ' (interrupted)' : ''}${where}; wrote ${files.join(', ')}`);
-  return { source: opened.source, status: interrupted ? 'interrupted' : failed > 0 ? 'failures' : 'complete', files, frames: { total, ok, failed }, wallMs: Math.round(wallMs) };
+  return { source: opened.source, status: interrupted ? 'interrupted' : failed > 0 ? 'failures' : 'complete', files, frames: { total, ok, failed }, wallMs: Math.round(wallMs), ...(written.lost ? { lost: true } : {}) };
 }
 
 /** Where a Lambda run's frames were sampled, and what this machine downloaded of a remote input. */

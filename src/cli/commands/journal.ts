@@ -6,10 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isRecord } from '../../core/model-manifest.js';
 import type { FrameResult } from '../../core/results.js';
+import { makeDirectory } from '../output/output-files.js';
 
 export const JOURNAL_SCHEMA = 'framescore-journal/1';
 
@@ -48,7 +49,7 @@ export class JournalWriter {
 
   /** Starts the file afresh with the header and the results carried over from a resumed run. */
   static async open(file: string, identity: JournalIdentity, carried: Iterable<FrameResult>): Promise<JournalWriter> {
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    await makeDirectory(path.dirname(path.resolve(file)), file);
     const stream = createWriteStream(file, { flags: 'w' });
     await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', reject));
     const writer = new JournalWriter(stream);

@@ -1,6 +1,7 @@
 /** The index of a multi-video run: one row per input, as CSV and JSON, beside the reports. */
 import path from 'node:path';
-import { writeFileAtomic } from '../output/write-report.js';
+import type { Messages } from '../output/messages.js';
+import { writeKept, type WrittenFiles } from '../output/write-report.js';
 
 export interface IndexedRun {
   readonly source: string;
@@ -13,15 +14,16 @@ export interface IndexedRun {
 
 export const INDEX_BASE = 'framescore-index';
 
-export async function writeRunIndex(runs: readonly IndexedRun[], outDir: string, facts: { interrupted: boolean }): Promise<string[]> {
+export async function writeRunIndex(runs: readonly IndexedRun[], outDir: string, facts: { interrupted: boolean }, messages: Messages): Promise<WrittenFiles> {
   const base = path.join(outDir, INDEX_BASE);
   const json = `${JSON.stringify({ schema: 'framescore-index/1', createdAt: new Date().toISOString(), interrupted: facts.interrupted, runs }, null, 2)}\n`;
   const header = ['source', 'status', 'frames', 'ok', 'failed', 'wall_ms', 'reports', 'error'];
   const rows = runs.map((run) => [run.source, run.status, String(run.frames.total), String(run.frames.ok), String(run.frames.failed), run.wallMs === undefined ? '' : String(run.wallMs), run.files.join(' '), run.error ?? '']);
   const csv = [header, ...rows].map((row) => row.map(csvField).join(',')).join('\n') + '\n';
-  await writeFileAtomic(`${base}.json`, json);
-  await writeFileAtomic(`${base}.csv`, csv);
-  return [`${base}.csv`, `${base}.json`];
+  const written: WrittenFiles = { files: [], lost: false };
+  await writeKept(`${base}.csv`, csv, { messages }, written);
+  await writeKept(`${base}.json`, json, { messages }, written);
+  return written;
 }
 
 function csvField(value: string): string {

@@ -33,6 +33,7 @@ export async function sampleCommand(args: string[], flags: SampleFlags, context:
 
 function statusOf(outcome: SampleOutcome): CommandStatus {
   if (outcome.interrupted) return 'interrupted';
+  if (outcome.inputs.some((input) => input.lost === true)) return 'output-lost';
   if (outcome.inputs.some((input) => input.status === 'unreadable')) return 'bad-input';
   if (outcome.inputs.some((input) => input.status === 'failures')) return 'failures';
   return 'ok';

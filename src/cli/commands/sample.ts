@@ -3,7 +3,6 @@
  * directory as images named as --save-frames names them, with frames.csv listing
  * every frame, failed ones included. No model is loaded.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage, InputError } from '../../core/errors.js';
 import { toFramesCsv, type SampledFrameRow } from '../../core/frames-csv.js';
@@ -12,7 +11,8 @@ import { saveFrame } from '../../media/sampling/saved-frames.js';
 import { resolveBinaries, type Binaries } from '../binaries.js';
 import type { Messages } from '../output/messages.js';
 import type { Progress } from '../output/progress.js';
-import { uniqueReportBases } from '../output/write-report.js';
+import { checkOutputDirectory } from '../output/output-files.js';
+import { uniqueReportBases, writeKept, type WrittenFiles } from '../output/write-report.js';
 import { prepareInput, samplerOptions, type InputSampling, type PreparedInput } from './prepare-input.js';
 
 export const FRAMES_CSV = 'frames.csv';
@@ -38,6 +38,8 @@ export interface SampledInput {
   readonly dir?: string;
   readonly frames: { readonly total: number; readonly written: number; readonly failed: number };
   readonly error?: string;
+  /** frames.csv could not be written in `dir`; it went to the temporary directory. */
+  readonly lost?: boolean;
 }
 
 export interface SampleOutcome {
@@ -49,6 +51,8 @@ export async function sample(options: SampleOptions, deps: SampleDeps): Promise<
   const binaries = resolveBinaries({ ffmpeg: options.ffmpeg });
   const several = options.inputs.length > 1;
   const dirs = several ? uniqueReportBases(options.inputs, options.outDir) : [options.outDir];
+  // Before any decoding: the directories must take files (created now; exit 2 naming the one that does not).
+  for (const dir of dirs) await checkOutputDirectory(dir);
   const outcomes: Array<SampledInput | undefined> = [];
   const prepared: Array<{ position: number; input: PreparedInput }> = [];
   // Every input is planned first, so an unreadable one is reported before any decoding.
@@ -72,11 +76,7 @@ export async function sample(options: SampleOptions, deps: SampleDeps): Promise<
 
 async function sampleOne(input: PreparedInput, dir: string, options: SampleOptions, deps: SampleDeps, binaries: Binaries): Promise<SampledInput> {
   const { opened, plan } = input;
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (error) {
-    throw new InputError(`cannot write frames to "${dir}": ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`, { cause: error });
-  }
+  await checkOutputDirectory(dir);
   const rows: SampledFrameRow[] = [];
   deps.progress.begin(opened.source, plan.length);
   try {
@@ -96,11 +96,12 @@ async function sampleOne(input: PreparedInput, dir: string, options: SampleOptio
   } finally {
     deps.progress.end();
   }
-  const csv = path.join(dir, FRAMES_CSV);
-  await writeFile(csv, toFramesCsv(rows));
+  const csvWritten: WrittenFiles = { files: [], lost: false };
+  await writeKept(path.join(dir, FRAMES_CSV), toFramesCsv(rows), { messages: deps.messages }, csvWritten);
+  const csv = csvWritten.files[0] ?? path.join(dir, FRAMES_CSV);
   const interrupted = deps.signal.aborted;
   const failed = rows.filter((row) => row.status === 'failed').length;
   const written = rows.length - failed;
   deps.messages.info(`${opened.source}: ${written}/${plan.length} frames written${failed ? `, ${failed} failed (causes in ${FRAMES_CSV})` : ''}${interrupted ? ' (interrupted)' : ''}; wrote ${dir}${path.sep} and ${csv}`);
-  return { source: opened.source, status: interrupted ? 'interrupted' : failed > 0 ? 'failures' : 'complete', dir, frames: { total: plan.length, written, failed } };
+  return { source: opened.source, status: interrupted ? 'interrupted' : failed > 0 ? 'failures' : 'complete', dir, frames: { total: plan.length, written, failed }, ...(csvWritten.lost ? { lost: true } : {}) };
 }

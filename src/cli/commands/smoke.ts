@@ -1,6 +1,6 @@
 import type { CommandContext, CommandStatus } from '../context.js';
 import { parseInteger, parseNumber } from '../option-values.js';
-import { writeFileAtomic } from '../output/write-report.js';
+import { writeOutputFile } from '../output/output-files.js';
 import { DEFAULT_FIXTURES_DIR, loadSmokeFixtures } from '../smoke/fixtures.js';
 import { renderJunit } from '../smoke/junit.js';
 import { renderJson, renderText } from '../smoke/render.js';
@@ -50,7 +50,7 @@ export async function smokeCommand(flags: SmokeFlags, context: CommandContext): 
     if (context.signal.aborted) return 'interrupted';
     context.stdout.write(flags.json ? renderJson(result) : renderText(result));
     if (flags.junit !== undefined) {
-      await writeFileAtomic(flags.junit, renderJunit(result));
+      await writeOutputFile(flags.junit, renderJunit(result), context.stdout);
       context.messages.info(`wrote ${flags.junit}`);
     }
     return result.passed ? 'ok' : 'checks-failed';

@@ -2,7 +2,7 @@ import type { FrameImage } from '../../core/image-decode.js';
 import type { Report } from '../../core/report.js';
 import { renderHtmlPage } from './html/page.js';
 import { makeThumbnails } from './html/thumbnails.js';
-import { writeFileAtomic } from './write-report.js';
+import { writeOutputFile } from './output-files.js';
 
 export interface HtmlReportOptions {
   /** ffmpeg for shrinking thumbnails (classify's --ffmpeg); else FFMPEG_PATH, PATH, the bundled one. */
@@ -16,6 +16,11 @@ export interface HtmlReportOptions {
  * Returns the file written.
  */
 export async function writeHtmlReport(report: Report, file: string, frames: ReadonlyMap<number, FrameImage>, options: HtmlReportOptions = {}): Promise<string> {
-  await writeFileAtomic(file, renderHtmlPage(report, await makeThumbnails(frames, { ffmpeg: options.ffmpeg })));
+  await writeOutputFile(file, await renderHtmlReport(report, frames, options));
   return file;
+}
+
+/** The page writeHtmlReport writes, for callers that write it themselves (classify keeps it when the file cannot be written). */
+export async function renderHtmlReport(report: Report, frames: ReadonlyMap<number, FrameImage>, options: HtmlReportOptions = {}): Promise<string> {
+  return renderHtmlPage(report, await makeThumbnails(frames, { ffmpeg: options.ffmpeg }));
 }

@@ -29,7 +29,7 @@ function barProgress(stream: Writable, verb: string): Progress {
   let done = 0;
   let failed = 0;
   let started = 0;
-  const payload = () => ({ sampled, failed, fps: rate(done, started) });
+  const payload = () => ({ sampled, failed, ok: done - failed, fps: rate(done, started) });
   return {
     begin(label, total) {
       sampled = done = failed = 0;
@@ -37,7 +37,8 @@ function barProgress(stream: Writable, verb: string): Progress {
       bar = new cliProgress.SingleBar(
         {
           stream: stream as NodeJS.WritableStream,
-          format: `${label} [{bar}] {value}/{total} ${verb} |${verb === 'sampled' ? '' : ' {sampled} sampled |'} {failed} failed | {fps} fps | ETA {eta_formatted}`,
+          // {value} counts frames finished either way; {ok} only those that succeeded.
+          format: `${label} [{bar}] {value}/{total} done | {ok} ${verb} |${verb === 'sampled' ? '' : ' {sampled} sampled |'} {failed} failed | {fps} fps | ETA {eta_formatted}`,
           hideCursor: true,
           clearOnComplete: false,
           etaBuffer: 30,
@@ -60,7 +61,8 @@ function lineProgress(stream: Writable, verb: string): Progress {
   let started = 0;
   let lastLine = 0;
   const line = (): void => {
-    stream.write(`framescore: ${label}: ${done}/${total} frames ${verb}${failed ? `, ${failed} failed` : ''} (${rate(done, started)} frames/s)\n`);
+    // Failed frames are not counted as scored: "6/12 frames scored, 6 failed".
+    stream.write(`framescore: ${label}: ${done - failed}/${total} frames ${verb}${failed ? `, ${failed} failed` : ''} (${rate(done, started)} frames/s)\n`);
     lastLine = performance.now();
   };
   return {

@@ -1,32 +1,64 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Report } from '../../core/report.js';
 import { renderReport, type ReportFormat } from '../../core/report-formats.js';
+import type { Messages } from './messages.js';
+import { OutputError, writeOutputFile } from './output-files.js';
 
 export type ReportTarget =
   | { readonly kind: 'base'; readonly base: string }
   | { readonly kind: 'stdout' }
   | { readonly kind: 'file'; readonly file: string };
 
-/** Writes the report in each format; returns the files written. Files appear whole or not at all. */
-export async function writeReport(report: Report, formats: readonly ReportFormat[], target: ReportTarget, stdout: Writable): Promise<string[]> {
-  if (target.kind === 'stdout') {
-    for (const format of formats) stdout.write(renderReport(report, format));
-    return [];
-  }
-  const files = target.kind === 'file' ? [target.file] : formats.map((format) => `${target.base}.${format}`);
-  for (const [i, file] of files.entries()) {
-    await writeFileAtomic(file, renderReport(report, formats[i]!));
-  }
-  return files;
+/** Files written; `lost` is true when one went to its fallback in the temporary directory (or nowhere). */
+export interface WrittenFiles {
+  readonly files: string[];
+  lost: boolean;
 }
 
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const temp = `${file}.tmp-${process.pid}`;
-  await writeFile(temp, content);
-  await rename(temp, file);
+/** Writes the report in each format. Files appear whole or not at all; one that cannot be written goes to the fallback. */
+export async function writeReport(report: Report, formats: readonly ReportFormat[], target: ReportTarget, stdout: Writable, messages: Messages): Promise<WrittenFiles> {
+  if (target.kind === 'stdout') {
+    for (const format of formats) stdout.write(renderReport(report, format));
+    return { files: [], lost: false };
+  }
+  const written: WrittenFiles = { files: [], lost: false };
+  const files = target.kind === 'file' ? [target.file] : formats.map((format) => `${target.base}.${format}`);
+  for (const [i, file] of files.entries()) await writeKept(file, renderReport(report, formats[i]!), { stdout, messages }, written);
+  return written;
+}
+
+/**
+ * Writes a finished result; when `file` cannot be written (a directory that
+ * went away or read-only at the end of a long run), says so in one line and
+ * writes it to `<tmpdir>/framescore-<name>-<pid>.<ext>` instead, so no
+ * finished result is lost. Adds the file written to `into`.
+ */
+export async function writeKept(file: string, content: string, io: { stdout?: Writable | undefined; messages: Messages }, into: WrittenFiles): Promise<void> {
+  try {
+    await writeOutputFile(file, content, io.stdout);
+    into.files.push(file);
+    return;
+  } catch (error) {
+    if (!(error instanceof OutputError)) throw error;
+    into.lost = true;
+    const fallback = fallbackFile(file);
+    try {
+      await writeOutputFile(fallback, content);
+      into.files.push(fallback);
+      io.messages.error(`${error.message}; wrote it to ${fallback} instead`);
+    } catch (again) {
+      io.messages.error(`${error.message}; and not to ${fallback} either (${again instanceof Error ? again.message : String(again)})`);
+    }
+  }
+}
+
+/** `<tmpdir>/framescore-<name>-<pid>.<ext>` for an output that could not be written. */
+export function fallbackFile(file: string): string {
+  const ext = path.extname(file) || '.out';
+  const name = path.basename(file, path.extname(file)).replace(/[^\w.-]+/g, '_') || 'report';
+  return path.join(os.tmpdir(), `framescore-${name}-${process.pid}${ext}`);
 }
 
 /** The report base for a video: its file name without extension, in the output directory. */
