@@ -9,14 +9,14 @@
  * Targets: cold init ≤ 1.5 s, warm 1-frame invoke ≤ 100 ms.
  *   node dist/bench/lambda.bench.js [--packaged-only] [--runs N]
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { extractZip } from '../scripts/lambda-zip.js';
 import { LIMITS, mb, packageLambdas } from '../scripts/package-lambda.js';
+import { runFfmpeg } from '../test/helpers/ffmpeg.js';
 import { startS3rver } from '../test/helpers/s3rver.js';
 
 const runsFlag = process.argv.indexOf('--runs');
@@ -105,7 +105,7 @@ try {
     await s3.client.send(new PutObjectCommand({ Bucket: 'bench-models', Key: `m/${name}`, Body: await readFile(path.join(modelDir, name)) }));
   }
   const jpegFile = path.join(work, 'frame.jpg');
-  await promisify(execFile)('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=224x224', '-frames:v', '1', jpegFile]);
+  await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=224x224', '-frames:v', '1', jpegFile]);
   const image = (await readFile(jpegFile)).toString('base64');
   const handler = path.join(dir, 'index.mjs');
   const cache = path.join(work, 'cache');

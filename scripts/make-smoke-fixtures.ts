@@ -5,11 +5,12 @@
  * the bundled model. Writes test/fixtures/smoke/*.jpg and expected.json.
  *   node dist/scripts/make-smoke-fixtures.js [--model DIR] [--out DIR]
  */
-import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import type { FrameResult, SampledFrame } from '../src/core/results.js';
+import { resolveBinaries } from '../src/cli/binaries.js';
+import { runProcess } from '../src/media/process.js';
 import { LocalScorer } from '../src/cli/local/pool.js';
 import { DEFAULT_MODEL_DIR, PACKAGE_ROOT } from '../src/cli/paths.js';
 import { sha256Hex } from '../src/core/model-files.js';
@@ -32,7 +33,8 @@ await mkdir(out, { recursive: true });
 const frames: Array<{ id: string; file: string; jpeg: Uint8Array }> = [];
 for (const [id, source] of SOURCES) {
   const file = `${id}.jpg`;
-  await promisify(execFile)('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', source, '-frames:v', '1', '-q:v', '4', path.join(out, file)]);
+  // The ffmpeg framescore resolves (the npm static build on a machine without one), with the product's environment.
+  await runProcess(resolveBinaries().ffmpeg, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', source, '-frames:v', '1', '-q:v', '4', path.join(out, file)]);
   frames.push({ id, file, jpeg: new Uint8Array(await readFile(path.join(out, file))) });
 }
 

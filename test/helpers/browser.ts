@@ -27,8 +27,14 @@ export interface OpenedPage {
   readonly dialogs: string[];
 }
 
+/** Why the browser tests cannot run here (no chromium installed), or undefined when they can. */
+export function chromiumMissing(): string | undefined {
+  return existsSync(CHROMIUM_PATH) ? undefined : `no chromium: nothing at ${CHROMIUM_PATH} (apt-get install -y chromium, or set FRAMESCORE_CHROMIUM)`;
+}
+
 export async function launchBrowser(): Promise<TestBrowser> {
-  if (!existsSync(CHROMIUM_PATH)) throw new Error(`no chromium at ${CHROMIUM_PATH}: apt-get install -y chromium (or set FRAMESCORE_CHROMIUM)`);
+  const missing = chromiumMissing();
+  if (missing !== undefined) throw new Error(missing);
   const browser: Browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: LAUNCH_ARGS, timeout: 60_000 });
   return {
     async open(url, viewport = { width: 1280, height: 900 }) {

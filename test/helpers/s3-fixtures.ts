@@ -3,17 +3,15 @@
  * one cached under the OS temp dir between runs), uploads through the CLI's own
  * client factory, and the CLI run as a subprocess.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/cli/s3/client.js';
 import { runCli as runCliProcess, type CliResult } from './cli.js';
+import { runFfmpeg } from './ffmpeg.js';
 
 export { ROOT as repoRoot } from './cli.js';
-const run = promisify(execFile);
 
 /** Runs `framescore ARGS` in a fresh node process with only the given environment on top of PATH/HOME. */
 export function runCli(args: readonly string[], env: Record<string, string> = {}, cwd = os.tmpdir()): Promise<CliResult> {
@@ -105,7 +103,7 @@ async function cached(name: string, build: (out: string) => Promise<void>): Prom
 
 async function ffmpeg(args: readonly string[], format = 'mp4'): Promise<void> {
   // -f: the temp names do not end in .mp4 in a way ffmpeg can guess from.
-  await run('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args.slice(0, -1), '-f', format, args[args.length - 1]!], { maxBuffer: 16 * 1024 * 1024 });
+  await runFfmpeg([...args.slice(0, -1), '-f', format, args[args.length - 1]!]);
 }
 
 export async function readBytes(file: string): Promise<Uint8Array> {

@@ -3,15 +3,15 @@
  * packaged zip unpacked into an empty temp dir, and a fresh `node` process that
  * runs a handler module against a list of events.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { extractZip } from '../../scripts/lambda-zip.js';
 import { packageLambda, zipName, type LambdaArchitecture, type PackageResult } from '../../scripts/package-lambda.js';
+import { runFfmpeg } from '../helpers/ffmpeg.js';
 import { startServerlessOffline, type OfflineServer } from '../helpers/serverless-offline.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -33,7 +33,7 @@ export async function tempDir(prefix: string): Promise<string> {
 /** A 224×224 (or given size) test-pattern frame encoded by ffmpeg as .jpg or .png. */
 export async function makeImage(dir: string, name: string, size = '224x224', pattern = 'testsrc2'): Promise<Uint8Array> {
   const file = path.join(dir, name);
-  await promisify(execFile)('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `${pattern}=size=${size}`, '-frames:v', '1', file]);
+  await runFfmpeg(['-f', 'lavfi', '-i', `${pattern}=size=${size}`, '-frames:v', '1', file]);
   return new Uint8Array(await readFile(file));
 }
 

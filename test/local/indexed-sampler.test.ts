@@ -4,9 +4,10 @@
  * other containers fall back; damage fails only what it touches; nothing hangs.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { resolveBinaries } from '../../src/cli/binaries.js';
 import { probeMedia } from '../../src/media/probe.js';
@@ -264,6 +265,35 @@ async function ffmpegChildren(): Promise<number> {
   return count;
 }
 
+/**
+ * Resolves once every ffmpeg this process started is blocked (state S: waiting for input
+ * or output) and has used no CPU between two looks: the decoders have nothing left to do.
+ * Waits with a `sleep` subprocess, not a timer, so it works while the test mocks timers.
+ */
+async function decodersIdle(): Promise<void> {
+  let before = '';
+  for (;;) {
+    const now = await ffmpegCpu();
+    if (now !== undefined && now === before) return;
+    before = now ?? '';
+    await once(spawn('sleep', ['0.1'], { stdio: 'ignore' }), 'exit');
+  }
+}
+
+/** The CPU ticks of this process's ffmpeg children, or undefined while one of them is runnable. */
+async function ffmpegCpu(): Promise<string | undefined> {
+  const ticks: string[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const match = /^\d+ \((.*)\) (\S) (\d+)((?: \S+){9}) (\d+) (\d+)/.exec(stat);
+    if (!match || match[3] !== String(process.pid) || !match[1]!.startsWith('ffmpeg')) continue;
+    if (match[2] !== 'S') return undefined;
+    ticks.push(`${entry}:${match[5]}+${match[6]}`);
+  }
+  return ticks.sort().join(',');
+}
+
 describe('indexed sampling: consumers that stop or stall (real ffmpeg)', () => {
   const planFor = (duration: number, frames: number): PlannedFrame[] => Array.from({ length: frames }, (_, index) => ({ index, requestedTime: (index + 0.5) * duration / frames }));
 
@@ -281,9 +311,12 @@ describe('indexed sampling: consumers that stop or stall (real ffmpeg)', () => {
     assert.equal(await ffmpegChildren(), 0, 'no decoder left running');
   });
 
-  it('does not give up on a decoder while the consumer is slower than the frame timeout', async () => {
+  it('does not give up on a decoder while the consumer is slower than the frame timeout', async (t) => {
     const file = await fixture('h264.mp4');
     const media = await probeMedia(ffprobe, file, file);
+    // The decoders' watchdog runs on a clock the test moves: however slow this machine
+    // decodes, no timeout fires unless the test advances the clock.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const options: SamplerOptions = {
       ffmpeg, input: file, width: 224, height: 224, fit: 'crop', keyframes: false, startTime: media.startTime,
       stillImage: false, timeoutMs: 400, concurrency: 2,
@@ -294,9 +327,13 @@ describe('indexed sampling: consumers that stop or stall (real ffmpeg)', () => {
     let seen = 0;
     try {
       for await (const frame of video.sample(planFor(media.duration, 40), () => { seeks += 1; return Promise.reject(new Error('no seek expected')); })) {
-        assert.equal(frame.status, 'sampled');
-        // A consumer busy for longer than the timeout while decoders wait for more input.
-        if (++seen % 10 === 1) await sleep(600);
+        assert.equal(frame.status, 'sampled', frame.status === 'failed' ? frame.message : '');
+        if (++seen % 10 === 1) {
+          // The consumer stalls: once the decoders have done all the work they were given and
+          // wait for input, a minute passes on their clock (150 timeouts) before it takes the next frame.
+          await decodersIdle();
+          t.mock.timers.tick(60_000);
+        }
       }
     } finally {
       await video.close();

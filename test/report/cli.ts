@@ -1,9 +1,8 @@
 /** Runs the built CLI as a subprocess and makes small test videos with ffmpeg (shared by the report tests). */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 
 export { ROOT as repoRoot, tempDir, type CliResult as CliRun } from '../helpers/cli.js';
 import { runCli as runCliProcess, type CliResult as CliRun } from '../helpers/cli.js';
+import { runFfmpeg } from '../helpers/ffmpeg.js';
 
 
 export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
@@ -16,8 +15,7 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
  * segments of different labels. A keyframe every half second keeps seeks cheap.
  */
 export async function makeTwoSceneVideo(file: string): Promise<void> {
-  await promisify(execFile)('ffmpeg', [
-    '-loglevel', 'error', '-y',
+  await runFfmpeg([
     '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=12',
     '-f', 'lavfi', '-i', 'mandelbrot=size=320x240:rate=25',
     '-filter_complex', '[0][1]concat=n=2:v=1:a=0[v]', '-map', '[v]', '-t', '24',

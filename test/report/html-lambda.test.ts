@@ -4,13 +4,12 @@
  * is the fault-injecting Invoke API server with canned scores; one throttle is injected.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import type { Report } from '../../src/core/report.js';
 import { bundledModelIdentity, cannedClassifier, framescoreHandler, startFakeInvokeServer, type FakeInvokeServer } from '../helpers/fake-invoke-server.js';
+import { runFfmpeg } from '../helpers/ffmpeg.js';
 import { repoRoot, runCli, tempDir } from './cli.js';
 
 let dir: string;
@@ -32,7 +31,7 @@ after(async () => {
 
 test('a Lambda run shows its invocation facts in their own box and each frame\'s attempts in the details data', async () => {
   const video = path.join(dir, 'clip.mp4');
-  await promisify(execFile)('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=6', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '12', '-pix_fmt', 'yuv420p', video]);
+  await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=6', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '12', '-pix_fmt', 'yuv420p', video]);
   const html = path.join(dir, 'clip.html');
   const run = await runCli(
     ['classify', video, '--function', 'framescore-classify', '--endpoint-url', server!.endpoint, '--frames', '6', '--batch-size', '2', '--format', 'json', '--out', path.join(dir, 'clip'), '--html', html],

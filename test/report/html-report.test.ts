@@ -7,16 +7,23 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import type { Report } from '../../src/core/report.js';
 import { formatTimecode } from '../../src/core/timestamps.js';
-import { distinctColours, launchBrowser, type OpenedPage, type TestBrowser } from '../helpers/browser.js';
+import { chromiumMissing, distinctColours, launchBrowser, type OpenedPage, type TestBrowser } from '../helpers/browser.js';
 import { makeTwoSceneVideo, runCli, tempDir } from './cli.js';
 
 const FRAMES = 8;
 let dir: string;
 let report: Report;
-let browser: TestBrowser;
+let launched: TestBrowser | undefined;
+const noChromium = chromiumMissing();
+
+/** The browser, or undefined once the test is marked skipped with the reason (no chromium on this machine). */
+function browserFor(t: TestContext): TestBrowser | undefined {
+  if (noChromium !== undefined) t.skip(noChromium);
+  return launched;
+}
 
 before(async () => {
   dir = await tempDir('html');
@@ -25,11 +32,11 @@ before(async () => {
   const run = await runCli(['classify', video, '--local', '--frames', String(FRAMES), '--workers', '1', '--format', 'json', '--out', path.join(dir, 'ep1'), '--html', path.join(dir, 'ep1.html')]);
   assert.equal(run.code, 0, run.stderr);
   report = JSON.parse(await readFile(path.join(dir, 'ep1.json'), 'utf8')) as Report;
-  browser = await launchBrowser();
+  if (noChromium === undefined) launched = await launchBrowser();
 });
 
 after(async () => {
-  await browser?.close();
+  await launched?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -61,14 +68,18 @@ test('classify --html writes one self-contained file with a thumbnail per frame'
   assert.ok(report.summary.segments.length >= 2, 'the test video gives segments to shade');
 });
 
-test('the chart has one point per frame per label and shades exactly the segments in the JSON', async () => {
+test('the chart has one point per frame per label and shades exactly the segments in the JSON', async (t) => {
+  const browser = browserFor(t);
+  if (browser === undefined) return;
   const opened = await browser.open(pathToFileURL(path.join(dir, 'ep1.html')).href);
   await checkChartMatchesJson(opened);
   assert.ok((await opened.page.locator('image.thumb').count()) > 0, 'thumbnail strip');
   await opened.page.context().close();
 });
 
-test('clicking a point shows that frame, its time and its scores; hovering another moves the details', async () => {
+test('clicking a point shows that frame, its time and its scores; hovering another moves the details', async (t) => {
+  const browser = browserFor(t);
+  if (browser === undefined) return;
   const opened = await browser.open(pathToFileURL(path.join(dir, 'ep1.html')).href);
   const { page } = opened;
   const label = report.summary.segments[0]!.label;
@@ -101,7 +112,9 @@ test('clicking a point shows that frame, its time and its scores; hovering anoth
   await page.context().close();
 });
 
-test('on a phone-sized screen the page does not scroll sideways and the chart is still drawn', async () => {
+test('on a phone-sized screen the page does not scroll sideways and the chart is still drawn', async (t) => {
+  const browser = browserFor(t);
+  if (browser === undefined) return;
   const opened = await browser.open(pathToFileURL(path.join(dir, 'ep1.html')).href, { width: 390, height: 844 });
   const { page } = opened;
   // A string, so the test compiles without DOM types.
@@ -115,12 +128,14 @@ test('on a phone-sized screen the page does not scroll sideways and the chart is
   await page.context().close();
 });
 
-test('framescore report renders the JSON report without thumbnails', async () => {
+test('framescore report renders the JSON report without thumbnails', async (t) => {
   const out = path.join(dir, 'from-json.html');
   const run = await runCli(['report', path.join(dir, 'ep1.json'), '--html', out]);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr, /wrote .*from-json\.html/);
   assert.equal(run.stdout, '');
+  const browser = browserFor(t);
+  if (browser === undefined) return;
   const opened = await browser.open(pathToFileURL(out).href);
   await checkChartMatchesJson(opened);
   assert.equal(await opened.page.locator('image.thumb').count(), 0);
@@ -130,7 +145,7 @@ test('framescore report renders the JSON report without thumbnails', async () =>
   await opened.page.context().close();
 });
 
-test('file names, labels and run facts from the report are shown as text, never run as markup; a scorer\'s fact groups get their own box', async () => {
+test('file names, labels and run facts from the report are shown as text, never run as markup; a scorer\'s fact groups get their own box', async (t) => {
   const evil = '"><script>alert("source")</script><img src=x onerror=alert(1)>.mp4';
   const badLabel = '<b onmouseover=alert(2)>Drawing</b>';
   const rename = (label: string): string => (label === 'Drawing' ? badLabel : label);
@@ -147,6 +162,8 @@ test('file names, labels and run facts from the report are shown as text, never 
   await writeFile(json, JSON.stringify(hostile));
   const out = path.join(dir, 'hostile.html');
   assert.equal((await runCli(['report', json, '--html', out])).code, 0);
+  const browser = browserFor(t);
+  if (browser === undefined) return;
   const opened = await browser.open(pathToFileURL(out).href);
   const { page } = opened;
   await page.hover(`circle.pt[data-frame="${okFrames()[0]}"]`, { force: true });

@@ -1,15 +1,14 @@
 /** Pieces of the HTML report that need no browser: escaping, thumbnails, generic run facts, axis and lane layout. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { test } from 'node:test';
 import jpeg from 'jpeg-js';
 import { laneFrames, tickStep } from '../../src/cli/output/html/chart-geometry.js';
 import { escapeHtml, jsonForScript } from '../../src/cli/output/html/escape.js';
 import { flattenFacts, formatClock, formatMs } from '../../src/cli/output/html/format.js';
 import { makeThumbnails, THUMBNAIL_WIDTH } from '../../src/cli/output/html/thumbnails.js';
+import { runFfmpeg } from '../helpers/ffmpeg.js';
 import { tempDir } from './cli.js';
 
 test('escapeHtml leaves no markup characters', () => {
@@ -29,7 +28,7 @@ test('thumbnails are small JPEGs at THUMBNAIL_WIDTH, one per frame, in frame ord
     const frames = new Map<number, Uint8Array>();
     for (const [index, pattern] of [[7, 'testsrc2'], [3, 'smptebars'], [12, 'mandelbrot']] as const) {
       const file = path.join(dir, `${pattern}.jpg`);
-      await promisify(execFile)('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `${pattern}=size=224x224`, '-frames:v', '1', '-q:v', '2', file]);
+      await runFfmpeg(['-f', 'lavfi', '-i', `${pattern}=size=224x224`, '-frames:v', '1', '-q:v', '2', file]);
       frames.set(index, new Uint8Array(await readFile(file)));
     }
     const thumbnails = await makeThumbnails(frames);

@@ -37,6 +37,14 @@ export async function doctorCommand(flags: { model?: string; backend: string; ff
       const sampling = await checkSampling(binaries);
       lines.push(['sampling', sampling.text]);
       if (!sampling.ok) healthy = false;
+      const { checkContainers } = await import('./doctor-containers.js');
+      const containers = await checkContainers(binaries);
+      if (containers.ok) lines.push(['containers', containers.text]);
+      else {
+        healthy = false;
+        lines.push(['containers', `PROBLEM: ${containers.text}`]);
+        context.messages.error(`doctor: ${containers.text}`);
+      }
     }
   } catch (error) {
     fail('ffmpeg', error);
