@@ -14,63 +14,99 @@ import { segmentFromFrames, type CodedSegment } from '../mp4/segment.js';
 import { aroundNote, flattenRuns, shownByTime, type VideoIndex } from '../index/video-index.js';
 import type { VideoCodec } from '../mp4/nal-units.js';
 import { annexBUnits, avcConfigFrom, hvcConfigFrom, lengthPrefixed } from './annex-b.js';
+import { accessUnitKind } from './ts-access-units.js';
+import { damageNote, PACKET, SYNC, walkPackets, type TsDamage } from './ts-packets.js';
+import { ContinuousTimeline, DTS_JUMP_SECONDS } from './ts-timeline.js';
 
-const PACKET = 188;
-const SYNC = 0x47;
 const CHUNK_PACKETS = 32_768;
 const STREAM_TYPES: Partial<Record<number, VideoCodec>> = { 0x1b: 'h264', 0x24: 'hevc' };
 const MAX_SEGMENT_BYTES = 256 * 1024 * 1024;
+/** A PES whose first slice has not turned up within this many bytes is classified by the muxer's flag. */
+const MAX_HEAD_BYTES = 256 * 1024;
 
-/** A video PES start: where the frame's packets begin, its times and the muxer's random-access flag. */
+/** A video PES start: where the frame's packets begin, its times and whether it is a keyframe. */
 interface PesStart {
   readonly offset: number;
   readonly pts: number;
   /** The decode time (the PTS when the PES carries none): in file order, it only grows. */
   readonly dts: number;
+  /** ffmpeg flags it key (from the bitstream; the muxer's random-access flag when that says nothing). */
   readonly key: boolean;
+  /** Decoding can start here and give a full decode's picture (not an intra-refresh recovery point). */
+  readonly clean: boolean;
 }
 
 interface StreamState {
   pmtPid?: number | undefined;
   videoPid?: number | undefined;
   codec: VideoCodec;
+  /** Where the packet walk lost sync, shared by every scan of one index. */
+  readonly damage: TsDamage[];
 }
 
+type ScanOutcome = 'ok' | 'stopped' | 'unsupported';
+
 /**
- * Walks the packets of `chunk` (file offset `at`), finding the video PID from the PAT and
- * PMT first, and hands each video PES start to `onPes` until it returns false. Says
- * 'stopped' then, 'ok' at the chunk's end, 'unsupported' when this is not a TS it can index.
+ * Walks packets, finding the video PID from the PAT and PMT first, and hands each video
+ * PES start to `onPes` (in file order, once the access unit's first slice says what it
+ * is) until it returns false. With a timeline, times are placed on a full decode's.
  */
-function scanChunk(chunk: Buffer, at: number, stream: StreamState, onPes: (pes: PesStart) => boolean): 'ok' | 'stopped' | 'unsupported' {
-  for (let p = 0; p + PACKET <= chunk.length; p += PACKET) {
-    if (chunk[p] !== SYNC) return 'unsupported';
-    const pusi = (chunk[p + 1]! & 0x40) !== 0;
-    const pid = ((chunk[p + 1]! & 0x1f) << 8) | chunk[p + 2]!;
-    const control = (chunk[p + 3]! >> 4) & 3;
-    let payload = p + 4;
-    let randomAccess = false;
-    if (control & 2) {
-      const length = chunk[p + 4]!;
-      if (length > 0) randomAccess = (chunk[p + 5]! & 0x40) !== 0;
-      payload += 1 + length;
-    }
-    if (!(control & 1) || !pusi || payload >= p + PACKET) continue;
-    if (stream.videoPid === undefined) {
-      if (pid === 0 && stream.pmtPid === undefined) stream.pmtPid = patProgramPid(chunk.subarray(payload, p + PACKET));
-      else if (pid === stream.pmtPid) {
-        const video = pmtVideoStream(chunk.subarray(payload, p + PACKET));
-        if (video === undefined) return 'unsupported';
-        stream.videoPid = video.pid;
-        stream.codec = video.codec;
+class PesScanner {
+  private pending: { offset: number; pts: number; dts: number; randomAccess: boolean; parts: Buffer[]; bytes: number } | undefined;
+  private stopped = false;
+
+  constructor(private readonly stream: StreamState, private readonly onPes: (pes: PesStart) => boolean, private readonly timeline?: ContinuousTimeline) {}
+
+  /** Scans `chunk` (file offset `at`); `next` is where the following read should start. */
+  scan(chunk: Buffer, at: number): { outcome: ScanOutcome; next: number } {
+    const { stream } = this;
+    let unsupported = false;
+    const walk = walkPackets(chunk, at, (packet) => {
+      const payload = chunk.subarray(packet.payload, packet.end);
+      if (stream.videoPid === undefined) {
+        if (!packet.unitStart || payload.length === 0) return true;
+        if (packet.pid === 0 && stream.pmtPid === undefined) stream.pmtPid = patProgramPid(payload);
+        else if (packet.pid === stream.pmtPid) {
+          const video = pmtVideoStream(payload);
+          if (video === undefined) {
+            unsupported = true;
+            return false;
+          }
+          stream.videoPid = video.pid;
+          stream.codec = video.codec;
+        }
+        return true;
       }
-      continue;
-    }
-    if (pid !== stream.videoPid) continue;
-    const times = pesTimes(chunk.subarray(payload, p + PACKET));
-    if (times === undefined) return 'unsupported';
-    if (!onPes({ offset: at + p, pts: times.pts, dts: times.dts, key: randomAccess })) return 'stopped';
+      if (packet.pid !== stream.videoPid) return true;
+      const header = packet.unitStart ? pesHeader(payload) : undefined;
+      if (header !== undefined) {
+        if (!this.settle(true)) return false;
+        const data = payload.subarray(header.length);
+        this.pending = { offset: at + packet.at, pts: header.pts, dts: header.dts, randomAccess: packet.randomAccess, parts: [data], bytes: data.length };
+      } else if (this.pending !== undefined && payload.length > 0) {
+        this.pending.parts.push(payload);
+        this.pending.bytes += payload.length;
+      }
+      return this.settle(false);
+    }, (damage) => stream.damage.push(damage));
+    if (unsupported) return { outcome: 'unsupported', next: walk.next };
+    return { outcome: walk.stopped || this.stopped ? 'stopped' : 'ok', next: walk.next };
   }
-  return 'ok';
+
+  /** Hands on the PES being read once its kind is known (or now, with `whole`); false once `onPes` said stop. */
+  settle(whole: boolean): boolean {
+    const pending = this.pending;
+    if (pending === undefined) return !this.stopped;
+    const last = whole || pending.bytes > MAX_HEAD_BYTES;
+    const kind = accessUnitKind(pending.parts.length === 1 ? pending.parts[0]! : Buffer.concat(pending.parts), this.stream.codec, last);
+    if (kind === undefined) return true;
+    this.pending = undefined;
+    // Nothing in the bitstream (a damaged or foreign frame): the muxer's flag.
+    const fromFlag = !last || kind.key ? kind : { key: pending.randomAccess, clean: pending.randomAccess };
+    const times = this.timeline?.place(pending.pts, pending.dts) ?? pending;
+    if (!this.onPes({ offset: pending.offset, pts: times.pts, dts: times.dts, key: fromFlag.key, clean: fromFlag.clean })) this.stopped = true;
+    return !this.stopped;
+  }
 }
 
 /**
@@ -80,55 +116,63 @@ function scanChunk(chunk: Buffer, at: number, stream: StreamState, onPes: (pes: 
  * times as ffmpeg's own seek does, so over S3 or HTTPS the reads follow the targets.
  */
 export async function readMpegTsIndex(source: ByteSource, around?: readonly number[]): Promise<VideoIndex | undefined> {
-  const head = await source.read(0, PACKET * 3);
-  if (head.length < PACKET * 2 || head[0] !== SYNC || head[PACKET] !== SYNC) return undefined;
-  const stream: StreamState = { codec: 'h264' };
+  if (!looksLikeTs(await source.read(0, PACKET * 4))) return undefined;
+  const stream: StreamState = { codec: 'h264', damage: [] };
   let read: TsFrames | undefined;
   // The file's first two video PES starts after the PMT bound the first frame's bytes, for the codec record.
   let firstFrames: PesStart[] = [];
   if (around !== undefined && around.length > 0) {
-    if (await scanFrom(source, 0, stream, (pes) => firstFrames.push(pes) < 2, SCAN_BYTES) === undefined) return undefined;
+    if (await scanFrom(source, 0, new PesScanner(stream, (pes) => firstFrames.push(pes) < 2), SCAN_BYTES) === undefined) return undefined;
     read = await framesAround(source, stream, around);
   }
   if (read === undefined) {
     const frames: PesStart[] = [];
-    if (await scanFrom(source, 0, stream, (pes) => frames.push(pes) > 0) === undefined) return undefined;
-    read = { frames, runs: undefined, runEnds: undefined };
+    // The whole file in one pass: its times placed as a full decode places them (a clock that jumps is closed up).
+    const timeline = new ContinuousTimeline();
+    if (await scanFrom(source, 0, new PesScanner(stream, (pes) => frames.push(pes) > 0, timeline)) === undefined) return undefined;
+    read = { frames, runs: undefined, runEnds: undefined, jumps: timeline.jumps };
     firstFrames = frames.slice(0, 2);
   }
   if (stream.videoPid === undefined || read.frames.length === 0 || firstFrames.length === 0) return undefined;
-  const index = new MpegTsIndex(source, stream.videoPid, stream.codec, read);
+  const index = new MpegTsIndex(source, stream.videoPid, stream.codec, read, stream.damage);
   const config = await decoderConfig(source, stream, firstFrames);
   if (config === undefined) return undefined;
   index.decoderConfig = config;
   return index;
 }
 
+/** Sync bytes at a packet's spacing at the file's start: three of four (one may be damaged). */
+function looksLikeTs(head: Buffer): boolean {
+  for (let first = 0; first < PACKET; first += 1) {
+    let syncs = 0;
+    for (let at = first; at < head.length; at += PACKET) if (head[at] === SYNC) syncs += 1;
+    if (syncs >= 3) return true;
+  }
+  return false;
+}
+
 /**
- * Scans from `offset` (a packet boundary) to the end or until `onPes` returns false
- * ('stopped'); undefined when this TS cannot be indexed. `stream` gains the video PID
- * and codec when the scan passes the PAT and PMT.
+ * Scans from `offset` to `end` or until the scanner's `onPes` returns false ('stopped');
+ * undefined when this TS cannot be indexed. The scanner's stream gains the video PID and
+ * codec when the scan passes the PAT and PMT.
  */
-async function scanFrom(source: ByteSource, offset: number, stream: StreamState, onPes: (pes: PesStart) => boolean, chunkBytes = PACKET * CHUNK_PACKETS): Promise<'ok' | 'stopped' | undefined> {
-  for (let at = offset; at < source.size; at += chunkBytes) {
-    const chunk = await source.read(at, Math.min(chunkBytes, source.size - at));
-    const outcome = scanChunk(chunk, at, stream, onPes);
+async function scanFrom(source: ByteSource, offset: number, scanner: PesScanner, chunkBytes = PACKET * CHUNK_PACKETS, end = source.size): Promise<'ok' | 'stopped' | undefined> {
+  for (let at = offset; at < end;) {
+    const chunk = await source.read(at, Math.min(chunkBytes, end - at));
+    const { outcome, next } = scanner.scan(chunk, at);
     if (outcome === 'unsupported') return undefined;
     if (outcome === 'stopped') return 'stopped';
+    if (next === 0) break; // less than a packet left
+    at += next;
   }
-  return 'ok';
+  return scanner.settle(true) ? 'ok' : 'stopped';
 }
 
 /** The first frame's parameter sets as an avcC or hvcC record (`firstFrames`: its PES start and the next one's, if any). */
 async function decoderConfig(source: ByteSource, stream: StreamState, firstFrames: readonly PesStart[]): Promise<Buffer | undefined> {
   const from = firstFrames[0]!.offset;
   const bytes = await source.read(from, Math.min((firstFrames[1]?.offset ?? source.size) - from, MAX_SEGMENT_BYTES));
-  let data: Buffer | undefined;
-  try {
-    data = videoPayloads(bytes, stream.videoPid!)[0];
-  } catch {
-    return undefined;
-  }
+  const data = videoPayloads(bytes, stream.videoPid!)[0];
   const units = data === undefined ? [] : annexBUnits(data);
   return stream.codec === 'h264' ? avcConfigFrom(units) : hvcConfigFrom(units);
 }
@@ -139,6 +183,8 @@ interface TsFrames {
   readonly runs: Uint32Array | undefined;
   /** Per run, the file offset where its last frame's packets end. */
   readonly runEnds: readonly number[] | undefined;
+  /** Times the clock jumped and the times after were moved to continue it (a full scan only). */
+  readonly jumps?: number;
 }
 
 /**
@@ -177,11 +223,8 @@ async function framesAround(source: ByteSource, stream: StreamState, times: read
     if (found === undefined) {
       found = (async () => {
         let pes: PesStart | undefined;
-        const to = Math.min(from + PROBE_BYTES, source.size);
-        for (let at = from; pes === undefined && at < to; at += PROBE_STEP_BYTES) {
-          const chunk = await source.read(at, Math.min(PROBE_STEP_BYTES, to - at));
-          if (scanChunk(chunk, at, { ...stream }, (start) => { pes = start; return false; }) === 'unsupported') throw new NotBisectable();
-        }
+        const scanner = new PesScanner({ ...stream }, (start) => { pes = start; return false; });
+        if (await scanFrom(source, from, scanner, PROBE_STEP_BYTES, Math.min(from + PROBE_BYTES, source.size)) === undefined) throw new NotBisectable();
         return pes;
       })();
       probes.set(from, found);
@@ -225,10 +268,13 @@ async function framesAround(source: ByteSource, stream: StreamState, times: read
         highDts = pes?.dts;
       }
     }
+    // A clock that jumps ahead between neighbouring points: only a full scan closes it up as ffmpeg does.
+    const [atLow, atHigh] = await Promise.all([probe(low), probe(low + 1)]);
+    if (atLow !== undefined && atHigh !== undefined && atHigh.dts - atLow.dts > DTS_JUMP_SECONDS) throw new NotBisectable();
     return low;
   };
   const runs: PesStart[][] = [];
-  const covered = (time: number): boolean => runs.some((run) => run[0]!.key && run[0]!.pts <= time && (run.find((pes, i) => i > 0 && pes.key)?.pts ?? Infinity) > time);
+  const covered = (time: number): boolean => runs.some((run) => run[0]!.clean && run[0]!.pts <= time && (run.find((pes, i) => i > 0 && pes.clean)?.pts ?? Infinity) > time);
   const aroundOne = async (time: number): Promise<void> => {
     if (covered(time)) return;
     // Past the next grid point every frame decodes after the time, so its keyframe lies before: look back from there.
@@ -266,6 +312,8 @@ async function framesAround(source: ByteSource, stream: StreamState, times: read
   return { frames, runs: numbers, runEnds: ends };
 }
 
+/** keyBefore reads this far past its chunk to see the first slice of a frame starting near the chunk's end. */
+const LOOKAHEAD_BYTES = PACKET * 64;
 /** Looking back further than this for a keyframe gives up on reading around times. */
 const MAX_KEY_SEARCH_BYTES = 32 * 1024 * 1024;
 
@@ -278,12 +326,13 @@ async function keyBefore(source: ByteSource, stream: StreamState, end: number, t
     // A stream whose muxer flags no keyframes (or GOPs this long) would be read back to its start for every time: one pass instead.
     if (end - to > MAX_KEY_SEARCH_BYTES) throw new NotBisectable();
     const from = Math.max(0, to - chunkBytes);
-    const chunk = await source.read(from, to - from);
     let found: number | undefined;
-    if (scanChunk(chunk, from, { ...stream }, (pes) => {
-      if (pes.key && pes.pts <= time) found = pes.offset;
-      return true;
-    }) === 'unsupported') throw new NotBisectable();
+    // Read a little past `to` so a PES starting just before it is classified by its first slice.
+    const scanner = new PesScanner({ ...stream }, (pes) => {
+      if (pes.offset < to && pes.clean && pes.pts <= time) found = pes.offset;
+      return pes.offset < to;
+    });
+    if (await scanFrom(source, from, scanner, to - from + LOOKAHEAD_BYTES, Math.min(source.size, to + LOOKAHEAD_BYTES)) === undefined) throw new NotBisectable();
     if (found !== undefined) return found;
     to = from;
   }
@@ -307,14 +356,14 @@ async function runFrom(source: ByteSource, stream: StreamState, offset: number, 
   let stop: PesStart | undefined;
   let lastDts = -Infinity;
   let missed = false;
-  const outcome = await scanFrom(source, offset, { ...stream }, (pes) => {
-    if (pes.dts < lastDts - BACKWARDS_SECONDS) throw new NotBisectable();
+  const outcome = await scanFrom(source, offset, new PesScanner({ ...stream }, (pes) => {
+    if (pes.dts < lastDts - BACKWARDS_SECONDS || (lastDts > -Infinity && pes.dts > lastDts + DTS_JUMP_SECONDS)) throw new NotBisectable();
     lastDts = Math.max(lastDts, pes.dts);
     if (next !== undefined && pes.pts >= next.pts) {
       stop = pes;
       return false;
     }
-    if (next === undefined && pes.key) {
+    if (next === undefined && pes.clean) {
       if (pes.pts <= time) start = seen.length;
       else if (start < 0 && offset > 0) {
         // Started after the keyframe this time decodes from: step back.
@@ -324,7 +373,7 @@ async function runFrom(source: ByteSource, stream: StreamState, offset: number, 
     }
     seen.push(pes);
     return true;
-  }, chunkBytes);
+  }), chunkBytes);
   if (outcome === undefined) throw new NotBisectable();
   if (missed || (start < 0 && offset > 0)) return 'no keyframe';
   start = Math.max(0, start);
@@ -358,12 +407,18 @@ function pmtVideoStream(section: Buffer): { pid: number; codec: VideoCodec } | u
   return undefined;
 }
 
-/** The PTS and DTS (seconds; the DTS is the PTS when absent) of a PES header at the start of `payload`. */
-function pesTimes(payload: Buffer): { pts: number; dts: number } | undefined {
+/**
+ * The PTS and DTS (seconds; the DTS is the PTS when absent) of a PES header at the start
+ * of `payload` and the header's length; undefined when it is not a whole PES header with a
+ * PTS (damage: its packets then join the frame before, as in videoPayloads).
+ */
+function pesHeader(payload: Buffer): { pts: number; dts: number; length: number } | undefined {
   if (payload.length < 14 || payload[0] !== 0 || payload[1] !== 0 || payload[2] !== 1 || !(payload[7]! & 0x80)) return undefined;
+  const length = 9 + payload[8]!;
+  if (length < 14 || length > payload.length) return undefined;
   const pts = timestamp(payload.subarray(9, 14));
-  const dts = (payload[7]! & 0x40) && payload.length >= 19 ? timestamp(payload.subarray(14, 19)) : pts;
-  return { pts, dts };
+  const dts = (payload[7]! & 0x40) && length >= 19 ? timestamp(payload.subarray(14, 19)) : pts;
+  return { pts, dts, length };
 }
 
 function timestamp(b: Buffer): number {
@@ -371,22 +426,20 @@ function timestamp(b: Buffer): number {
   return ticks / 90_000;
 }
 
-/** The Annex B data of each video PES that starts in `bytes` (PES headers removed; the first must start at byte 0). */
+/**
+ * The Annex B data of each video PES that starts in `bytes` (PES headers removed; the first
+ * must start at byte 0), split where the index's scan splits frames.
+ */
 function videoPayloads(bytes: Buffer, videoPid: number): Buffer[] {
   const frames: Buffer[][] = [];
-  for (let p = 0; p + PACKET <= bytes.length; p += PACKET) {
-    if (bytes[p] !== SYNC) throw new Error('lost MPEG-TS packet sync');
-    const pid = ((bytes[p + 1]! & 0x1f) << 8) | bytes[p + 2]!;
-    const control = (bytes[p + 3]! >> 4) & 3;
-    if (pid !== videoPid || !(control & 1)) continue;
-    let payload = p + 4 + (control & 2 ? 1 + bytes[p + 4]! : 0);
-    if (payload >= p + PACKET) continue;
-    if (bytes[p + 1]! & 0x40) {
-      frames.push([]);
-      payload += 9 + bytes[payload + 8]!;
-    }
-    frames.at(-1)?.push(bytes.subarray(payload, p + PACKET));
-  }
+  walkPackets(bytes, 0, (packet) => {
+    if (packet.pid !== videoPid || packet.payload >= packet.end) return true;
+    const payload = bytes.subarray(packet.payload, packet.end);
+    const header = packet.unitStart ? pesHeader(payload) : undefined;
+    if (header !== undefined) frames.push([payload.subarray(header.length)]);
+    else frames.at(-1)?.push(payload);
+    return true;
+  });
   return frames.map((parts) => Buffer.concat(parts));
 }
 
@@ -400,11 +453,15 @@ class MpegTsIndex implements VideoIndex {
   readonly keyframes: Uint8Array;
   readonly shown: Uint32Array;
   readonly partial: string | undefined;
+  /** Where the packet walk lost sync and what the clock did, for --verbose. */
+  readonly damage: string | undefined;
   private readonly offsets: Float64Array;
+  /** Per frame: decoding can start there (see PesStart.clean). */
+  private readonly clean: Uint8Array;
   private readonly runs: Uint32Array | undefined;
   private readonly runEnds: readonly number[] | undefined;
 
-  constructor(private readonly source: ByteSource, private readonly pid: number, readonly codec: VideoCodec, read: TsFrames) {
+  constructor(private readonly source: ByteSource, private readonly pid: number, readonly codec: VideoCodec, read: TsFrames, damage: readonly TsDamage[]) {
     const { frames } = read;
     this.offsets = Float64Array.from(frames, (pes) => pes.offset);
     this.runs = read.runs;
@@ -413,6 +470,10 @@ class MpegTsIndex implements VideoIndex {
     // Microseconds, as ffmpeg prints them.
     this.times = Float64Array.from(frames, (pes) => Math.round(pes.pts * 1e6) / 1e6);
     this.keyframes = Uint8Array.from(frames, (pes) => (pes.key ? 1 : 0));
+    this.clean = Uint8Array.from(frames, (pes) => (pes.clean ? 1 : 0));
+    const seen = [...new Map(damage.map((place) => [place.offset, place])).values()].sort((a, b) => a.offset - b.offset);
+    const notes = [seen.length > 0 ? damageNote(seen) : '', read.jumps ? `its clock jumps ${read.jumps}× (joined files?): times continue across each jump, as a full ffmpeg decode shows them` : ''];
+    this.damage = notes.filter(Boolean).join('; ') || undefined;
     this.shown = shownByTime(this.times);
     this.partial = read.runs === undefined || read.runs.length === 0 ? undefined : aroundNote(read.runs[read.runs.length - 1]! + 1);
   }
@@ -427,8 +488,12 @@ class MpegTsIndex implements VideoIndex {
     return videoPayloads(bytes, this.pid).slice(0, last - first + 1);
   }
 
-  async readFrames(start: number, targets: readonly number[]): Promise<CodedSegment | string> {
+  async readFrames(keyframe: number, targets: readonly number[]): Promise<CodedSegment | string> {
     const target = Math.max(...targets);
+    // A recovery point that needs frames to recover (intra refresh): decode from the clean start before it.
+    let start = keyframe;
+    while (start >= 0 && this.clean[start] !== 1) start -= 1;
+    if (start < 0) return 'no frame before its keyframe where decoding can start cleanly (intra refresh?)';
     if (this.runs !== undefined && this.runs[start] !== this.runs[target]) return 'its keyframe was not read with it';
     let data: Buffer[];
     try {

@@ -39,6 +39,8 @@ export interface VideoIndex {
   readonly sampleCount: number;
   /** Set when the index holds only the frames around some requested times, saying which (for --verbose). */
   readonly partial?: string;
+  /** Set when the container was damaged (or its clock jumps) and the index worked round it, saying how (for --verbose). */
+  readonly damage?: string | undefined;
   /** Per frame, in decode order: presentation time in seconds as ffmpeg reports it with -copyts. */
   readonly times: Float64Array;
   readonly keyframes: Uint8Array;

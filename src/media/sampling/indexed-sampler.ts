@@ -54,6 +54,7 @@ export async function openIndexedVideo(options: SamplerOptions, plan?: readonly 
       return reading.unsupported;
     }
     const { index } = reading;
+    if (index.damage) options.onNote?.(index.damage);
     options.onNote?.(`indexed ${index.sampleCount} frames (${index.container}, ${index.codec})${index.partial ? ` ${index.partial}` : ''}; decoding with ${options.concurrency} long-lived ffmpeg`);
     return new IndexedVideo(source, index, options);
   } catch (error) {

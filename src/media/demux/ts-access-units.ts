@@ -1,0 +1,131 @@
+/**
+ * Which access units are keyframes, read from the bitstream as ffmpeg's parsers do (the
+ * muxer's random_access_indicator is optional and some muxers never set it): H.264 IDR
+ * pictures and pictures after a recovery-point SEI; HEVC IRAP pictures (IDR, CRA, BLA).
+ * Also whether decoding can start there and give the picture a full decode gives: not
+ * after a recovery point that needs frames to recover (x264's intra refresh, where only
+ * decoding from an earlier clean point gives the whole picture).
+ */
+import type { VideoCodec } from '../mp4/nal-units.js';
+
+export interface AccessUnitKind {
+  /** ffmpeg flags the packet key. */
+  readonly key: boolean;
+  /** Decoding can start here and give the same picture as a full decode. */
+  readonly clean: boolean;
+}
+
+const NOT_KEY: AccessUnitKind = { key: false, clean: false };
+const CLEAN_KEY: AccessUnitKind = { key: true, clean: true };
+const H264_NON_IDR = 1;
+const H264_PARTITION_A = 2;
+const H264_IDR = 5;
+const H264_SEI = 6;
+const SEI_RECOVERY_POINT = 6;
+const HEVC_FIRST_IRAP = 16;
+const HEVC_LAST_IRAP = 23;
+const HEVC_FIRST_NON_VCL = 32;
+
+/**
+ * The kind of the access unit whose Annex B data starts `data`; undefined while its first
+ * slice has not arrived (call again with more data, or with `whole` when there is no more).
+ */
+export function accessUnitKind(data: Buffer, codec: VideoCodec, whole = false): AccessUnitKind | undefined {
+  let recovery: number | undefined;
+  for (let start = nextUnit(data, 0); start >= 0;) {
+    const following = nextStartCode(data, start);
+    const end = following < 0 ? data.length : following;
+    const complete = following >= 0 || whole;
+    const header = data[start];
+    if (header === undefined) break;
+    if (codec === 'hevc') {
+      const type = (header >> 1) & 0x3f;
+      if (type < HEVC_FIRST_NON_VCL) return type >= HEVC_FIRST_IRAP && type <= HEVC_LAST_IRAP ? CLEAN_KEY : NOT_KEY;
+    } else {
+      const type = header & 0x1f;
+      if (type === H264_IDR) return CLEAN_KEY;
+      if (type === H264_NON_IDR || type === H264_PARTITION_A) return recovery === undefined ? NOT_KEY : { key: true, clean: recovery === 0 };
+      if (type === H264_SEI) {
+        if (!complete) return undefined;
+        recovery = recoveryFrames(data.subarray(start + 1, end)) ?? recovery;
+      }
+    }
+    if (following < 0) break;
+    start = nextUnit(data, following);
+  }
+  return whole ? NOT_KEY : undefined;
+}
+
+/** The first NAL unit's first byte at or after `from` (after a start code), or -1. */
+function nextUnit(data: Buffer, from: number): number {
+  const code = nextStartCode(data, from);
+  return code < 0 ? -1 : code + 3;
+}
+
+/** Where the next 00 00 01 at or after `from` starts, or -1. */
+function nextStartCode(data: Buffer, from: number): number {
+  for (let at = data.indexOf(1, from + 2); at >= 0; at = data.indexOf(1, at + 1)) {
+    if (data[at - 1] === 0 && data[at - 2] === 0 && at - 2 >= from) return at - 2;
+  }
+  return -1;
+}
+
+/** recovery_frame_cnt of a recovery-point message in this SEI payload (after the NAL header), if any. */
+function recoveryFrames(escaped: Buffer): number | undefined {
+  const sei = unescape(escaped);
+  let at = 0;
+  while (at < sei.length && sei[at] !== 0x80) {
+    let type = 0;
+    while (sei[at] === 0xff) { type += 255; at += 1; }
+    type += sei[at++] ?? 0;
+    let size = 0;
+    while (sei[at] === 0xff) { size += 255; at += 1; }
+    size += sei[at++] ?? 0;
+    if (type === SEI_RECOVERY_POINT) return new BitReader(sei.subarray(at, at + size)).ue();
+    at += size;
+  }
+  return undefined;
+}
+
+/** Emulation-prevention bytes (the 03 of 00 00 03) removed. */
+function unescape(bytes: Buffer): Buffer {
+  const out = Buffer.alloc(bytes.length);
+  let length = 0;
+  let zeros = 0;
+  for (const byte of bytes) {
+    if (zeros >= 2 && byte === 3) {
+      zeros = 0;
+      continue;
+    }
+    zeros = byte === 0 ? zeros + 1 : 0;
+    out[length++] = byte;
+  }
+  return out.subarray(0, length);
+}
+
+class BitReader {
+  private bit = 0;
+
+  constructor(private readonly bytes: Buffer) {}
+
+  private read(): number {
+    const byte = this.bytes[this.bit >> 3];
+    if (byte === undefined) throw new RangeError('past the end');
+    const value = (byte >> (7 - (this.bit & 7))) & 1;
+    this.bit += 1;
+    return value;
+  }
+
+  /** An unsigned Exp-Golomb number; undefined when the bytes end first (damage). */
+  ue(): number | undefined {
+    try {
+      let zeros = 0;
+      while (this.read() === 0) if (++zeros > 31) return undefined;
+      let value = 0;
+      for (let i = 0; i < zeros; i += 1) value = value * 2 + this.read();
+      return 2 ** zeros - 1 + value;
+    } catch {
+      return undefined;
+    }
+  }
+}
