@@ -19,13 +19,18 @@ export interface SamplingSettings {
 export interface MediaTiming {
   /** Seconds; 0 for a still image. */
   readonly duration: number;
-  /** Frames per second, used to keep requests inside the last frame. */
+  /** Frames per second, used to keep requests inside the last frame when its time is unknown. */
   readonly frameRate: number;
+  /** Time of the last frame shown, when known (the probe scans the stream's end). */
+  readonly lastFrameTime?: number | undefined;
 }
 
 export interface PlannedFrame {
   readonly index: number;
+  /** The time decoded: the time asked for, or the last frame's when that was asked after it. */
   readonly requestedTime: number;
+  /** The time asked for, when it lies after the last frame (the report shows this one). */
+  readonly askedTime?: number | undefined;
 }
 
 export interface SceneChange {
@@ -85,7 +90,7 @@ export function planFrames(settings: SamplingSettings, media: MediaTiming): Plan
     case 'scenes':
       throw new Error('scene plans are made by planFromScenes after detection');
   }
-  return times.map((time, index) => ({ index, requestedTime: roundSeconds(Math.min(time, last)) }));
+  return times.map((time, index) => clampToLastFrame(index, time, last));
 }
 
 /**
@@ -99,10 +104,21 @@ export function planFromScenes(changes: readonly SceneChange[], settings: Sampli
   const inWindow = changes.filter((change) => change.time > start && change.time < end && change.score >= mode.threshold);
   const strongest = [...inWindow].sort((a, b) => b.score - a.score || a.time - b.time).slice(0, Math.max(0, mode.maxFrames - 1));
   const times = [start, ...strongest.map((change) => change.time)].sort((a, b) => a - b);
-  return times.map((time, index) => ({ index, requestedTime: roundSeconds(Math.min(time, lastFrameTime(media))) }));
+  return times.map((time, index) => clampToLastFrame(index, time, lastFrameTime(media)));
+}
+
+/**
+ * A time after the last frame gets the last frame, the picture on screen then: it is
+ * decoded at the last frame's time and reported at the time asked for.
+ */
+function clampToLastFrame(index: number, time: number, last: number): PlannedFrame {
+  const asked = roundSeconds(time);
+  const decoded = roundSeconds(Math.min(time, last));
+  return decoded < asked ? { index, requestedTime: decoded, askedTime: asked } : { index, requestedTime: asked };
 }
 
 function lastFrameTime(media: MediaTiming): number {
+  if (media.lastFrameTime !== undefined && media.lastFrameTime >= 0) return Math.min(media.lastFrameTime, media.duration);
   const frame = media.frameRate > 0 ? 1 / media.frameRate : 0.04;
   return Math.max(0, media.duration - frame);
 }

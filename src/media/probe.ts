@@ -4,11 +4,17 @@ import { isRecord } from '../core/model-manifest.js';
 import type { VideoFacts } from '../core/report.js';
 import { SubprocessError } from './errors.js';
 import { runProcess } from './process.js';
+import { toolInput } from './tool-input.js';
 
 /** What ffprobe found; the report's video facts are these minus the start time. */
 export interface MediaInfo extends VideoFacts {
   /** Presentation time of the first frame; frame times in reports are relative to it. */
   readonly startTime: number;
+  /**
+   * Time of the last frame shown, from the start (a packet scan of the stream's end);
+   * undefined when the scan found none. A VFR file's last frame may sit long before its duration.
+   */
+  readonly lastFrameTime?: number | undefined;
 }
 
 const STILL_FORMATS = /(^|,)(image2|png_pipe|jpeg_pipe|webp_pipe|bmp_pipe|tiff_pipe|gif)(,|$)/;
@@ -35,16 +41,7 @@ export async function checkLocalFile(file: string): Promise<number> {
 
 /** Probes a media file or URL with ffprobe. `input` is what ffprobe opens; `source` is what messages show. */
 export async function probeMedia(ffprobe: string, input: string, source: string, options: { timeoutMs?: number; sizeBytes?: number } = {}): Promise<MediaInfo> {
-  let stdout: Buffer;
-  try {
-    ({ stdout } = await runProcess(ffprobe, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...(/^https?:\/\//i.test(input) ? ['-reconnect', '1'] : []), input], { timeoutMs: options.timeoutMs ?? 60_000 }));
-  } catch (error) {
-    if (error instanceof SubprocessError) {
-      const detail = error.timedOut ? 'ffprobe timed out' : cleanReason(error.lastLine, input);
-      throw new InputError(`cannot read video "${source}": ${detail}`, { cause: error });
-    }
-    throw error;
-  }
+  const stdout = await runProbe(ffprobe, ['-show_format', '-show_streams'], input, source, options.timeoutMs);
   const json: unknown = JSON.parse(stdout.toString('utf8'));
   if (!isRecord(json) || !isRecord(json.format)) throw new InputError(`cannot read video "${source}": ffprobe found no container`);
   const streams = Array.isArray(json.streams) ? json.streams.filter(isRecord) : [];
@@ -61,8 +58,15 @@ export async function probeMedia(ffprobe: string, input: string, source: string,
   const quarterTurn = Math.abs(rotation) % 180 === 90;
   // The video stream's own length first: an MP4's format duration also counts an empty
   // edit before the first frame (a start offset), which would plan frames past the end.
-  const duration = stillImage ? 0 : firstNumber(video.duration, json.format.duration);
-  if (!stillImage && !(duration > 0)) throw new InputError(`cannot read video "${source}": its duration is unknown (not a seekable video?)`);
+  const headerDuration = stillImage ? 0 : firstNumber(video.duration, json.format.duration);
+  const startTime = stillImage ? 0 : firstNumber(video.start_time, json.format.start_time);
+  // No duration in the header (a live recorder's Matroska/WebM): the packets say it.
+  // Otherwise the stream's end is scanned for its last frame (VFR files may end early).
+  const scan = stillImage ? undefined : await scanPackets(ffprobe, input, source, headerDuration > 0 ? startTime + headerDuration - TAIL_SECONDS : undefined, options.timeoutMs);
+  const scannedEnd = scan === undefined ? 0 : scan.end - startTime;
+  const duration = headerDuration > 0 ? headerDuration : scannedEnd;
+  if (!stillImage && !(duration > 0)) throw new InputError(`cannot read video "${source}": its duration is unknown and no frame was found in it (not a video?)`);
+  const lastFrameTime = scan === undefined ? undefined : Math.max(0, Math.min(scan.lastPts - startTime, duration));
   return {
     source,
     container,
@@ -72,11 +76,59 @@ export async function probeMedia(ffprobe: string, input: string, source: string,
     width: quarterTurn ? codedHeight : codedWidth,
     height: quarterTurn ? codedWidth : codedHeight,
     rotation,
-    startTime: stillImage ? 0 : firstNumber(video.start_time, json.format.start_time),
+    startTime,
+    lastFrameTime,
     stillImage,
     sizeBytes: options.sizeBytes ?? (json.format.size !== undefined ? Number(json.format.size) : undefined),
   };
 }
+
+/** How far before the header's end the scan for the last frame starts. */
+const TAIL_SECONDS = 5;
+
+async function runProbe(ffprobe: string, args: readonly string[], input: string, source: string, timeoutMs = 60_000): Promise<Buffer> {
+  const remote = /^https?:\/\//i.test(input);
+  try {
+    const { stdout } = await runProcess(ffprobe, ['-v', 'error', '-print_format', args.includes('-show_format') ? 'json' : 'csv=p=0', ...args, ...(remote ? ['-reconnect', '1'] : []), toolInput(input)], { timeoutMs });
+    return stdout;
+  } catch (error) {
+    if (error instanceof SubprocessError) {
+      const detail = error.timedOut ? 'ffprobe timed out' : cleanReason(error.lastLine.split(toolInput(input)).join(input), input);
+      throw new InputError(`cannot read video "${source}": ${detail}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/**
+ * The video packets' last presentation time and end (pts + duration), from `from`
+ * (an absolute time; the whole stream when undefined). Reads packets, decodes nothing.
+ * A failed or empty scan of the tail is no reason to refuse a file the header describes.
+ */
+async function scanPackets(ffprobe: string, input: string, source: string, from: number | undefined, timeoutMs?: number): Promise<{ lastPts: number; end: number } | undefined> {
+  const interval = from === undefined ? [] : ['-read_intervals', `${Math.max(0, from).toFixed(6)}%+${SCAN_SPAN_SECONDS}`];
+  let stdout: Buffer;
+  try {
+    stdout = await runProbe(ffprobe, ['-select_streams', 'v:0', ...interval, '-show_entries', 'packet=pts_time,duration_time'], input, source, timeoutMs);
+  } catch (error) {
+    if (from !== undefined && error instanceof InputError) return undefined;
+    throw error;
+  }
+  let lastPts = -Infinity;
+  let end = -Infinity;
+  for (const line of stdout.toString('utf8').split('\n')) {
+    const [ptsText, durationText] = line.split(',');
+    const pts = Number(ptsText);
+    if (ptsText === undefined || ptsText === '' || !Number.isFinite(pts)) continue;
+    const length = Number(durationText);
+    lastPts = Math.max(lastPts, pts);
+    end = Math.max(end, pts + (Number.isFinite(length) ? length : 0));
+  }
+  return Number.isFinite(lastPts) ? { lastPts, end } : undefined;
+}
+
+/** ffprobe's open-ended interval ("T%") reads nothing in the 2023 build: a long span instead. */
+const SCAN_SPAN_SECONDS = 1_000_000;
 
 function isAttachedPicture(stream: Record<string, unknown>): boolean {
   return isRecord(stream.disposition) && stream.disposition.attached_pic === 1;

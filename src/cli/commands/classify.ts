@@ -239,7 +239,7 @@ function matchPlan(scored: Map<number, FrameResult>, plan: readonly PlannedFrame
   const kept = new Map<number, FrameResult>();
   for (const planned of plan) {
     const result = scored.get(planned.index);
-    if (result !== undefined && Math.abs(result.requestedTime - planned.requestedTime) < 1e-6) kept.set(planned.index, result);
+    if (result !== undefined && Math.abs(result.requestedTime - (planned.askedTime ?? planned.requestedTime)) < 1e-6) kept.set(planned.index, result);
   }
   return kept;
 }

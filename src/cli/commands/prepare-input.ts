@@ -45,7 +45,7 @@ export async function prepareInput(spec: string, options: InputSampling, deps: P
 }
 
 async function makePlan(opened: OpenedInput, media: MediaInfo, sampling: SamplingSettings, deps: PrepareDeps, binaries: Binaries): Promise<PlannedFrame[]> {
-  const timing = { duration: media.duration, frameRate: media.frameRate };
+  const timing = { duration: media.duration, frameRate: media.frameRate, lastFrameTime: media.lastFrameTime };
   if (sampling.mode.kind !== 'scenes' || media.stillImage) return planFrames(sampling, timing);
   const window = samplingWindow(sampling, timing);
   deps.messages.info(`${opened.source}: finding scene changes (one decoding pass)`);

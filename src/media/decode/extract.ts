@@ -3,6 +3,7 @@ import type { FitMode } from '../../core/preprocess.js';
 import { SubprocessError } from '../errors.js';
 import { frameOutputArgs, frameSplitter, type FrameFormat } from './frame-output.js';
 import { runProcess } from '../process.js';
+import { toolInput } from '../tool-input.js';
 
 export interface ExtractOptions {
   readonly ffmpeg: string;
@@ -31,6 +32,11 @@ export interface ExtractOptions {
    * seek lands on pictures that need references from before it and the decoder conceals them.
    */
   readonly seekEarly?: boolean | undefined;
+  /**
+   * Keyframes mode walking back: decode every keyframe from this time (seconds from the
+   * start) and keep the last one at or before the time asked for.
+   */
+  readonly lastKeyframeFrom?: number | undefined;
 }
 
 export interface ExtractedFrame {
@@ -65,6 +71,8 @@ export function scaleFilter(width: number, height: number, fit: FitMode): string
  */
 export function extractArgs(time: number, options: Omit<ExtractOptions, 'ffmpeg' | 'timeoutMs' | 'signal' | 'maxLateSeconds'>, preroll = 0): string[] {
   const target = options.startTime + time;
+  if (options.keyframes && options.lastKeyframeFrom !== undefined) return lastKeyframeArgs(target, options.lastKeyframeFrom, options);
+  const seekTo = Math.max(0, time - preroll - SEEK_MARGIN_SECONDS);
   const seek = options.stillImage
     ? []
     : options.keyframes
@@ -73,7 +81,8 @@ export function extractArgs(time: number, options: Omit<ExtractOptions, 'ffmpeg'
       // so the select filter and showinfo see the real presentation times.
       // Seeking a little early: ffmpeg picks the keyframe by decode time, so asking for a
       // frame just before a keyframe of a B-frame stream would land on that keyframe.
-      : ['-ss', Math.max(0, time - preroll - SEEK_MARGIN_SECONDS).toFixed(6), '-copyts'];
+      // (From the very start: no seek at all, the decode a full pass makes.)
+      : [...(seekTo > 0 ? ['-ss', seekTo.toFixed(6)] : []), '-copyts'];
   const select = options.stillImage || options.keyframes ? '' : `select='gte(t,${(target - 0.0005).toFixed(6)})',`;
   return [
     ...videoInputArgs(options.input, seek),
@@ -81,6 +90,19 @@ export function extractArgs(time: number, options: Omit<ExtractOptions, 'ffmpeg'
     ...(options.stillImage
       ? ['-vf', 'showinfo', '-f', 'image2pipe', '-c:v', 'png', '-pix_fmt', 'rgb24']
       : ['-vf', `${select}showinfo,${scaleFilter(options.width, options.height, options.fit)}`, ...frameOutputArgs(options.frameFormat ?? 'lossless')]),
+    '-threads', '1',
+    'pipe:1',
+  ];
+}
+
+/** Every keyframe from `from` up to `target` (absolute), scaled: the caller keeps the last. */
+function lastKeyframeArgs(target: number, from: number, options: Omit<ExtractOptions, 'ffmpeg' | 'timeoutMs' | 'signal' | 'maxLateSeconds'>): string[] {
+  const seek = ['-skip_frame', 'nokey', ...(from > 0 ? ['-ss', from.toFixed(6), '-noaccurate_seek'] : []), '-copyts'];
+  return [
+    ...videoInputArgs(options.input, seek),
+    // trim, not select: its end closes the graph, so ffmpeg stops reading there.
+    '-vf', `trim=end=${(target + 0.0005).toFixed(6)},showinfo,${scaleFilter(options.width, options.height, options.fit)}`,
+    ...frameOutputArgs(options.frameFormat ?? 'lossless'),
     '-threads', '1',
     'pipe:1',
   ];
@@ -97,7 +119,7 @@ export function videoInputArgs(input: string, seek: readonly string[]): string[]
     ...seek,
     // Remote inputs may answer a range in parts (the S3 relay sends a block at a time): ask for the rest.
     ...(/^https?:\/\//i.test(input) ? ['-reconnect', '1'] : []),
-    '-i', input,
+    '-i', toolInput(input),
     '-map', '0:v:0', '-an', '-sn', '-dn',
   ];
 }
@@ -109,23 +131,80 @@ const PREROLL_SECONDS = 5;
 /** Inputs whose seeks have landed late once: later frames seek early from the start. */
 const needsPreroll = new Set<string>();
 const RETRY_LATE_SECONDS = 0.1;
+/** How far before the time a walk back first starts decoding. */
+const WALK_BACK_SECONDS = 30;
+/** A keyframe this little after the time is the one at it (timestamps rounded to microseconds). */
+const KEYFRAME_TOLERANCE_SECONDS = 0.0005;
+/** Inputs whose fast seeks found nothing once: later frames decode from the start. */
+const walksBack = new Set<string>();
 const SHOWINFO_PTS = /Parsed_showinfo.*\bpts_time:\s*(-?[\d.]+)/;
 
-/** Decodes the frame at `time` seconds (relative to the video's start). */
+/**
+ * Decodes the frame at `time` seconds (relative to the video's start): the picture a full
+ * decode shows first at or after it; with `keyframes`, the last keyframe at or before it.
+ * A fast seek that finds nothing (a stream whose only keyframe is at its start, intra
+ * refresh) or lands late walks back: it decodes again from WALK_BACK_SECONDS earlier,
+ * then from the start, and takes what that decode shows.
+ */
 export async function extractFrame(time: number, options: ExtractOptions): Promise<ExtractedFrame> {
-  const maxLate = options.maxLateSeconds ?? DEFAULT_MAX_LATE_SECONDS;
-  const exact = !options.stillImage && !options.keyframes;
+  if (options.stillImage) return decodeOnce(time, options, 0);
+  if (time > 0 && walksBack.has(options.input)) return walkBack(time, options, undefined);
+  let frame: ExtractedFrame;
+  try {
+    frame = await fastSeek(time, options);
+  } catch (error) {
+    if (!(error instanceof FrameExtractError) || error.code !== 'NO_FRAME' || time <= 0) throw error;
+    return walkBack(time, options, error);
+  }
+  if (options.keyframes && frame.actualTime > time + KEYFRAME_TOLERANCE_SECONDS) {
+    // The seek landed on a keyframe after the time (MPEG-TS does): the one before it is the answer.
+    walksBack.add(options.input);
+    return walkBack(time, options, lateFrameError(time, frame.actualTime, true, options.maxLateSeconds));
+  }
+  const late = lateFrameError(time, frame.actualTime, options.keyframes, options.maxLateSeconds ?? DEFAULT_MAX_LATE_SECONDS);
+  return late ? walkBack(time, options, late) : frame;
+}
+
+async function fastSeek(time: number, options: ExtractOptions): Promise<ExtractedFrame> {
+  const exact = !options.keyframes;
   const preroll = exact && (options.seekEarly === true || needsPreroll.has(options.input)) ? PREROLL_SECONDS : 0;
-  let frame = await decodeOnce(time, options, preroll);
+  const frame = await decodeOnce(time, options, preroll);
   // A correct exact seek lands at most one frame late; more means the demuxer overshot.
   // (Decided by this attempt's preroll: a concurrent frame may have set needsPreroll meanwhile.)
   if (exact && preroll === 0 && frame.actualTime - time > RETRY_LATE_SECONDS && time > 0) {
     needsPreroll.add(options.input);
-    frame = await decodeOnce(time, options, PREROLL_SECONDS);
+    return decodeOnce(time, options, PREROLL_SECONDS);
   }
-  const late = lateFrameError(time, frame.actualTime, !exact, maxLate);
-  if (late) throw late;
   return frame;
+}
+
+/**
+ * Decodes from earlier than the fast seek did: WALK_BACK_SECONDS before the time, then
+ * from the start when that finds nothing. What it finds is what a full decode shows, so a
+ * frame after a long gap is the answer. `failure` is the fast seek's, thrown when the
+ * walk back finds nothing either (ffmpeg cannot decode that stretch at all).
+ */
+async function walkBack(time: number, options: ExtractOptions, failure: FrameExtractError | undefined): Promise<ExtractedFrame> {
+  const from = time - WALK_BACK_SECONDS;
+  for (const start of from > 0 ? [from, 0] : [0]) {
+    try {
+      const frame = await decodeFrom(time, start, options);
+      // Only a walk back to the start that found what the fast seek could not is remembered:
+      // this input's later frames go there directly instead of failing a fast seek first.
+      if (start === 0 && failure?.code === 'NO_FRAME') walksBack.add(options.input);
+      return frame;
+    } catch (error) {
+      if (!(error instanceof FrameExtractError) || error.code !== 'NO_FRAME') throw error;
+    }
+  }
+  throw failure ?? new FrameExtractError('NO_FRAME', `no frame could be decoded at ${time.toFixed(3)} s (corrupt or truncated stretch?)`);
+}
+
+async function decodeFrom(time: number, start: number, options: ExtractOptions): Promise<ExtractedFrame> {
+  if (!options.keyframes) return decodeOnce(time, options, time - start - SEEK_MARGIN_SECONDS);
+  // The last keyframe at or before the time: every keyframe from `start` up to it passes the
+  // select; the last one out is the answer (keyframes are few where a fast seek fails).
+  return decodeOnce(time, { ...options, lastKeyframeFrom: start }, 0);
 }
 
 /**
@@ -139,9 +218,11 @@ export function lateFrameError(time: number, actualTime: number, keyframes: bool
 }
 
 async function decodeOnce(time: number, options: ExtractOptions, preroll: number): Promise<ExtractedFrame> {
+  // Walking back in keyframes mode, several frames come out and the last one is the answer.
+  const keepLast = options.keyframes && options.lastKeyframeFrom !== undefined;
   let firstPts: number | undefined;
   const onStderrLine = (line: string): void => {
-    if (firstPts !== undefined) return;
+    if (firstPts !== undefined && !keepLast) return;
     const match = SHOWINFO_PTS.exec(line);
     if (match) firstPts = Number(match[1]);
   };
@@ -155,7 +236,7 @@ async function decodeOnce(time: number, options: ExtractOptions, preroll: number
     }
     throw error;
   }
-  const image = options.stillImage ? stdout : wholeFrame(stdout, options);
+  const image = options.stillImage ? stdout : wholeFrame(stdout, options, keepLast);
   if (image === undefined || firstPts === undefined) {
     throw new FrameExtractError('NO_FRAME', `no frame could be decoded at ${time.toFixed(3)} s (corrupt or truncated stretch?)`);
   }
@@ -163,7 +244,7 @@ async function decodeOnce(time: number, options: ExtractOptions, preroll: number
 }
 
 /** The one frame on stdout, or undefined when ffmpeg wrote none (or not a whole one). */
-function wholeFrame(stdout: Buffer, options: ExtractOptions): FrameImage | undefined {
+function wholeFrame(stdout: Buffer, options: ExtractOptions, keepLast = false): FrameImage | undefined {
   if (stdout.length === 0) return undefined;
   let frames: FrameImage[];
   try {
@@ -173,8 +254,8 @@ function wholeFrame(stdout: Buffer, options: ExtractOptions): FrameImage | undef
   } catch {
     return undefined;
   }
-  const [frame] = frames;
-  return frames.length === 1 && frame !== undefined && (isEncoded(frame) || frame.data.length > 0) ? frame : undefined;
+  const frame = keepLast ? frames.at(-1) : frames[0];
+  return (keepLast || frames.length === 1) && frame !== undefined && (isEncoded(frame) || frame.data.length > 0) ? frame : undefined;
 }
 
 /** Presigned URLs are credentials: never let one into a message. */

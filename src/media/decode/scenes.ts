@@ -3,6 +3,7 @@ import { InputError } from '../../core/errors.js';
 import { SubprocessError } from '../errors.js';
 import { redact } from './extract.js';
 import { runProcess } from '../process.js';
+import { toolInput } from '../tool-input.js';
 
 export interface SceneOptions {
   readonly ffmpeg: string;
@@ -41,7 +42,7 @@ export async function detectScenes(options: SceneOptions): Promise<SceneChange[]
     '-hide_banner', '-nostdin', '-loglevel', 'info',
     '-ss', (options.startTime + options.start).toFixed(6), '-copyts',
     ...(/^https?:\/\//i.test(options.input) ? ['-reconnect', '1'] : []), // see extract.ts
-    '-i', options.input,
+    '-i', toolInput(options.input),
     '-t', (options.end - options.start).toFixed(6),
     '-map', '0:v:0', '-an', '-sn', '-dn',
     '-vf', `scale=192:-2,select='gt(scene,${options.threshold})',metadata=print`,

@@ -50,8 +50,12 @@ export async function* sampleFrames(plan: readonly PlannedFrame[], options: Samp
       notIndexed = opened;
     }
   }
+  // Times asked for after the last frame were planned at the last frame; report what was asked.
+  const asked = new Map(plan.flatMap((planned) => (planned.askedTime === undefined ? [] : [[planned.index, planned.askedTime] as const])));
   try {
-    for await (const frame of frames ?? mapBounded(plan, options.concurrency, seekOne, options.signal)) {
+    for await (const decoded of frames ?? mapBounded(plan, options.concurrency, seekOne, options.signal)) {
+      const askedTime = asked.get(decoded.index);
+      const frame = askedTime === undefined ? decoded : { ...decoded, requestedTime: askedTime };
       if (options.saveFramesDir && frame.status === 'sampled') {
         await saveFrame(options.saveFramesDir, frame.index, frame.actualTime ?? frame.requestedTime, frame.image);
       }
