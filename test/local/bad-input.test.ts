@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile, mkdir, chmod, cp } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -61,6 +62,16 @@ describe('bad input: one clear line and exit 2', () => {
     await cp(DEFAULT_MODEL_DIR, broken, { recursive: true });
     await writeFile(path.join(broken, 'group1-shard1of1.bin'), 'not weights');
     await expectBadInput([video, '--model', broken], /group1-shard1of1\.bin fails its sha256 check/);
+  });
+
+  it('names why an https input cannot be reached (nothing listening: connection refused)', async () => {
+    // A port that was just free: nothing listens on it.
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await expectBadInput([`https://127.0.0.1:${port}/episode.mp4`], /^framescore: cannot read video "https:\/\/127\.0\.0\.1:\d+\/episode\.mp4": cannot connect: connection refused \(ECONNREFUSED\)$/);
+    await expectBadInput(['https://framescore-test.invalid/episode.mp4'], /cannot connect: (host not found \(ENOTFOUND\)|DNS lookup failed \(EAI_AGAIN\))$/);
   });
 
   it('reports an unknown option through commander with exit 2', async () => {

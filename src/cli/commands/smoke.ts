@@ -1,6 +1,6 @@
 import type { CommandContext, CommandStatus } from '../context.js';
 import { parseInteger, parseNumber } from '../option-values.js';
-import { writeOutputFile } from '../output/output-files.js';
+import { checkOutputFile, writeOutputFile } from '../output/output-files.js';
 import { DEFAULT_FIXTURES_DIR, loadSmokeFixtures } from '../smoke/fixtures.js';
 import { renderJunit } from '../smoke/junit.js';
 import { renderJson, renderText } from '../smoke/render.js';
@@ -31,6 +31,8 @@ export async function smokeCommand(flags: SmokeFlags, context: CommandContext): 
   const tolerance = parseNumber(flags.tolerance, '--tolerance', 0, 1);
   if (flags.url !== undefined) checkHttpUrl(flags.url, '--url');
   const timeoutMs = Math.max(MIN_CALL_TIMEOUT_MS, maxLatencyMs * 2);
+  // The JUnit file must be writable before any call is made (exit 2 naming it).
+  if (flags.junit !== undefined) await checkOutputFile(flags.junit);
   const fixtures = await loadSmokeFixtures(context.env.FRAMESCORE_SMOKE_FIXTURES || DEFAULT_FIXTURES_DIR);
   // The AWS SDK loads only once the flags and fixtures are known good: usage errors answer at once.
   const [{ createLambdaClient }, { runSmoke }] = await Promise.all([import('../fanout/client.js'), import('../smoke/run.js')]);
