@@ -18,12 +18,14 @@ if (ifMissing && (await stat(output).then((info) => info.size > 0, () => false))
 
 const size = '640x360';
 const rate = 25;
-/** [lavfi source, seconds]: each a different look, so each boundary is a scene change. */
-const scenes: Array<[string, number]> = [
+/** [lavfi source, seconds, seconds skipped at its start]: each a different look, so each boundary is a scene change. */
+const scenes: Array<[string, number, number?]> = [
   [`testsrc2=size=${size}:rate=${rate}`, 5],
   [`mandelbrot=size=${size}:rate=${rate}`, 5],
   [`smptehdbars=size=${size}:rate=${rate}`, 4],
-  [`life=size=${size}:rate=${rate}:mold=10:ratio=0.5:death_color=#102040:life_color=#e0c050`, 5],
+  // A fixed seed, and 1 s in: the first generations change the whole picture from frame to
+  // frame, which a scene detector may count as a cut inside the scene (ffmpeg 4.1 did).
+  [`life=size=${size}:rate=${rate}:mold=10:ratio=0.5:seed=7:death_color=#102040:life_color=#e0c050`, 5, 1],
   [`color=c=0xd04020:size=${size}:rate=${rate}`, 3],
   [`rgbtestsrc=size=${size}:rate=${rate}`, 4],
   [`cellauto=size=${size}:rate=${rate}:rule=110`, 5],
@@ -33,7 +35,7 @@ const scenes: Array<[string, number]> = [
 // Written beside the target and renamed, so an interrupted run never leaves a half file that --if-missing would accept.
 const temp = `${output}.tmp-${process.pid}.mp4`;
 const args = ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y'];
-for (const [source, seconds] of scenes) args.push('-f', 'lavfi', '-t', String(seconds), '-i', source);
+for (const [source, seconds, skip] of scenes) args.push('-f', 'lavfi', ...(skip ? ['-ss', String(skip)] : []), '-t', String(seconds), '-i', source);
 const total = scenes.reduce((sum, [, seconds]) => sum + seconds, 0);
 args.push('-f', 'lavfi', '-t', String(total), '-i', 'sine=frequency=440:sample_rate=48000');
 const chains = scenes.map((_, i) => `[${i}:v]format=yuv420p,setsar=1[v${i}]`).join(';');

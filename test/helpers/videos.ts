@@ -4,15 +4,18 @@
  * recipe, so repeated test runs reuse them.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, stat, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { resolveBinaries } from '../../src/cli/binaries.js';
 import { runProcess } from '../../src/media/process.js';
 import { ROOT } from './cli.js';
 
 const cacheDir = path.join(os.tmpdir(), 'framescore-test-media');
 const SIZE = '320x240';
+const SAMPLE_SCRIPT = path.join(ROOT, 'dist', 'scripts', 'make-sample-video.js');
 
 /** Each fixture: ffmpeg arguments after the global ones (output name appended). */
 const RECIPES = {
@@ -59,7 +62,7 @@ export async function fixture(name: Fixture): Promise<string> {
   switch (name) {
     case 'sample.mp4':
       // The demo's sample episode: eight scenes with boundaries at 5, 10, 14, 19, 22, 26 and 31 s.
-      await runProcess(process.execPath, [path.join(ROOT, 'dist', 'scripts', 'make-sample-video.js'), temp], { timeoutMs: 120_000 });
+      await runProcess(process.execPath, [SAMPLE_SCRIPT, temp], { timeoutMs: 120_000 });
       break;
     case 'rotated.mov':
       // Stream copy with a rotate tag writes a display matrix (re-encoding would drop it on ffmpeg 5+).
@@ -133,8 +136,14 @@ async function encode(ffmpeg: string, args: string[], output: string): Promise<v
   await runProcess(ffmpeg, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', ...args, output], { timeoutMs: 120_000 });
 }
 
+/**
+ * The cache key: the ffmpeg and the recipe's source. A table recipe is its arguments; a
+ * derived fixture's recipe is this module's code (it names the fixtures it is made from);
+ * the sample episode's is its script. A changed recipe never reuses an old file.
+ */
 function digest(name: string, ffmpeg: string): string {
-  const recipe = name in RECIPES ? JSON.stringify(RECIPES[name as keyof typeof RECIPES]) : name;
+  const recipe = name in RECIPES ? JSON.stringify(RECIPES[name as keyof typeof RECIPES])
+    : `${name} ${readFileSync(name === 'sample.mp4' ? SAMPLE_SCRIPT : fileURLToPath(import.meta.url), 'utf8')}`;
   return createHash('sha256').update(`v1 ${ffmpeg} ${recipe}`).digest('hex').slice(0, 10);
 }
 

@@ -51,6 +51,12 @@ interface Request {
 }
 
 const SHOWINFO_PTS = /Parsed_showinfo.*\bn:\s*\d+\s+pts:\s*(-?\d+)/;
+/**
+ * The H.264 decoder reporting damage it is about to paper over. ffmpeg 5+ stops on it
+ * with -xerror; 4.1 (the npm static build) conceals and carries on, so framescore stops
+ * the decoder itself: the damaged frame's line comes before its showinfo line.
+ */
+const CONCEALED = /\bconcealing \d+ DC, \d+ AC, \d+ MV errors\b|\berror while decoding MB\b/;
 
 export function streamDecoderArgs(demuxer: Feed['demuxer'], options: Pick<StreamDecoderOptions, 'width' | 'height' | 'fit' | 'rotation' | 'frameFormat'>): string[] {
   const rotate = { 90: 'transpose=clock,', 180: 'hflip,vflip,', 270: 'transpose=cclock,' }[options.rotation] ?? '';
@@ -96,6 +102,9 @@ export class StreamDecoder {
         if (match) {
           this.outputPts.push(Number(match[1]));
           this.pair();
+        } else if (CONCEALED.test(line) && !this.closed) {
+          this.process.kill();
+          this.close(new StreamDecodeError(`the decoder met damaged data (ffmpeg: ${line.replace(/^\[[^\]]*\]\s*/, '').trim()})`));
         }
       },
     });
