@@ -48,6 +48,15 @@ export function walkPackets(chunk: Buffer, at: number, visit: (packet: TsPacket)
       p = found;
       continue;
     }
+    // A packet cut short: the cadence starts again inside it.
+    if (p + PACKET < chunk.length && chunk[p + PACKET] !== SYNC) {
+      const found = resync(chunk, p + 1);
+      if (found < p + PACKET) {
+        onDamage?.({ offset: at + p, skipped: found - p });
+        p = found;
+        continue;
+      }
+    }
     const flags = chunk[p + 1]!;
     const control = (chunk[p + 3]! >> 4) & 3;
     let payload = p + 4;
