@@ -54,7 +54,9 @@ export function planGops(plan: readonly PlannedFrame[], track: Pick<Mp4VideoTrac
     }
     // Microseconds, as ffmpeg prints them: no binary-fraction noise in reports.
     const time = Math.max(0, Math.round((track.times[target]! - startTime) * 1e6) / 1e6);
-    const late = lateFrameError(planned.requestedTime, time, keyframes, maxLateSeconds);
+    // The index's frame is what a full decode shows first at or after the time, however long
+    // the gap before it; only keyframe mode, whose keyframe may lie far back, is checked.
+    const late = keyframes ? lateFrameError(planned.requestedTime, time, keyframes, maxLateSeconds) : undefined;
     if (late) {
       work.push({ late, planned });
       continue;

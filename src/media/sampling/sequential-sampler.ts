@@ -118,14 +118,18 @@ async function runStretch(stretch: readonly Target[], options: StretchOptions): 
   let process: StreamingProcess | undefined;
   let splitFailure: string | undefined;
   const splitter = frameSplitter(sampler.frameFormat ?? 'lossless', sampler.width, sampler.height);
+  const toSeek: Target[] = [];
 
   const answer = (target: Target, pts: number, image: FrameImage): void => {
     answered += 1;
     const actualTime = Math.max(0, pts - sampler.startTime);
-    const late = lateFrameError(target.planned.requestedTime, actualTime, !exact, sampler.maxLateSeconds);
-    options.emit(late
-      ? failed(target.planned, late)
-      : { index: target.planned.index, requestedTime: target.planned.requestedTime, actualTime, status: 'sampled', image });
+    // Much later than asked for: a long gap between frames, or a stretch the decode skipped.
+    // The per-frame seek walks back and tells them apart; it answers once this stretch ends.
+    if (lateFrameError(target.planned.requestedTime, actualTime, !exact, sampler.maxLateSeconds)) {
+      toSeek.push(target);
+      return;
+    }
+    options.emit({ index: target.planned.index, requestedTime: target.planned.requestedTime, actualTime, status: 'sampled', image });
   };
   const take = (pts: number, image: FrameImage): void => {
     if (exact) {
@@ -184,6 +188,10 @@ async function runStretch(stretch: readonly Target[], options: StretchOptions): 
     if (process) options.ended(process);
   }
   pair();
+  for (const target of toSeek) {
+    if (options.halted()) return;
+    options.emit(await options.seekOne(target.planned));
+  }
   if (answered === stretch.length || options.halted()) return;
   if (outcome === 'done') {
     // The stream ended: keyframe mode's last keyframe answers the rest; exact mode has no frame for them.
@@ -192,8 +200,12 @@ async function runStretch(stretch: readonly Target[], options: StretchOptions): 
       while (answered < stretch.length) answer(stretch[answered]!, last.time, last.image);
       return;
     }
+    // Exact mode: nothing at or after them in this decode. The per-frame seek walks back
+    // (a stretch that began after the stream's only keyframe finds nothing) and fails only
+    // what ffmpeg cannot decode from earlier either.
     for (const target of stretch.slice(answered)) {
-      options.emit(failed(target.planned, new FrameExtractError('NO_FRAME', `no frame could be decoded at ${target.planned.requestedTime.toFixed(3)} s (past the end, or a corrupt or truncated stretch?)`)));
+      if (options.halted()) return;
+      options.emit(await options.seekOne(target.planned));
     }
     answered = stretch.length;
     return;
