@@ -17,7 +17,7 @@ import { closestFrame, expectedFrame, frameInterval, fullDecode, pixelDifference
 
 const WIDTH = 64;
 const HEIGHT = 48;
-const FRAMES = 12;
+const FRAMES = 8;
 /**
  * Same decoder, same scaler, same size: the right frame differs by rounding at most
  * (measured 0). Neighbouring frames of this content differ by far more (the mismatch
@@ -58,9 +58,11 @@ interface Run {
   readonly files: ReadonlyArray<{ file: CorpusFile; input: string }>;
   readonly outDir: string;
   readonly result: CliResult;
+  readonly seconds: number;
 }
 const summary: Array<{ file: string; combo: string; ok: number; allowed: number; bad: number; typical: string }> = [];
 const skipped: string[] = [];
+const timings: string[] = [];
 
 const COMBOS = [false, true].flatMap((keyframes) => SAMPLERS.map((sampler) => ({ sampler, keyframes, combo: `--sampler ${sampler}${keyframes ? ' --keyframes' : ''}` })));
 
@@ -84,21 +86,23 @@ async function sampleAll(sampler: Sampler, keyframes: boolean, combo: string): P
     return reason === undefined;
   });
   const outDir = await tempDir('corpus');
+  const started = performance.now();
   const result = await runCli(['sample', ...files.map(({ input }) => input), '--out-dir', outDir, '--size', `${WIDTH}x${HEIGHT}`, '--frames', String(FRAMES), '--sampler', sampler, ...(keyframes ? ['--keyframes'] : [])]);
-  return { files, outDir, result };
+  return { files, outDir, result, seconds: (performance.now() - started) / 1000 };
 }
 
 after(() => {
   // The table of every file × sampler × mode, for the issue's before/after note.
   const lines = summary.map((s) => `${s.file.padEnd(18)} ${s.combo.padEnd(24)} ok ${String(s.ok).padStart(2)}  allowed-fail ${String(s.allowed).padStart(2)}  mismatch ${String(s.bad).padStart(2)}  ${s.typical}`);
-  console.log(['corpus summary (file, sampler, ok / failures ffmpeg shares / mismatches, a typical mismatch):', ...lines, ...skipped].join('\n'));
+  console.log(['corpus summary (file, sampler, ok / failures ffmpeg shares / mismatches, a typical mismatch):', ...lines, ...skipped, `CLI runs (wall, two at a time): ${timings.join('; ')}`].join('\n'));
 });
 
 for (const { combo } of COMBOS) {
   test(`framescore sample ${combo} gives every corpus file's frames as a full ffmpeg decode shows them`, async () => {
     const run = runs.get(combo);
     assert.ok(run, 'the corpus was not made');
-    const { files, outDir, result } = await run;
+    const { files, outDir, result, seconds } = await run;
+    timings.push(`${combo}: ${seconds.toFixed(1)} s`);
     const mismatches: Row[] = [];
     const dirs = uniqueReportBases(files.map(({ input }) => input), outDir);
     if (result.code !== 0 && result.code !== 2 && result.code !== 3) {
