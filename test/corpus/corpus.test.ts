@@ -137,13 +137,13 @@ async function checkFile(file: CorpusFile, input: string, dir: string, keyframes
   }
   const verdicts: Verdict[] = [];
   for (const line of csv.trim().split('\n').slice(1)) {
-    const [, requested, actual, , image, status, ...error] = line.split(',');
+    const [, requested, actual, , image, status, error = ''] = csvFields(line);
     const time = Number(requested);
     const expected = expectedFrame(decode, time, { keyframes, damagedEnd: file.damagedEnd === true });
     const want = expected.frame === undefined ? 'no frame' : `${expected.frame.time.toFixed(3)}${expected.kind === 'none' ? ' or none' : ''}`;
     const verdict = (v: Verdict['verdict'], got: string): Verdict => ({ verdict: v, time: time.toFixed(3), expected: want, got });
     if (status !== 'ok') {
-      verdicts.push(verdict(expected.kind === 'none' ? 'allowed' : 'mismatch', `failed ${error.join(',').split(':')[0]}`));
+      verdicts.push(verdict(expected.kind === 'none' ? 'allowed' : 'mismatch', `failed ${error.split(':')[0]}`));
       continue;
     }
     const pixels = decodeImage(await readFile(path.join(dir, image!))).data;
@@ -170,6 +170,18 @@ function table(rows: readonly Row[]): string {
   const width = (key: keyof Row): number => Math.max(...all.map((row) => row[key].length));
   const keys: Array<keyof Row> = ['file', 'combo', 'time', 'expected', 'got'];
   return all.map((row) => keys.map((key) => row[key].padEnd(width(key))).join('  ')).join('\n');
+}
+
+/** One line of frames.csv: fields with commas or quotes are quoted, quotes doubled. */
+function csvFields(line: string): string[] {
+  const fields: string[] = [];
+  const field = /("(?:[^"]|"")*"|[^,]*)(?:,|$)/g;
+  for (let match = field.exec(line); match !== null && match.index < line.length; match = field.exec(line)) {
+    const text = match[1]!;
+    fields.push(text.startsWith('"') ? text.slice(1, -1).replace(/""/g, '"') : text);
+    if (match[0] === '') break;
+  }
+  return fields;
 }
 
 function lastLine(text: string): string {
