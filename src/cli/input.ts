@@ -60,7 +60,8 @@ async function refuseOversizedImageFile(file: string): Promise<void> {
 
 /** After ffprobe: a still from anywhere (a URL, S3, TIFF) is refused by the size ffprobe read from its header. */
 export function refuseOversizedStill(media: MediaInfo): void {
-  const problem = media.stillImage ? imageSizeProblem(media.width, media.height) : undefined;
+  // 0×0: ffprobe could not tell (a damaged TIFF); the decoder judges those.
+  const problem = media.stillImage && media.width > 0 && media.height > 0 ? imageSizeProblem(media.width, media.height) : undefined;
   if (problem !== undefined) throw new InputError(`cannot read image "${media.source}": ${problem}`);
 }
 

@@ -5,7 +5,7 @@
  * input before ffprobe) asks this first and refuses what is over the limit.
  */
 
-export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'bmp' | 'webp';
+export type ImageFormat = 'png' | 'jpeg' | 'gif' | 'bmp' | 'webp' | 'tiff';
 
 /** Largest image decoded: 40 megapixels (a 7296×5472 camera photo)… */
 export const MAX_IMAGE_MEGAPIXELS = 40;
@@ -21,13 +21,14 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | undefined {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
   if (bytes.length >= 8 && ascii(bytes, 0, 8) === '\x89PNG\r\n\x1a\n') return 'png';
   if (bytes.length >= 6 && (ascii(bytes, 0, 6) === 'GIF87a' || ascii(bytes, 0, 6) === 'GIF89a')) return 'gif';
+  if (bytes.length >= 4 && (ascii(bytes, 0, 4) === 'II*\0' || ascii(bytes, 0, 4) === 'MM\0*')) return 'tiff';
   if (bytes.length >= 12 && ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP') return 'webp';
   // 'BM' alone is too weak a signature: also ask for a known DIB header size.
   if (bytes.length >= 18 && ascii(bytes, 0, 2) === 'BM' && [12, 40, 52, 56, 64, 108, 124].includes(u32le(bytes, 14))) return 'bmp';
   return undefined;
 }
 
-/** The declared size of a PNG, JPEG, GIF, BMP or WebP; undefined for anything else. */
+/** The declared size of a PNG, JPEG, GIF, BMP, WebP or TIFF; undefined for anything else. */
 export function readImageHeader(bytes: Uint8Array): ImageHeader | undefined {
   const format = sniffImageFormat(bytes);
   if (format === undefined) return undefined;
@@ -62,6 +63,7 @@ const HEADER_READERS: Record<ImageFormat, (bytes: Uint8Array) => Size> = {
     return { width: u32be(bytes, 16), height: u32be(bytes, 20) };
   },
   jpeg: jpegSize,
+  tiff: tiffSize,
   gif(bytes) {
     if (bytes.length < 10) return TRUNCATED;
     return { width: u16le(bytes, 6), height: u16le(bytes, 8) };
@@ -85,6 +87,32 @@ const HEADER_READERS: Record<ImageFormat, (bytes: Uint8Array) => Size> = {
     return `has an unknown first chunk "${chunk.replace(/[^\x20-\x7e]/g, '?')}"`;
   },
 };
+
+/** The first IFD's ImageWidth (256) and ImageLength (257), SHORT or LONG, in either byte order. */
+function tiffSize(bytes: Uint8Array): Size {
+  const little = bytes[0] === 0x49;
+  const u16 = (at: number): number => (little ? u16le(bytes, at) : u16be(bytes, at));
+  const u32 = (at: number): number => (little ? u32le(bytes, at) : u32be(bytes, at));
+  if (bytes.length < 8) return TRUNCATED;
+  const ifd = u32(4);
+  if (ifd + 2 > bytes.length) return TRUNCATED;
+  const count = u16(ifd);
+  let width: number | undefined;
+  let height: number | undefined;
+  for (let i = 0; i < count; i++) {
+    const entry = ifd + 2 + i * 12;
+    if (entry + 12 > bytes.length) return TRUNCATED;
+    const tag = u16(entry);
+    if (tag !== 256 && tag !== 257) continue;
+    const type = u16(entry + 2);
+    const value = type === 3 ? u16(entry + 8) : type === 4 ? u32(entry + 8) : undefined;
+    if (value === undefined) return `has an image ${tag === 256 ? 'width' : 'length'} of type ${type}`;
+    if (tag === 256) width = value;
+    else height = value;
+  }
+  if (width === undefined || height === undefined) return 'has no ImageWidth and ImageLength in its first IFD';
+  return { width, height };
+}
 
 /** Start-of-frame markers: every SOFn but DHT (C4), JPG (C8) and DAC (CC). */
 function isStartOfFrame(marker: number): boolean {

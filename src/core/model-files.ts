@@ -131,10 +131,6 @@ async function readTfjsBundle(files: ModelFiles, declared: ModelManifest | undef
     weights.push(bytes);
   }
   const weightData = concat(weights);
-  // Short weights would reach TF.js as "Invalid typed array length": say which model and by how much.
-  if (plan.bytes !== undefined && weightData.byteLength < plan.bytes) {
-    throw new ModelError(`model ${files.where}: its weight files hold ${weightData.byteLength} bytes but ${MODEL_JSON}'s weightsManifest declares ${plan.bytes}`);
-  }
   const actual = { files: Object.fromEntries([[MODEL_JSON, sha256Hex(modelJsonBytes)], ...names.map((name, i) => [name, sha256Hex(weights[i]!)])]) as Record<string, string>, sha256: sha256Hex(weightData) };
 
   let manifest: ModelManifest;
@@ -148,6 +144,10 @@ async function readTfjsBundle(files: ModelFiles, declared: ModelManifest | undef
     }
     const partial = manifestFromTeachableMachine(parseModelJson(metadataBytes, `${files.where}/${TEACHABLE_METADATA_FILE}`), format, `${files.where}/${TEACHABLE_METADATA_FILE}`);
     manifest = { ...partial, ...actual };
+  }
+  // After the digests (a tampered file is named as such); short weights would reach TF.js as "Invalid typed array length".
+  if (plan.bytes !== undefined && weightData.byteLength < plan.bytes) {
+    throw new ModelError(`model ${files.where}: its weight files hold ${weightData.byteLength} bytes but ${MODEL_JSON}'s weightsManifest declares ${plan.bytes}`);
   }
 
   const weightSpecs = plan.specs;

@@ -45,3 +45,26 @@ export function gifBomb(width: number, height: number): Buffer {
   header.writeUInt16LE(height, 8);
   return Buffer.concat([header, Buffer.from([0x3b])]);
 }
+
+/** A TIFF (little- or big-endian) whose first IFD declares width×height (ffmpeg decodes TIFFs for the CLI). */
+export function tiffBomb(width: number, height: number, little = true): Buffer {
+  const entries: Array<[tag: number, type: 3 | 4, value: number]> = [
+    [256, 4, width], [257, 4, height], [258, 3, 8], [259, 3, 1], [262, 3, 2], [273, 4, 200], [277, 3, 3], [278, 4, height], [279, 4, 16],
+  ];
+  const bytes = Buffer.alloc(10 + entries.length * 12 + 4);
+  const u16 = (value: number, at: number): number => (little ? bytes.writeUInt16LE(value, at) : bytes.writeUInt16BE(value, at));
+  const u32 = (value: number, at: number): number => (little ? bytes.writeUInt32LE(value, at) : bytes.writeUInt32BE(value, at));
+  bytes.write(little ? 'II' : 'MM', 0, 'latin1');
+  u16(42, 2);
+  u32(8, 4);
+  u16(entries.length, 8);
+  entries.forEach(([tag, type, value], i) => {
+    const at = 10 + i * 12;
+    u16(tag, at);
+    u16(type, at + 2);
+    u32(1, at + 4);
+    if (type === 3) u16(value, at + 8);
+    else u32(value, at + 8);
+  });
+  return bytes;
+}

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
-import { gifBomb, jpegBomb, pngBomb } from '../helpers/image-bombs.js';
+import { gifBomb, jpegBomb, pngBomb, tiffBomb } from '../helpers/image-bombs.js';
 
 let work: string;
 let preload: string;
@@ -39,8 +39,9 @@ describe('image bombs: refused from the declared size, before any decoder or ffp
     { name: 'bomb.png', bytes: pngBomb(30000, 30000), size: '30000×30000' },
     { name: 'bomb.jpg', bytes: jpegBomb(30000, 30000), size: '30000×30000' },
     { name: 'progressive.jpg', bytes: jpegBomb(60000, 60000, 0xc2), size: '60000×60000' },
-    // GIFs (as BMP and WebP) are decoded by ffmpeg, not by the pure-JS decoders.
+    // GIFs and TIFFs (as BMP and WebP) are decoded by ffmpeg, not by the pure-JS decoders.
     { name: 'bomb.gif', bytes: gifBomb(65535, 65535), size: '65535×65535' },
+    { name: 'bomb.tif', bytes: tiffBomb(30000, 30000), size: '30000×30000' },
   ];
   for (const { name, bytes, size } of cases) {
     it(`${name} (${bytes.length} bytes declaring ${size}): exit 2, one line, small peak memory`, async () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { decodeImage } from '../../src/core/image-decode.js';
 import { ImageDecodeError } from '../../src/core/errors.js';
 import { imageHeaderProblem, imageSizeProblem, readImageHeader, MAX_IMAGE_SIDE } from '../../src/core/image-header.js';
-import { gifBomb, jpegBomb, pngBomb } from '../helpers/image-bombs.js';
+import { gifBomb, jpegBomb, pngBomb, tiffBomb } from '../helpers/image-bombs.js';
 
 function bmp(width: number, height: number): Buffer {
   const bytes = Buffer.alloc(54);
@@ -34,7 +34,7 @@ function webp(chunk: 'VP8 ' | 'VP8L' | 'VP8X', width: number, height: number): B
 }
 
 describe('image headers: the declared size, read without decoding', () => {
-  it('reads PNG IHDR, JPEG SOFn after other segments, GIF, BMP (top-down too) and the three WebP kinds', () => {
+  it('reads PNG IHDR, JPEG SOFn after other segments, GIF, BMP (top-down too), the three WebP kinds and TIFF (both byte orders)', () => {
     assert.deepEqual(readImageHeader(pngBomb(30000, 20000)), { format: 'png', width: 30000, height: 20000 });
     for (const sof of [0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc7, 0xc9, 0xcb, 0xcd, 0xcf]) {
       assert.deepEqual(readImageHeader(jpegBomb(640, 480, sof)), { format: 'jpeg', width: 640, height: 480 }, sof.toString(16));
@@ -44,6 +44,8 @@ describe('image headers: the declared size, read without decoding', () => {
     assert.deepEqual(readImageHeader(webp('VP8 ', 16383, 10)), { format: 'webp', width: 16383, height: 10 });
     assert.deepEqual(readImageHeader(webp('VP8L', 16384, 3)), { format: 'webp', width: 16384, height: 3 });
     assert.deepEqual(readImageHeader(webp('VP8X', 20000, 20000)), { format: 'webp', width: 20000, height: 20000 });
+    assert.deepEqual(readImageHeader(tiffBomb(30000, 20000)), { format: 'tiff', width: 30000, height: 20000 });
+    assert.deepEqual(readImageHeader(tiffBomb(70000, 3, false)), { format: 'tiff', width: 70000, height: 3 });
     assert.equal(readImageHeader(Buffer.from('not an image at all')), undefined);
   });
 
