@@ -30,7 +30,8 @@ const RECIPES = {
     '-f', 'lavfi', '-i', `testsrc=size=${SIZE}:rate=30:duration=2`,
     '-f', 'lavfi', '-i', `smptebars=size=${SIZE}:rate=15:duration=2`,
     '-filter_complex', '[0:v]settb=1/1000,setsar=1[a];[1:v]settb=1/1000,setsar=1[b];[2:v]settb=1/1000,setsar=1[c];[a][b][c]concat=n=3:v=1:a=0[v]',
-    '-map', '[v]', '-vsync', 'vfr', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p',
+    // -enc_time_base: ffmpeg 4.1 (the npm build) otherwise encodes in the first input's 1/10 s and rounds the 30 fps stretch onto it.
+    '-map', '[v]', '-vsync', 'vfr', '-enc_time_base', '1/1000', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p',
   ],
   /** An empty edit puts the first frame at 1.5 s: the stream starts late, as in files cut from a longer programme. */
   'offset.mp4': ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=6`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-pix_fmt', 'yuv420p', '-output_ts_offset', '1.5'],

@@ -328,9 +328,13 @@ describe('indexed sampling: consumers that stop or stall (real ffmpeg)', () => {
     let seeks = 0;
     let seen = 0;
     try {
-      for await (const frame of video.sample(planFor(media.duration, 40), () => { seeks += 1; return Promise.reject(new Error('no seek expected')); })) {
+      // More frames than the sampler holds for a consumer (32): while the consumer stalls the lanes
+      // stop feeding, and each decoder holds a target it cannot output before its next segment.
+      // Every 65 ms up to 7.7 s of the 8 s clip: each time has a frame at or after it.
+      const plan = Array.from({ length: 120 }, (_, index): PlannedFrame => ({ index, requestedTime: index * 0.065 }));
+      for await (const frame of video.sample(plan, () => { seeks += 1; return Promise.reject(new Error('no seek expected')); })) {
         assert.equal(frame.status, 'sampled', frame.status === 'failed' ? frame.message : '');
-        if (++seen % 10 === 1) {
+        if (++seen % 30 === 1) {
           // The consumer stalls: once the decoders have done all the work they were given and
           // wait for input, a minute passes on their clock (150 timeouts) before it takes the next frame.
           await decodersIdle();
@@ -340,7 +344,7 @@ describe('indexed sampling: consumers that stop or stall (real ffmpeg)', () => {
     } finally {
       await video.close();
     }
-    assert.equal(seen, 40);
+    assert.equal(seen, 120);
     assert.equal(seeks, 0);
   });
 });
