@@ -234,6 +234,11 @@ describe('MPEG-TS index on real encoders\' files', { concurrency: 1 }, () => {
         assertMatches(decoded, rows, `${name}, ${sampler}`);
         if (sampler === 'indexed') assert.match(stderr, /clock jumps 1×/);
       }
+      // Sparse times (the index would read around them): the jump is seen, and the file is scanned whole.
+      const { rows, code, stderr } = await sample(file, ['--at', name === 'joined-back.ts' ? '6.1' : '2,7.5', '--sampler', 'indexed']);
+      assert.equal(code, 0, stderr);
+      assertMatches(decoded, rows, `${name}, sparse`);
+      assert.doesNotMatch(stderr, /around the requested times/);
     }
   });
 

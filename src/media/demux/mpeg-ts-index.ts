@@ -223,7 +223,8 @@ async function framesAround(source: ByteSource, stream: StreamState, times: read
     if (found === undefined) {
       found = (async () => {
         let pes: PesStart | undefined;
-        const scanner = new PesScanner({ ...stream }, (start) => { pes = start; return false; });
+        // A probe may start inside a packet (after damage shifted the cadence): not damage to report.
+        const scanner = new PesScanner({ ...stream, damage: [] }, (start) => { pes = start; return false; });
         if (await scanFrom(source, from, scanner, PROBE_STEP_BYTES, Math.min(from + PROBE_BYTES, source.size)) === undefined) throw new NotBisectable();
         return pes;
       })();
@@ -235,6 +236,7 @@ async function framesAround(source: ByteSource, stream: StreamState, times: read
   const lastPacket = Math.max(0, Math.floor((source.size - 4 * PROBE_STEP_BYTES) / PACKET) * PACKET);
   const [head, tail] = await Promise.all([probeAt(0), probeAt(lastPacket)]);
   if (head !== undefined && tail !== undefined && tail.dts < head.dts - BACKWARDS_SECONDS) return undefined;
+  if (await clockJumps(source.size, probeAt)) return undefined;
   const span = head !== undefined && tail !== undefined ? tail.dts - head.dts : 0;
   const bytesPerSecond = span > 0 ? lastPacket / span : Infinity;
   const grid = Math.min(MAX_GRID_BYTES, Math.max(MIN_GRID_BYTES, Math.round((bytesPerSecond * GRID_SECONDS) / PACKET) * PACKET));
@@ -314,6 +316,30 @@ async function framesAround(source: ByteSource, stream: StreamState, times: read
 
 /** keyBefore reads this far past its chunk to see the first slice of a frame starting near the chunk's end. */
 const LOOKAHEAD_BYTES = PACKET * 64;
+/**
+ * Probes spread over the file, to its last packet, to see whether its clock jumps (files
+ * joined with `cat`): a part shorter than 1/32 of the file can slip between them (about
+ * 1.2 MB read in all).
+ */
+const CLOCK_PROBES = 32;
+/** A step between spread probes this many times their median (beyond DTS_JUMP_SECONDS) is a jump. */
+const UNEVEN_STEP = 4;
+
+/**
+ * Whether the decode times of PES starts spread evenly over the file go back anywhere, or
+ * step ahead by more than a jump's threshold beyond what an uneven bit rate explains:
+ * then ffmpeg's continuous timeline is not the file's clock, and only a full scan gives it.
+ */
+async function clockJumps(size: number, probeAt: (from: number) => Promise<PesStart | undefined>): Promise<boolean> {
+  const last = Math.max(0, size - 2 * PACKET);
+  const offsets = Array.from({ length: CLOCK_PROBES + 1 }, (_, i) => Math.floor((last * i) / CLOCK_PROBES / PACKET) * PACKET);
+  const found = (await Promise.all(offsets.map(probeAt))).filter((pes) => pes !== undefined);
+  const steps = found.slice(1).map((pes, i) => pes.dts - found[i]!.dts);
+  if (steps.some((step) => step < -BACKWARDS_SECONDS)) return true;
+  const median = [...steps].sort((a, b) => a - b)[steps.length >> 1] ?? 0;
+  return steps.some((step) => step > DTS_JUMP_SECONDS + UNEVEN_STEP * median);
+}
+
 /** Looking back further than this for a keyframe gives up on reading around times. */
 const MAX_KEY_SEARCH_BYTES = 32 * 1024 * 1024;
 
@@ -328,7 +354,7 @@ async function keyBefore(source: ByteSource, stream: StreamState, end: number, t
     const from = Math.max(0, to - chunkBytes);
     let found: number | undefined;
     // Read a little past `to` so a PES starting just before it is classified by its first slice.
-    const scanner = new PesScanner({ ...stream }, (pes) => {
+    const scanner = new PesScanner({ ...stream, damage: [] }, (pes) => {
       if (pes.offset < to && pes.clean && pes.pts <= time) found = pes.offset;
       return pes.offset < to;
     });
