@@ -101,7 +101,8 @@ function lastKeyframeArgs(target: number, from: number, options: Omit<ExtractOpt
   return [
     ...videoInputArgs(options.input, seek),
     // trim, not select: its end closes the graph, so ffmpeg stops reading there.
-    '-vf', `trim=end=${(target + 0.0005).toFixed(6)},showinfo,${scaleFilter(options.width, options.height, options.fit)}`,
+    // select=key too: some decoders (VP9) decode every frame whatever skip_frame says.
+    '-vf', `select=key,trim=end=${(target + 0.0005).toFixed(6)},showinfo,${scaleFilter(options.width, options.height, options.fit)}`,
     ...frameOutputArgs(options.frameFormat ?? 'lossless'),
     '-threads', '1',
     'pipe:1',
