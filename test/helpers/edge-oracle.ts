@@ -24,7 +24,7 @@ export async function decodeWhole(ffmpeg: string, ffprobe: string, file: string,
     '-hide_banner', '-nostdin', '-loglevel', 'info', '-threads', '1',
     ...(keyframes ? ['-skip_frame', 'nokey'] : []), '-copyts', '-i', input,
     '-map', '0:v:0', '-an', '-vsync', '0',
-    '-vf', `showinfo,${scaleFilter(size, size, 'crop')}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+    '-vf', `${keyframes ? 'select=key,' : ''}showinfo,${scaleFilter(size, size, 'crop')}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
   ], {
     timeoutMs: 600_000,
     onStderrLine: (line) => {

@@ -101,7 +101,8 @@ function lastKeyframeArgs(target: number, from: number, options: Omit<ExtractOpt
   return [
     ...videoInputArgs(options.input, seek),
     // trim, not select: its end closes the graph, so ffmpeg stops reading there.
-    '-vf', `trim=end=${(target + 0.0005).toFixed(6)},showinfo,${scaleFilter(options.width, options.height, options.fit)}`,
+    // select=key too: some decoders (VP9) decode every frame whatever skip_frame says.
+    '-vf', `select=key,trim=end=${(target + 0.0005).toFixed(6)},showinfo,${scaleFilter(options.width, options.height, options.fit)}`,
     ...frameOutputArgs(options.frameFormat ?? 'lossless'),
     '-threads', '1',
     'pipe:1',
@@ -133,8 +134,6 @@ const needsPreroll = new Set<string>();
 const RETRY_LATE_SECONDS = 0.1;
 /** How far before the time a walk back first starts decoding. */
 const WALK_BACK_SECONDS = 30;
-/** A keyframe this little after the time is the one at it (timestamps rounded to microseconds). */
-const KEYFRAME_TOLERANCE_SECONDS = 0.0005;
 /** Inputs whose fast seeks found nothing once: later frames decode from the start. */
 const walksBack = new Set<string>();
 const SHOWINFO_PTS = /Parsed_showinfo.*\bpts_time:\s*(-?[\d.]+)/;
@@ -148,7 +147,7 @@ const SHOWINFO_PTS = /Parsed_showinfo.*\bpts_time:\s*(-?[\d.]+)/;
  */
 export async function extractFrame(time: number, options: ExtractOptions): Promise<ExtractedFrame> {
   if (options.stillImage) return decodeOnce(time, options, 0);
-  if (time > 0 && walksBack.has(options.input)) return walkBack(time, options, undefined);
+  if (time > 0 && walksBack.has(walkBackKey(options))) return walkBack(time, options, undefined);
   let frame: ExtractedFrame;
   try {
     frame = await fastSeek(time, options);
@@ -156,22 +155,19 @@ export async function extractFrame(time: number, options: ExtractOptions): Promi
     if (!(error instanceof FrameExtractError) || error.code !== 'NO_FRAME' || time <= 0) throw error;
     return walkBack(time, options, error);
   }
-  if (options.keyframes && frame.actualTime > time + KEYFRAME_TOLERANCE_SECONDS) {
-    // The seek landed on a keyframe after the time (MPEG-TS does): the one before it is the answer.
-    walksBack.add(options.input);
-    return walkBack(time, options, lateFrameError(time, frame.actualTime, true, options.maxLateSeconds));
-  }
   const late = lateFrameError(time, frame.actualTime, options.keyframes, options.maxLateSeconds ?? DEFAULT_MAX_LATE_SECONDS);
   return late ? walkBack(time, options, late) : frame;
 }
 
 async function fastSeek(time: number, options: ExtractOptions): Promise<ExtractedFrame> {
-  const exact = !options.keyframes;
-  const preroll = exact && (options.seekEarly === true || needsPreroll.has(options.input)) ? PREROLL_SECONDS : 0;
+  // Keyframes: every keyframe from where the container's seek lands up to the time, the last
+  // one kept; a seek that lands after the time (MPEG-TS) finds none and walks back.
+  if (options.keyframes) return decodeOnce(time, { ...options, lastKeyframeFrom: time }, 0);
+  const preroll = (options.seekEarly === true || needsPreroll.has(options.input)) ? PREROLL_SECONDS : 0;
   const frame = await decodeOnce(time, options, preroll);
   // A correct exact seek lands at most one frame late; more means the demuxer overshot.
   // (Decided by this attempt's preroll: a concurrent frame may have set needsPreroll meanwhile.)
-  if (exact && preroll === 0 && frame.actualTime - time > RETRY_LATE_SECONDS && time > 0) {
+  if (preroll === 0 && frame.actualTime - time > RETRY_LATE_SECONDS && time > 0) {
     needsPreroll.add(options.input);
     return decodeOnce(time, options, PREROLL_SECONDS);
   }
@@ -191,13 +187,18 @@ async function walkBack(time: number, options: ExtractOptions, failure: FrameExt
       const frame = await decodeFrom(time, start, options);
       // Only a walk back to the start that found what the fast seek could not is remembered:
       // this input's later frames go there directly instead of failing a fast seek first.
-      if (start === 0 && failure?.code === 'NO_FRAME') walksBack.add(options.input);
+      if (start === 0 && failure?.code === 'NO_FRAME') walksBack.add(walkBackKey(options));
       return frame;
     } catch (error) {
       if (!(error instanceof FrameExtractError) || error.code !== 'NO_FRAME') throw error;
     }
   }
   throw failure ?? new FrameExtractError('NO_FRAME', `no frame could be decoded at ${time.toFixed(3)} s (corrupt or truncated stretch?)`);
+}
+
+/** Exact and keyframe seeks fail in different places: remembered apart. */
+function walkBackKey(options: ExtractOptions): string {
+  return `${options.keyframes ? 'key' : 'exact'}:${options.input}`;
 }
 
 async function decodeFrom(time: number, start: number, options: ExtractOptions): Promise<ExtractedFrame> {
