@@ -161,6 +161,10 @@ async function checkFile(file: CorpusFile, input: string, dir: string, keyframes
     verdicts.push(verdict(timeRight && mean <= MAX_MEAN_DIFF ? 'ok' : 'mismatch', gotText));
   }
   if (verdicts.length === 0) verdicts.push({ verdict: 'mismatch', time: 'all', expected: `${FRAMES} frames`, got: 'frames.csv lists no frame' });
+  // The plan covers the whole timeline ffmpeg shows (a joined file's second part too).
+  const last = decode.frames.at(-1)?.time ?? 0;
+  const latest = Math.max(...verdicts.map((v) => Number(v.time)).filter(Number.isFinite));
+  if (latest < last * (FRAMES - 1.5) / FRAMES) verdicts.push({ verdict: 'mismatch', time: 'plan', expected: `times up to ~${last.toFixed(2)} s`, got: `latest ${latest.toFixed(2)} s` });
   return verdicts;
 }
 

@@ -168,6 +168,18 @@ const RECIPES: readonly Recipe[] = [
       await rm(second);
     },
   },
+  {
+    name: 'joined-back.ts',
+    property: 'two different MPEG-TS files, each starting at 1.4 s, joined with cat (how two recordings are usually joined): the clock goes back 5 s at the join',
+    recipe: 'v1',
+    make: async (ffmpeg, _ffprobe, output) => {
+      const second = `${output}.part2.ts`;
+      await encode(ffmpeg, [...source(5), ...x264('keyint=25:min-keyint=25:bframes=2'), '-f', 'mpegts'], output);
+      await encode(ffmpeg, ['-f', 'lavfi', '-i', `testsrc=size=${SIZE}:rate=25:duration=4`, ...x264('keyint=25:min-keyint=25:bframes=2'), '-f', 'mpegts'], second);
+      await writeFile(output, Buffer.concat([await readFile(output), await readFile(second)]));
+      await rm(second);
+    },
+  },
 ];
 
 export const CORPUS: readonly CorpusFile[] = RECIPES.map(({ name, property, damagedEnd }) => ({ name, property, ...(damagedEnd ? { damagedEnd } : {}) }));
@@ -205,12 +217,12 @@ async function encodeToPipe(ffmpeg: string, args: string[], output: string): Pro
   await writeFile(output, stdout);
 }
 
-export async function probeVideo(ffprobe: string, file: string): Promise<{ startTime: number; duration: number }> {
+export async function probeVideo(ffprobe: string, file: string): Promise<{ startTime: number; duration: number; fileStartTime: number }> {
   const { stdout } = await runProcess(ffprobe, ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=start_time,duration:format=start_time,duration', '-of', 'json', file], { timeoutMs: 60_000 });
   const json = JSON.parse(stdout.toString()) as { streams?: Array<Record<string, string>>; format?: Record<string, string> };
   const stream = json.streams?.[0] ?? {};
   const pick = (key: string): number => Number(stream[key] ?? json.format?.[key] ?? Number.NaN);
-  return { startTime: pick('start_time'), duration: pick('duration') };
+  return { startTime: pick('start_time'), duration: pick('duration'), fileStartTime: Number(json.format?.start_time ?? Number.NaN) };
 }
 
 async function cutTo(file: string, fraction: number, plus: number): Promise<void> {

@@ -30,12 +30,13 @@ const SHOWINFO = /Parsed_showinfo.*\bpts_time:\s*(-?[\d.]+).*\bpos:\s*(-?\d+).*\
 
 export async function fullDecode(file: string, width: number, height: number): Promise<FullDecode> {
   const { ffmpeg, ffprobe } = resolveBinaries();
-  const { startTime } = await probeVideo(ffprobe, file);
+  const { startTime, fileStartTime } = await probeVideo(ffprobe, file);
   const shown: Array<{ time: number; key: boolean; pos: number }> = [];
-  // -copyts: the stream's own timestamps (no discontinuity fix-up at a joined TS's jump),
-  // as framescore's decoders see them; -vsync 0: every decoded frame once, no duplicates.
+  // ffmpeg's own timeline, as a player or a conversion shows the file: it starts at the
+  // file's start time and closes a joined MPEG-TS's clock jumps (more than 10 s either
+  // way) to one frame; -vsync 0: every decoded frame once, no duplicates.
   const { stdout } = await runProcess(ffmpeg, [
-    '-hide_banner', '-nostdin', '-loglevel', 'info', '-copyts', '-i', file,
+    '-hide_banner', '-nostdin', '-loglevel', 'info', '-i', file,
     '-map', '0:v:0', '-an', '-sn', '-dn',
     '-vf', `showinfo,${scaleFilter(width, height, 'crop')}`,
     '-vsync', '0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
@@ -48,7 +49,9 @@ export async function fullDecode(file: string, width: number, height: number): P
   });
   const size = width * height * 3;
   if (stdout.length !== shown.length * size) throw new Error(`full decode of ${file}: ${shown.length} frames reported, ${stdout.length / size} written`);
-  const origin = Number.isFinite(startTime) ? startTime : (shown[0]?.time ?? 0);
+  // Without -copyts ffmpeg subtracts the file's start time (the earliest of its streams);
+  // framescore counts from the video stream's own start.
+  const origin = Number.isFinite(startTime) && Number.isFinite(fileStartTime) ? startTime - fileStartTime : 0;
   const damage = brokenTsPackets(await readFile(file));
   // A frame's data runs from its packet's position to the next frame's in the file.
   const starts = [...new Set(shown.map((frame) => frame.pos).filter((pos) => pos >= 0))].sort((a, b) => a - b);
