@@ -173,6 +173,24 @@ describe('sampling edge cases against one full ffmpeg decode', () => {
     assert.deepEqual(at.rows.map((row) => [row.requested, row.actual]), [[3.5, 4.6], [8.5, 7.16]]);
   });
 
+  it('a truncated MPEG-TS and one starting mid-GOP: each frame is what the full decode shows, on every sampler', async () => {
+    const whole = await make('whole.ts', ['-i', 'testsrc2=size=160x120:rate=25', '-t', '6', '-c:v', 'libx264', '-g', '50', '-bf', '2', '-pix_fmt', 'yuv420p']);
+    const bytes = await readFile(whole);
+    const cut = Math.floor((bytes.length * 0.6) / 188) * 188;
+    const truncated = path.join(dir, 'truncated.ts');
+    const midGop = path.join(dir, 'mid-gop.ts');
+    await writeFile(truncated, bytes.subarray(0, cut));
+    await writeFile(midGop, bytes.subarray(bytes.length - cut));
+    for (const file of [truncated, midGop]) {
+      const oracle = await decodeWhole(ffmpeg, ffprobe, file, SIZE);
+      for (const sampler of SAMPLERS) {
+        const run = await sample(file, ['--frames', '8', '--sampler', sampler]);
+        assert.equal(run.code, 0, run.stderr);
+        assertMatches(run.rows, oracle, false, `${path.basename(file)} ${sampler}`);
+      }
+    }
+  });
+
   it('--at writes the time asked for as requested_s and the frame\'s own time beside it', async () => {
     const file = await make('cfr.mp4', ['-i', 'testsrc2=size=160x120:rate=25', '-t', '6', '-c:v', 'libx264', '-pix_fmt', 'yuv420p']);
     const run = await sample(file, ['--at', '5.99']);
