@@ -25,6 +25,7 @@ export async function openInput(spec: string, context: InputContext): Promise<Op
     const { relayRangedUrl } = await import('./s3/ranged-url.js');
     const name = decodeURIComponent(new URL(spec).pathname.split('/').pop() ?? '') || 'video';
     const relay = await relayRangedUrl(spec, probe.ranges, name);
+    await refuseOversizedImageAt(relay.url, spec);
     return { source: spec, input: relay.url, fetchedBytes: relay.fetchedBytes, sizeBytes: probe.ranges };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
@@ -52,10 +53,30 @@ async function refuseOversizedImageFile(file: string): Promise<void> {
   } finally {
     await handle.close();
   }
-  const header = readImageHeader(prefix);
-  if (header === undefined || 'problem' in header) return; // not an image, or no size here: ffprobe and the decoder judge it
-  const problem = imageSizeProblem(header.width, header.height);
+  const problem = sizeProblem(prefix);
   if (problem !== undefined) throw new InputError(`cannot read image "${file}": ${problem}`);
+}
+
+/**
+ * The same check for a remote input, through its relay before ffprobe: the relay's
+ * first block (which ffprobe reads next anyway, from the cache) holds the header.
+ */
+export async function refuseOversizedImageAt(relayUrl: string, source: string): Promise<void> {
+  let prefix: Uint8Array;
+  try {
+    const response = await fetch(relayUrl, { headers: { Range: `bytes=0-${IMAGE_HEADER_BYTES - 1}` } });
+    prefix = new Uint8Array(await response.arrayBuffer());
+  } catch {
+    return; // the relay's own failure is ffprobe's to report, with the real reason
+  }
+  const problem = sizeProblem(prefix);
+  if (problem !== undefined) throw new InputError(`cannot read image "${source}": ${problem}`);
+}
+
+function sizeProblem(prefix: Uint8Array): string | undefined {
+  const header = readImageHeader(prefix);
+  if (header === undefined || 'problem' in header) return undefined; // not an image, or no size here: ffprobe and the decoder judge it
+  return imageSizeProblem(header.width, header.height);
 }
 
 /** After ffprobe: a still from anywhere (a URL, S3, TIFF) is refused by the size ffprobe read from its header. */

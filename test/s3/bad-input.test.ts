@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ELSEWHERE_REGION, startS3ErrorServer, type S3ErrorServer } from '../helpers/s3-error-server.js';
 import { startHttpsFileServer, type HttpsFileServer } from '../helpers/s3-https-server.js';
+import { gifBomb, pngBomb } from '../helpers/image-bombs.js';
 import { putObject, repoRoot, runCli } from '../helpers/s3-fixtures.js';
 import { startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
 
@@ -96,5 +97,19 @@ test('model push: malformed destination, no such bucket, access denied — one l
     const result = await runCli(['model', 'push', ...args, '--s3-endpoint', fake.endpoint], s3.env);
     assert.equal(result.code, 2, args.join(' '));
     assert.deepEqual(lines(result.stderr), [`framescore: ${message}`], args.join(' '));
+  }
+});
+
+test('image bombs from S3 and over HTTP: refused from the header the relay reads first, before ffprobe decodes them — one line, exit 2', async () => {
+  await putObject(s3.endpoint, 'media', 'bomb.gif', gifBomb(65535, 65535));
+  await putObject(s3.endpoint, 'media', 'bomb.png', pngBomb(30000, 30000));
+  const cases: Array<[string, string]> = [
+    ['s3://media/bomb.gif', 'it declares 65535×65535 pixels (4294.8 megapixels); the limit is 40 megapixels and 16384 pixels a side'],
+    [`${s3.endpoint}/media/bomb.png`, 'it declares 30000×30000 pixels (900.0 megapixels); the limit is 40 megapixels and 16384 pixels a side'],
+  ];
+  for (const [uri, problem] of cases) {
+    const result = await runCli(['classify', uri, '--local', '--workers', '1', '--out-dir', work], s3.env);
+    assert.equal(result.code, 2, result.stderr);
+    assert.deepEqual(lines(result.stderr), [`framescore: cannot read image "${uri}": ${problem}`]);
   }
 });

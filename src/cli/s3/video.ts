@@ -5,6 +5,7 @@ import { InputError } from '../../core/errors.js';
 import type { InputContext, OpenedInput } from '../opened-input.js';
 import { createS3Client, s3Endpoint } from './client.js';
 import { describeS3Error, isNotFound } from './errors.js';
+import { refuseOversizedImageAt } from '../input.js';
 import { relayRangedUrl } from './ranged-url.js';
 import { parseS3Object, type S3Location } from './uri.js';
 
@@ -35,6 +36,7 @@ export async function openS3Video(uri: string, context: InputContext): Promise<O
     client.destroy();
   }
   const relay = await relayRangedUrl(presigned, sizeBytes, path.posix.basename(location.key));
+  await refuseOversizedImageAt(relay.url, uri);
   return { source: uri, input: relay.url, fetchedBytes: relay.fetchedBytes, sizeBytes, s3: { bucket: location.bucket, key: location.key, etag, size: sizeBytes } };
 }
 
