@@ -14,6 +14,7 @@ import { CONTRACT_VERSION } from '../../src/core/contract.js';
 import { parseSampleResponse, SAMPLE_KIND, type SampleRequest } from '../../src/core/contract-sample.js';
 import type { Report } from '../../src/core/report.js';
 import { resolveBinaries } from '../../src/cli/binaries.js';
+import { corpusFiles } from '../helpers/corpus-media.js';
 import { startCountingProxy, type CountingProxy } from '../helpers/s3-counting-proxy.js';
 import { largeVideo, putObject, readBytes } from '../helpers/s3-fixtures.js';
 import { startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
@@ -51,6 +52,9 @@ before(async () => {
     sizes.set(key, bytes.length);
     await putObject(s3.endpoint, 'media', key, bytes);
   }
+  // A phone-style VFR file whose last frame (7.16 s) is long before its duration (8.73 s): times after it get it.
+  const vfr = (await corpusFiles()).find((file) => file.endsWith('vfr-gaps.mp4'))!;
+  await putObject(s3.endpoint, 'media', 'episodes/vfr-early-end.mp4', await readBytes(vfr));
   offline = await startPackagedOffline({
     lambdaPort: LAMBDA_PORT, httpPort: HTTP_PORT,
     env: { ...s3.env, VIDEO_URI_PREFIXES: PREFIX, FFMPEG_PATH: process.env.FRAMESCORE_TEST_LAYER_FFMPEG ?? resolveBinaries().ffmpeg },
@@ -83,13 +87,14 @@ function assertSameFrames(remote: readonly OkOrFailed[], local: readonly OkOrFai
   remote.forEach((frame, i) => {
     const other = local[i]!;
     assert.equal(frame.status, other.status, `${what} frame ${i}: ${frame.status === 'failed' ? frame.message : ''} vs ${other.status === 'failed' ? other.message : ''}`);
+    assert.equal(frame.requestedTime, other.requestedTime, `${what} frame ${i}: the time asked for`);
     if (frame.status !== 'ok' || other.status !== 'ok') return;
     assert.equal(frame.actualTime, other.actualTime, `${what} frame ${i} time`);
     for (const label of Object.keys(other.scores)) assert.ok(Math.abs(frame.scores[label]! - other.scores[label]!) < 1e-5, `${what} frame ${i} ${label}: ${frame.scores[label]} vs ${other.scores[label]}`);
   });
 }
 
-for (const key of ['episodes/bframes.mp4', 'episodes/edit-list.mp4', 'episodes/rotated.mov', 'episodes/hevc.mp4', 'episodes/per-frame.mkv']) {
+for (const key of ['episodes/bframes.mp4', 'episodes/edit-list.mp4', 'episodes/rotated.mov', 'episodes/hevc.mp4', 'episodes/per-frame.mkv', 'episodes/vfr-early-end.mp4']) {
   test(`${key}: --sample-on lambda equals --sample-on local (times, scores within 1e-5); the client reads only the index`, async () => {
     const remote = await classify(key, 'lambda');
     const local = await classify(key, 'local');

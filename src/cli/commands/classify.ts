@@ -173,8 +173,12 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
     sampleFrames(remaining, samplerOptions(video, options, deps.manifest.input, deps, binaries, options.saveFrames)), deps, options.html !== undefined ? thumbnails : undefined,
   ));
   const results: FrameResult[] = [...carried.values()];
+  // A time after the last frame was sampled at the last frame; its row keeps the time asked for (local sampling does this itself).
+  const asked = new Map(plan.flatMap((planned) => (planned.askedTime === undefined ? [] : [[planned.index, planned.askedTime] as const])));
   try {
-    for await (const result of scored) {
+    for await (const scoredResult of scored) {
+      const askedTime = asked.get(scoredResult.index);
+      const result = askedTime === undefined ? scoredResult : { ...scoredResult, requestedTime: askedTime };
       results.push(result);
       journal?.append(result);
       if (remote !== undefined) deps.progress.sampled();
