@@ -34,7 +34,8 @@ export async function* sampleFrames(plan: readonly PlannedFrame[], options: Samp
       const why = notIndexed ? `not indexed (${notIndexed}); ` : '';
       if (strategy === 'sequential') {
         const { sampleSequential } = await import('./sequential-sampler.js');
-        options.onNote?.(`${why}one ffmpeg per stretch of the video, ${options.concurrency} at a time, decoding straight through`);
+        const from = options.media?.clockJumps ? ' from the start on ffmpeg\'s continuous timeline (its clock jumps)' : '';
+        options.onNote?.(`${why}one ffmpeg per stretch of the video, ${options.concurrency} at a time, decoding straight through${from}`);
         frames = sampleSequential(plan, options, seekOne);
         break;
       }
