@@ -4,6 +4,8 @@ import { isRecord } from '../core/model-manifest.js';
 import type { VideoFacts } from '../core/report.js';
 import { SubprocessError } from './errors.js';
 import { runProcess } from './process.js';
+import { readJumpedMpegTsIndex } from './demux/mpeg-ts-index.js';
+import { openByteSource } from './source/byte-source.js';
 import { toolInput } from './tool-input.js';
 
 /** What ffprobe found; the report's video facts are these minus the start time. */
@@ -15,6 +17,11 @@ export interface MediaInfo extends VideoFacts {
    * undefined when the scan found none. A VFR file's last frame may sit long before its duration.
    */
   readonly lastFrameTime?: number | undefined;
+  /**
+   * An MPEG-TS whose clock jumps (files joined with `cat`): duration and times are on
+   * ffmpeg's continuous timeline (see demux/ts-timeline.ts), not the file's clock.
+   */
+  readonly clockJumps?: boolean | undefined;
 }
 
 const STILL_FORMATS = /(^|,)(image2|png_pipe|jpeg_pipe|webp_pipe|bmp_pipe|tiff_pipe|gif)(,|$)/;
@@ -64,23 +71,52 @@ export async function probeMedia(ffprobe: string, input: string, source: string,
   // Otherwise the stream's end is scanned for its last frame (VFR files may end early).
   const scan = stillImage ? undefined : await scanPackets(ffprobe, input, source, headerDuration > 0 ? startTime + headerDuration - TAIL_SECONDS : undefined, options.timeoutMs);
   const scannedEnd = scan === undefined ? 0 : scan.end - startTime;
-  const duration = headerDuration > 0 ? headerDuration : scannedEnd;
+  let duration = headerDuration > 0 ? headerDuration : scannedEnd;
+  let lastFrameTime = scan === undefined ? undefined : Math.max(0, Math.min(scan.lastPts - startTime, duration));
+  const frameRate = parseRate(video.avg_frame_rate) || parseRate(video.r_frame_rate);
+  // ffprobe reads a joined MPEG-TS's clock, whose span is not what a full decode shows.
+  const continuous = /(^|,)mpegts(,|$)/.test(container) ? await continuousTimeline(input, startTime, frameRate, options.sizeBytes) : undefined;
+  if (continuous !== undefined) ({ duration, lastFrameTime } = continuous);
   if (!stillImage && !(duration > 0)) throw new InputError(`cannot read video "${source}": its duration is unknown and no frame was found in it (not a video?)`);
-  const lastFrameTime = scan === undefined ? undefined : Math.max(0, Math.min(scan.lastPts - startTime, duration));
   return {
     source,
     container,
     codec: String(video.codec_name ?? 'unknown'),
     duration,
-    frameRate: parseRate(video.avg_frame_rate) || parseRate(video.r_frame_rate),
+    frameRate,
     width: quarterTurn ? codedHeight : codedWidth,
     height: quarterTurn ? codedWidth : codedHeight,
     rotation,
     startTime,
     lastFrameTime,
+    ...(continuous !== undefined ? { clockJumps: true } : {}),
     stillImage,
     sizeBytes: options.sizeBytes ?? (json.format.size !== undefined ? Number(json.format.size) : undefined),
   };
+}
+
+/**
+ * The length and last frame of an MPEG-TS whose clock jumps, on ffmpeg's continuous
+ * timeline (from the TS index, which reads the whole file only when spread probes see a
+ * jump); undefined when it does not jump or cannot be read that way.
+ */
+async function continuousTimeline(input: string, startTime: number, frameRate: number, sizeBytes?: number): Promise<{ duration: number; lastFrameTime: number } | undefined> {
+  let source;
+  try {
+    source = await openByteSource(input, sizeBytes);
+  } catch {
+    return undefined;
+  }
+  try {
+    const index = await readJumpedMpegTsIndex(source);
+    if (index === undefined || index.sampleCount === 0) return undefined;
+    const last = index.times[index.shown[index.shown.length - 1]!]! - startTime;
+    return { duration: last + (frameRate > 0 ? 1 / frameRate : 0), lastFrameTime: Math.max(0, last) };
+  } catch {
+    return undefined;
+  } finally {
+    await source.close();
+  }
 }
 
 /** How far before the header's end the scan for the last frame starts. */

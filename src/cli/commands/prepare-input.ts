@@ -77,7 +77,7 @@ export function samplerOptions(
     concurrency: options.sampleConcurrency,
     saveFramesDir,
     method: options.sampler,
-    media: { container: media.container, codec: media.codec, width: media.width, height: media.height, frameRate: media.frameRate, duration: media.duration },
+    media: { container: media.container, codec: media.codec, width: media.width, height: media.height, frameRate: media.frameRate, duration: media.duration, clockJumps: media.clockJumps },
     rotation: media.rotation,
     sizeBytes: opened.sizeBytes,
     onNote: (message) => deps.messages.debug(`${opened.source}: ${message}`),

@@ -217,21 +217,7 @@ class NotBisectable extends Error {}
  */
 async function framesAround(source: ByteSource, stream: StreamState, times: readonly number[]): Promise<TsFrames | undefined> {
   const probes = new Map<number, Promise<PesStart | undefined>>();
-  /** The first video PES start at or after byte `from` (a packet boundary), within PROBE_BYTES. */
-  const probeAt = (from: number): Promise<PesStart | undefined> => {
-    let found = probes.get(from);
-    if (found === undefined) {
-      found = (async () => {
-        let pes: PesStart | undefined;
-        // A probe may start inside a packet (after damage shifted the cadence): not damage to report.
-        const scanner = new PesScanner({ ...stream, damage: [] }, (start) => { pes = start; return false; });
-        if (await scanFrom(source, from, scanner, PROBE_STEP_BYTES, Math.min(from + PROBE_BYTES, source.size)) === undefined) throw new NotBisectable();
-        return pes;
-      })();
-      probes.set(from, found);
-    }
-    return found;
-  };
+  const probeAt = pesProber(source, stream, probes);
   // The last PES start: a few frames from the end.
   const lastPacket = Math.max(0, Math.floor((source.size - 4 * PROBE_STEP_BYTES) / PACKET) * PACKET);
   const [head, tail] = await Promise.all([probeAt(0), probeAt(lastPacket)]);
@@ -338,6 +324,42 @@ async function clockJumps(size: number, probeAt: (from: number) => Promise<PesSt
   if (steps.some((step) => step < -BACKWARDS_SECONDS)) return true;
   const median = [...steps].sort((a, b) => a - b)[steps.length >> 1] ?? 0;
   return steps.some((step) => step > DTS_JUMP_SECONDS + UNEVEN_STEP * median);
+}
+
+/** The first video PES start at or after byte `from` (a packet boundary), within PROBE_BYTES; each offset read once. */
+function pesProber(source: ByteSource, stream: StreamState, probes = new Map<number, Promise<PesStart | undefined>>()): (from: number) => Promise<PesStart | undefined> {
+  return (from) => {
+    let found = probes.get(from);
+    if (found === undefined) {
+      found = (async () => {
+        let pes: PesStart | undefined;
+        // A probe may start inside a packet (after damage shifted the cadence): not damage to report.
+        const scanner = new PesScanner({ ...stream, damage: [] }, (start) => { pes = start; return false; });
+        if (await scanFrom(source, from, scanner, PROBE_STEP_BYTES, Math.min(from + PROBE_BYTES, source.size)) === undefined) throw new NotBisectable();
+        return pes;
+      })();
+      probes.set(from, found);
+    }
+    return found;
+  };
+}
+
+/**
+ * The whole-file index of an MPEG-TS whose clock jumps (files joined with `cat`), its times
+ * on ffmpeg's continuous timeline; undefined when spread probes (about 1.2 MB read) see no
+ * jump or this is not a TS this index reads. The probe takes the file's length from it.
+ */
+export async function readJumpedMpegTsIndex(source: ByteSource): Promise<VideoIndex | undefined> {
+  if (!looksLikeTs(await source.read(0, PACKET * 4))) return undefined;
+  const stream: StreamState = { codec: 'h264', damage: [] };
+  if (await scanFrom(source, 0, new PesScanner(stream, () => false), SCAN_BYTES) === undefined || stream.videoPid === undefined) return undefined;
+  try {
+    if (!(await clockJumps(source.size, pesProber(source, stream)))) return undefined;
+  } catch (error) {
+    if (error instanceof NotBisectable) return undefined;
+    throw error;
+  }
+  return readMpegTsIndex(source);
 }
 
 /** Looking back further than this for a keyframe gives up on reading around times. */

@@ -4,7 +4,9 @@
  * ffmpeg (4.1's process_input, without -copyts) shifts everything after a decode time
  * that lies more than 10 s from the one it expected (the last plus one frame's duration),
  * or more than 0.1 s before the last, to that expected time: a full decode shows one
- * continuous timeline. The index applies the same rule so its times are the decode's.
+ * continuous timeline. The index applies the same rule so its times are the decode's; the
+ * probe takes a joined file's length from that index, and the sequential sampler decodes
+ * such a file without -copyts so that ffmpeg applies the rule itself.
  */
 
 /** ffmpeg's -dts_delta_threshold default. */

@@ -21,6 +21,8 @@ export interface SamplingMedia {
   readonly height: number;
   readonly frameRate: number;
   readonly duration: number;
+  /** An MPEG-TS whose clock jumps: the plan's times are on ffmpeg's continuous timeline, not the file's clock. */
+  readonly clockJumps?: boolean | undefined;
 }
 
 export interface SamplerOptions extends ExtractOptions {

@@ -27,12 +27,15 @@ export async function* sampleFrames(plan: readonly PlannedFrame[], options: Samp
   let frames: AsyncIterable<SampledFrame> | undefined;
   let indexed: IndexedVideo | undefined;
   let notIndexed = '';
-  if (!options.stillImage && plan.length > 0 && method !== 'seek') {
+  // ffmpeg's seek works on a joined MPEG-TS's own clock, not the continuous timeline the plan is on.
+  const seekOnClock = method === 'seek' && !options.media?.clockJumps;
+  if (!options.stillImage && plan.length > 0 && !seekOnClock) {
     for (const strategy of await candidates(plan, options)) {
       const why = notIndexed ? `not indexed (${notIndexed}); ` : '';
       if (strategy === 'sequential') {
         const { sampleSequential } = await import('./sequential-sampler.js');
-        options.onNote?.(`${why}one ffmpeg per stretch of the video, ${options.concurrency} at a time, decoding straight through`);
+        const from = options.media?.clockJumps ? ' from the start on ffmpeg\'s continuous timeline (its clock jumps)' : '';
+        options.onNote?.(`${why}one ffmpeg per stretch of the video, ${options.concurrency} at a time, decoding straight through${from}`);
         frames = sampleSequential(plan, options, seekOne);
         break;
       }
@@ -73,13 +76,20 @@ export async function* sampleFrames(plan: readonly PlannedFrame[], options: Samp
  */
 async function candidates(plan: readonly PlannedFrame[], options: SamplerOptions): Promise<Strategy[]> {
   const method = options.method ?? 'auto';
-  if (method === 'indexed' || method === 'seek' || method === 'sequential') return method === 'indexed' ? ['indexed', 'seek'] : [method];
+  const jumps = options.media?.clockJumps === true;
+  if (jumps && method === 'seek') {
+    options.onNote?.('its clock jumps (joined MPEG-TS): ffmpeg seeks on the file\'s clock, so the frames come from the index of its continuous timeline');
+    return ['indexed', 'sequential'];
+  }
+  if (method === 'indexed' || method === 'seek' || method === 'sequential') return method === 'indexed' ? ['indexed', jumps ? 'sequential' : 'seek'] : [method];
   if (options.media === undefined) return ['indexed', 'seek'];
   const facts = await gatherDecodeFacts({ ...options, media: options.media });
   const choice = chooseStrategy(facts, { times: plan.map((frame) => frame.requestedTime), keyframes: options.keyframes, cores: options.concurrency });
   const estimates = choice.estimates.map((e) => `${e.strategy} ≈ ${formatSeconds(e.seconds)} (${e.detail})`).join(', ');
   options.onNote?.(`estimated ${estimates}: ${choice.strategy}, ${choice.reason}`);
-  return choice.estimates.map((e) => e.strategy);
+  const order = choice.estimates.map((e) => e.strategy);
+  // Only the index and a decode from the start see a joined MPEG-TS's continuous timeline.
+  return jumps ? [...new Set<Strategy>([...order.filter((strategy) => strategy !== 'seek'), 'sequential'])] : order;
 }
 
 function formatSeconds(seconds: number): string {

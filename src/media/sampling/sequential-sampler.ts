@@ -31,7 +31,8 @@ interface Target {
 
 export async function* sampleSequential(plan: readonly PlannedFrame[], options: SamplerOptions, seekOne: (planned: PlannedFrame) => Promise<SampledFrame>): AsyncGenerator<SampledFrame> {
   const concurrency = Math.max(1, options.concurrency);
-  const targets = plan.map((planned) => ({ planned, time: options.startTime + planned.requestedTime }));
+  const origin = timelineOrigin(options);
+  const targets = plan.map((planned) => ({ planned, time: origin + planned.requestedTime }));
   const stretches = planStretches(targets, Math.max(concurrency, Math.ceil(plan.length / MAX_STRETCH_TARGETS)), MAX_STRETCH_TARGETS, (target) => target.time);
   const waiting: SampledFrame[] = [];
   const running = new Set<StreamingProcess>();
@@ -122,7 +123,7 @@ async function runStretch(stretch: readonly Target[], options: StretchOptions): 
 
   const answer = (target: Target, pts: number, image: FrameImage): void => {
     answered += 1;
-    const actualTime = Math.max(0, pts - sampler.startTime);
+    const actualTime = Math.max(0, pts - timelineOrigin(sampler));
     // Much later than asked for: a long gap between frames, or a stretch the decode skipped.
     // The per-frame seek walks back and tells them apart; it answers once this stretch ends.
     if (lateFrameError(target.planned.requestedTime, actualTime, !exact, sampler.maxLateSeconds)) {
@@ -227,13 +228,26 @@ function failed(planned: PlannedFrame, error: FrameExtractError): SampledFrame {
 }
 
 /**
+ * Where the times the stretches compare start: the stream's own clock (start time added),
+ * or 0 on an MPEG-TS whose clock jumps, decoded from its start on ffmpeg's own timeline.
+ */
+function timelineOrigin(options: SamplerOptions): number {
+  return options.media?.clockJumps ? 0 : options.startTime;
+}
+
+/**
  * One stretch's ffmpeg: seek COSTS.stretchPrerollSeconds before its first target (so a
  * container whose seek lands late, as MPEG-TS does, still starts before it), keep the
- * stream's own timestamps, and pass each target's frame once.
+ * stream's own timestamps, and pass each target's frame once. An MPEG-TS whose clock jumps
+ * (joined files) is decoded from its start without -copyts instead: ffmpeg then closes
+ * each jump itself (a full decode's timeline), and the times count from the first frame.
  */
 export function stretchArgs(stretch: readonly Target[], options: SamplerOptions): string[] {
   const from = Math.max(0, stretch[0]!.planned.requestedTime - COSTS.stretchPrerollSeconds).toFixed(6);
-  const seek = options.keyframes ? ['-skip_frame', 'nokey', '-ss', from, '-noaccurate_seek', '-copyts'] : ['-ss', from, '-copyts'];
+  const jumps = options.media?.clockJumps === true;
+  const seek = jumps
+    ? (options.keyframes ? ['-skip_frame', 'nokey'] : [])
+    : options.keyframes ? ['-skip_frame', 'nokey', '-ss', from, '-noaccurate_seek', '-copyts'] : ['-ss', from, '-copyts'];
   // Keyframe mode passes every keyframe up to the last target (they are few); the JS side picks.
   const last = stretch[stretch.length - 1]!.time;
   const select = options.keyframes
@@ -241,7 +255,7 @@ export function stretchArgs(stretch: readonly Target[], options: SamplerOptions)
     : `select='${balancedSum([...new Set(stretch.map((target) => (target.time - SLACK_SECONDS).toFixed(6)))].map((at) => `gte(t,${at})*not(gte(prev_t,${at}))`))}',`;
   return [
     ...videoInputArgs(options.input, seek),
-    '-vf', `${select}showinfo,${scaleFilter(options.width, options.height, options.fit)}`,
+    '-vf', `${jumps ? 'setpts=PTS-STARTPTS,' : ''}${select}showinfo,${scaleFilter(options.width, options.height, options.fit)}`,
     // One output frame per passed frame: no duplicates to fill the gaps between them.
     '-vsync', 'passthrough',
     ...frameOutputArgs(options.frameFormat ?? 'lossless'),
