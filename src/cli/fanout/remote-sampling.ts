@@ -58,6 +58,8 @@ export function remoteSamplingRefusal(opened: OpenedInput, media: MediaInfo, pre
   if (opened.s3 === undefined) return 'it is not an s3:// object';
   if (opened.s3.etag === '') return 'S3 did not give its ETag';
   if (media.stillImage) return 'it is a still image';
+  // The function seeks each frame of an MPEG-TS on its raw clock; a joined file's continuous timeline needs the whole index.
+  if (media.clockJumps === true) return 'its MPEG-TS clock jumps (files joined end to end): only a whole-file index gives ffmpeg\'s continuous timeline';
   if (unavailable !== undefined) return `the function does not sample (${unavailable})`;
   const uri = `s3://${opened.s3.bucket}/${opened.s3.key}`;
   if (!uriUnderPrefixes(uri, prefixes ?? [])) return `${uri} is not under the function's VIDEO_URI_PREFIXES (${(prefixes ?? []).join(', ') || 'none'})`;
