@@ -55,6 +55,8 @@ before(async () => {
   // A phone-style VFR file whose last frame (7.16 s) is long before its duration (8.73 s): times after it get it.
   const vfr = (await corpusFiles()).find((file) => file.endsWith('vfr-gaps.mp4'))!;
   await putObject(s3.endpoint, 'media', 'episodes/vfr-early-end.mp4', await readBytes(vfr));
+  const joined = (await corpusFiles()).find((file) => file.endsWith('joined-back.ts'))!;
+  await putObject(s3.endpoint, 'media', 'episodes/joined.ts', await readBytes(joined));
   offline = await startPackagedOffline({
     lambdaPort: LAMBDA_PORT, httpPort: HTTP_PORT,
     env: { ...s3.env, VIDEO_URI_PREFIXES: PREFIX, FFMPEG_PATH: process.env.FRAMESCORE_TEST_LAYER_FFMPEG ?? resolveBinaries().ffmpeg },
@@ -139,6 +141,17 @@ test('--html with sampling in the function: the thumbnails come back with the sc
   assert.equal(run.code, 0, run.stderr);
   const page = await readFile(html, 'utf8');
   assert.ok((page.match(/data:image\/jpeg;base64,/g)?.length ?? 0) >= 6, 'a thumbnail for every frame');
+});
+
+test('a joined MPEG-TS (its clock goes back at the join): --sample-on lambda exits 2 with one line; auto samples it locally on the continuous timeline', async () => {
+  const insisted = await classify('episodes/joined.ts', 'lambda', { quiet: true });
+  assert.equal(insisted.code, 2, insisted.stderr);
+  assert.match(insisted.stderr.trim(), /^framescore: cannot sample "s3:\/\/media\/episodes\/joined\.ts" in the function: its MPEG-TS clock jumps/);
+  const auto = await classify('episodes/joined.ts', 'auto');
+  assert.equal(auto.code, 0, auto.stderr);
+  assert.equal(auto.report!.run.sampledOn, 'local');
+  // Both parts are covered: the last of 8 evenly spaced times lies in the second file (the whole is 9 s).
+  assert.ok(auto.report!.frames.at(-1)!.actualTime! > 8, `last frame at ${auto.report!.frames.at(-1)!.actualTime}`);
 });
 
 test('a URI outside VIDEO_URI_PREFIXES: --sample-on lambda exits 2 with one line; auto samples it locally', async () => {
