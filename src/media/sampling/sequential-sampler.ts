@@ -234,10 +234,11 @@ function failed(planned: PlannedFrame, error: FrameExtractError): SampledFrame {
 export function stretchArgs(stretch: readonly Target[], options: SamplerOptions): string[] {
   const from = Math.max(0, stretch[0]!.planned.requestedTime - COSTS.stretchPrerollSeconds).toFixed(6);
   const seek = options.keyframes ? ['-skip_frame', 'nokey', '-ss', from, '-noaccurate_seek', '-copyts'] : ['-ss', from, '-copyts'];
-  // Keyframe mode passes every keyframe up to the last target (they are few); the JS side picks.
+  // Keyframe mode passes every keyframe up to the first after the last target (they are few); the JS side picks.
+  // `key` too: ffmpeg 4.1's VP9 decoder ignores -skip_frame and returns every frame.
   const last = stretch[stretch.length - 1]!.time;
   const select = options.keyframes
-    ? `select='lte(prev_t,${(last + SLACK_SECONDS).toFixed(6)})+isnan(prev_t)',`
+    ? `select='key*(lte(prev_selected_t,${(last + SLACK_SECONDS).toFixed(6)})+isnan(prev_selected_t))',`
     : `select='${balancedSum([...new Set(stretch.map((target) => (target.time - SLACK_SECONDS).toFixed(6)))].map((at) => `gte(t,${at})*not(gte(prev_t,${at}))`))}',`;
   return [
     ...videoInputArgs(options.input, seek),
