@@ -30,7 +30,8 @@ export class SubprocessError extends Error {
 
   /** The last meaningful line ffmpeg printed, which usually names the real problem. */
   get lastLine(): string {
-    const lines = this.stderrTail.split('\n').map((line) => line.trim()).filter((line) => line.length > 0);
+    // Not -debug_ts's per-packet lines (keyframe decodes ask for them).
+    const lines = this.stderrTail.split('\n').map((line) => line.trim()).filter((line) => line.length > 0 && !/^(demuxer|decoder|filter|encoder|muxer)\S* (->|<-) /.test(line));
     return lines[lines.length - 1] ?? '';
   }
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PACKET, SYNC, walkPackets, type TsDamage, type TsPacket } from '../../src/media/demux/ts-packets.js';
-import { accessUnitKind } from '../../src/media/demux/ts-access-units.js';
+import { accessUnitKind, NO_SLICE } from '../../src/media/demux/ts-access-units.js';
 import { ContinuousTimeline } from '../../src/media/demux/ts-timeline.js';
 
 /** A packet of `pid` with `fill` as payload (and the random-access flag in an adaptation field when asked). */
@@ -87,26 +87,26 @@ const recoverySei = (count: 0 | 5): number[] => [0x06, 6, 1, count === 0 ? 0xc0 
 const AUD = [0x09, 0xf0];
 
 describe('accessUnitKind', () => {
-  it('H.264: an IDR is a clean keyframe, a P slice none', () => {
-    assert.deepEqual(accessUnitKind(annexB(AUD, [0x67, 1, 2, 3], [0x68, 1], [0x65, 0x88, 0x80]), 'h264'), { key: true, clean: true });
-    assert.deepEqual(accessUnitKind(annexB(AUD, [0x41, 0x9a, 0x00]), 'h264'), { key: false, clean: false });
+  it('H.264: an IDR is a keyframe, a P slice not', () => {
+    assert.equal(accessUnitKind(annexB(AUD, [0x67, 1, 2, 3], [0x68, 1], [0x65, 0x88, 0x80]), 'h264'), 'key');
+    assert.equal(accessUnitKind(annexB(AUD, [0x41, 0x9a, 0x00]), 'h264'), 'delta');
   });
 
-  it('H.264: a recovery point is a keyframe as ffmpeg flags it; clean only when it recovers at once', () => {
-    assert.deepEqual(accessUnitKind(annexB(AUD, recoverySei(0), [0x41, 0x88, 0x80]), 'h264'), { key: true, clean: true });
-    assert.deepEqual(accessUnitKind(annexB(AUD, recoverySei(5), [0x41, 0x9a, 0x00]), 'h264'), { key: true, clean: false });
+  it('H.264: a recovery point is a keyframe only when it recovers at once, as ffmpeg\'s decoder flags it (intra refresh is not)', () => {
+    assert.equal(accessUnitKind(annexB(AUD, recoverySei(0), [0x41, 0x88, 0x80]), 'h264'), 'key');
+    assert.equal(accessUnitKind(annexB(AUD, recoverySei(5), [0x41, 0x9a, 0x00]), 'h264'), 'delta');
   });
 
   it('waits for the first slice, and settles without one when told the unit is whole', () => {
     const head = annexB(AUD, recoverySei(5));
     assert.equal(accessUnitKind(head.subarray(0, head.length - 2), 'h264'), undefined);
-    assert.deepEqual(accessUnitKind(head, 'h264', true), { key: false, clean: false });
+    assert.equal(accessUnitKind(head, 'h264', true), NO_SLICE);
   });
 
   it('HEVC: IDR, CRA and BLA are keyframes; trailing pictures are not', () => {
     const hevc = (type: number): Buffer => annexB([35 << 1, 1, 0x50], [type << 1, 1, 0xaf]);
-    for (const type of [19, 20, 21, 16]) assert.deepEqual(accessUnitKind(hevc(type), 'hevc'), { key: true, clean: true }, `type ${type}`);
-    for (const type of [0, 1, 8, 9]) assert.deepEqual(accessUnitKind(hevc(type), 'hevc'), { key: false, clean: false }, `type ${type}`);
+    for (const type of [19, 20, 21, 16]) assert.equal(accessUnitKind(hevc(type), 'hevc'), 'key', `type ${type}`);
+    for (const type of [0, 1, 8, 9]) assert.equal(accessUnitKind(hevc(type), 'hevc'), 'delta', `type ${type}`);
   });
 });
 

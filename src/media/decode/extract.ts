@@ -1,6 +1,7 @@
 import { isEncoded, type FrameImage } from '../../core/image-decode.js';
 import type { FitMode } from '../../core/preprocess.js';
 import { SubprocessError } from '../errors.js';
+import { DecodeDamage, DECODE_DAMAGE_ARGS } from './decode-damage.js';
 import { frameOutputArgs, frameSplitter, type FrameFormat } from './frame-output.js';
 import { runProcess } from '../process.js';
 import { toolInput } from '../tool-input.js';
@@ -97,7 +98,7 @@ export function extractArgs(time: number, options: Omit<ExtractOptions, 'ffmpeg'
 
 /** Every keyframe from `from` up to `target` (absolute), scaled: the caller keeps the last. */
 function lastKeyframeArgs(target: number, from: number, options: Omit<ExtractOptions, 'ffmpeg' | 'timeoutMs' | 'signal' | 'maxLateSeconds'>): string[] {
-  const seek = ['-skip_frame', 'nokey', ...(from > 0 ? ['-ss', from.toFixed(6), '-noaccurate_seek'] : []), '-copyts'];
+  const seek = [...DECODE_DAMAGE_ARGS, '-skip_frame', 'nokey', ...(from > 0 ? ['-ss', from.toFixed(6), '-noaccurate_seek'] : []), '-copyts'];
   return [
     ...videoInputArgs(options.input, seek),
     // trim, not select: its end closes the graph, so ffmpeg stops reading there.
@@ -222,7 +223,9 @@ async function decodeOnce(time: number, options: ExtractOptions, preroll: number
   // Walking back in keyframes mode, several frames come out and the last one is the answer.
   const keepLast = options.keyframes && options.lastKeyframeFrom !== undefined;
   let firstPts: number | undefined;
+  const damage = keepLast ? new DecodeDamage() : undefined;
   const onStderrLine = (line: string): void => {
+    damage?.line(line);
     if (firstPts !== undefined && !keepLast) return;
     const match = SHOWINFO_PTS.exec(line);
     if (match) firstPts = Number(match[1]);
@@ -241,7 +244,9 @@ async function decodeOnce(time: number, options: ExtractOptions, preroll: number
   if (image === undefined || firstPts === undefined) {
     throw new FrameExtractError('NO_FRAME', `no frame could be decoded at ${time.toFixed(3)} s (corrupt or truncated stretch?)`);
   }
-  return { image, actualTime: options.stillImage ? 0 : Math.max(0, firstPts - options.startTime) };
+  const actualTime = options.stillImage ? 0 : Math.max(0, firstPts - options.startTime);
+  if (damage?.concealed(firstPts)) throw new FrameExtractError('DECODE_FAILED', `the keyframe at ${actualTime.toFixed(3)} s is damaged (ffmpeg would show another picture for it)`);
+  return { image, actualTime };
 }
 
 /** The one frame on stdout, or undefined when ffmpeg wrote none (or not a whole one). */

@@ -9,6 +9,7 @@ import type { Feed, PackedSegment } from '../feed/feed.js';
 import type { CodedSegment } from '../mp4/segment.js';
 import type { FrameImage } from '../../core/image-decode.js';
 import type { FitMode } from '../../core/preprocess.js';
+import { CONCEALED } from './decode-damage.js';
 import { scaleFilter } from './extract.js';
 import { frameOutputArgs, frameSplitter, type FrameFormat, type FrameSplitter } from './frame-output.js';
 import { streamProcess, type StreamingProcess } from '../process.js';
@@ -51,12 +52,6 @@ interface Request {
 }
 
 const SHOWINFO_PTS = /Parsed_showinfo.*\bn:\s*\d+\s+pts:\s*(-?\d+)/;
-/**
- * The H.264 decoder reporting damage it is about to paper over. ffmpeg 5+ stops on it
- * with -xerror; 4.1 (the npm static build) conceals and carries on, so framescore stops
- * the decoder itself: the damaged frame's line comes before its showinfo line.
- */
-const CONCEALED = /\bconcealing \d+ DC, \d+ AC, \d+ MV errors\b|\berror while decoding MB\b/;
 
 export function streamDecoderArgs(demuxer: Feed['demuxer'], options: Pick<StreamDecoderOptions, 'width' | 'height' | 'fit' | 'rotation' | 'frameFormat'>): string[] {
   const rotate = { 90: 'transpose=clock,', 180: 'hflip,vflip,', 270: 'transpose=cclock,' }[options.rotation] ?? '';
@@ -103,6 +98,8 @@ export class StreamDecoder {
           this.outputPts.push(Number(match[1]));
           this.pair();
         } else if (CONCEALED.test(line) && !this.closed) {
+          // ffmpeg 5+ stops on damage with -xerror; 4.1 (the npm static build) conceals and
+          // carries on, so framescore stops the decoder itself (the line comes before the frame's showinfo).
           this.process.kill();
           this.close(new StreamDecodeError(`the decoder met damaged data (ffmpeg: ${line.replace(/^\[[^\]]*\]\s*/, '').trim()})`));
         }

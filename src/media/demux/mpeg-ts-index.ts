@@ -14,7 +14,7 @@ import { segmentFromFrames, type CodedSegment } from '../mp4/segment.js';
 import { aroundNote, flattenRuns, shownByTime, type VideoIndex } from '../index/video-index.js';
 import type { VideoCodec } from '../mp4/nal-units.js';
 import { annexBUnits, avcConfigFrom, hvcConfigFrom, lengthPrefixed } from './annex-b.js';
-import { accessUnitKind } from './ts-access-units.js';
+import { accessUnitKind, NO_SLICE } from './ts-access-units.js';
 import { damageNote, PACKET, SYNC, walkPackets, type TsDamage } from './ts-packets.js';
 import { ContinuousTimeline, DTS_JUMP_SECONDS } from './ts-timeline.js';
 
@@ -30,10 +30,11 @@ interface PesStart {
   readonly pts: number;
   /** The decode time (the PTS when the PES carries none): in file order, it only grows. */
   readonly dts: number;
-  /** ffmpeg flags it key (from the bitstream; the muxer's random-access flag when that says nothing). */
+  /**
+   * ffmpeg's decoder flags it key, so decoding can start here and give a full decode's
+   * picture (from the bitstream; the muxer's random-access flag when that says nothing).
+   */
   readonly key: boolean;
-  /** Decoding can start here and give a full decode's picture (not an intra-refresh recovery point). */
-  readonly clean: boolean;
 }
 
 interface StreamState {
@@ -102,9 +103,9 @@ class PesScanner {
     if (kind === undefined) return true;
     this.pending = undefined;
     // Nothing in the bitstream (a damaged or foreign frame): the muxer's flag.
-    const fromFlag = !last || kind.key ? kind : { key: pending.randomAccess, clean: pending.randomAccess };
+    const key = kind === NO_SLICE ? pending.randomAccess : kind === 'key';
     const times = this.timeline?.place(pending.pts, pending.dts) ?? pending;
-    if (!this.onPes({ offset: pending.offset, pts: times.pts, dts: times.dts, key: fromFlag.key, clean: fromFlag.clean })) this.stopped = true;
+    if (!this.onPes({ offset: pending.offset, pts: times.pts, dts: times.dts, key })) this.stopped = true;
     return !this.stopped;
   }
 }
@@ -262,7 +263,7 @@ async function framesAround(source: ByteSource, stream: StreamState, times: read
     return low;
   };
   const runs: PesStart[][] = [];
-  const covered = (time: number): boolean => runs.some((run) => run[0]!.clean && run[0]!.pts <= time && (run.find((pes, i) => i > 0 && pes.clean)?.pts ?? Infinity) > time);
+  const covered = (time: number): boolean => runs.some((run) => run[0]!.key && run[0]!.pts <= time && (run.find((pes, i) => i > 0 && pes.key)?.pts ?? Infinity) > time);
   const aroundOne = async (time: number): Promise<void> => {
     if (covered(time)) return;
     // Past the next grid point every frame decodes after the time, so its keyframe lies before: look back from there.
@@ -377,7 +378,7 @@ async function keyBefore(source: ByteSource, stream: StreamState, end: number, t
     let found: number | undefined;
     // Read a little past `to` so a PES starting just before it is classified by its first slice.
     const scanner = new PesScanner({ ...stream, damage: [] }, (pes) => {
-      if (pes.offset < to && pes.clean && pes.pts <= time) found = pes.offset;
+      if (pes.offset < to && pes.key && pes.pts <= time) found = pes.offset;
       return pes.offset < to;
     });
     if (await scanFrom(source, from, scanner, to - from + LOOKAHEAD_BYTES, Math.min(source.size, to + LOOKAHEAD_BYTES)) === undefined) throw new NotBisectable();
@@ -411,7 +412,7 @@ async function runFrom(source: ByteSource, stream: StreamState, offset: number, 
       stop = pes;
       return false;
     }
-    if (next === undefined && pes.clean) {
+    if (next === undefined && pes.key) {
       if (pes.pts <= time) start = seen.length;
       else if (start < 0 && offset > 0) {
         // Started after the keyframe this time decodes from: step back.
@@ -504,8 +505,6 @@ class MpegTsIndex implements VideoIndex {
   /** Where the packet walk lost sync and what the clock did, for --verbose. */
   readonly damage: string | undefined;
   private readonly offsets: Float64Array;
-  /** Per frame: decoding can start there (see PesStart.clean). */
-  private readonly clean: Uint8Array;
   private readonly runs: Uint32Array | undefined;
   private readonly runEnds: readonly number[] | undefined;
 
@@ -518,7 +517,6 @@ class MpegTsIndex implements VideoIndex {
     // Microseconds, as ffmpeg prints them.
     this.times = Float64Array.from(frames, (pes) => Math.round(pes.pts * 1e6) / 1e6);
     this.keyframes = Uint8Array.from(frames, (pes) => (pes.key ? 1 : 0));
-    this.clean = Uint8Array.from(frames, (pes) => (pes.clean ? 1 : 0));
     const seen = [...new Map(damage.map((place) => [place.offset, place])).values()].sort((a, b) => a.offset - b.offset);
     const notes = [seen.length > 0 ? damageNote(seen) : '', read.jumps ? `its clock jumps ${read.jumps}× (joined files?): times continue across each jump, as a full ffmpeg decode shows them` : ''];
     this.damage = notes.filter(Boolean).join('; ') || undefined;
@@ -536,12 +534,8 @@ class MpegTsIndex implements VideoIndex {
     return videoPayloads(bytes, this.pid).slice(0, last - first + 1);
   }
 
-  async readFrames(keyframe: number, targets: readonly number[]): Promise<CodedSegment | string> {
+  async readFrames(start: number, targets: readonly number[]): Promise<CodedSegment | string> {
     const target = Math.max(...targets);
-    // A recovery point that needs frames to recover (intra refresh): decode from the clean start before it.
-    let start = keyframe;
-    while (start >= 0 && this.clean[start] !== 1) start -= 1;
-    if (start < 0) return 'no frame before its keyframe where decoding can start cleanly (intra refresh?)';
     if (this.runs !== undefined && this.runs[start] !== this.runs[target]) return 'its keyframe was not read with it';
     let data: Buffer[];
     try {

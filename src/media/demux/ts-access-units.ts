@@ -1,22 +1,20 @@
 /**
- * Which access units are keyframes, read from the bitstream as ffmpeg's parsers do (the
- * muxer's random_access_indicator is optional and some muxers never set it): H.264 IDR
- * pictures and pictures after a recovery-point SEI; HEVC IRAP pictures (IDR, CRA, BLA).
- * Also whether decoding can start there and give the picture a full decode gives: not
- * after a recovery point that needs frames to recover (x264's intra refresh, where only
- * decoding from an earlier clean point gives the whole picture).
+ * Which access units are keyframes, read from the bitstream as ffmpeg's decoder flags the
+ * pictures (showinfo's iskey; the muxer's random_access_indicator is optional and some
+ * muxers never set it): H.264 IDR pictures and pictures with a recovery-point SEI that
+ * recovers at once (recovery_frame_cnt 0: x264's open-GOP I-frames); HEVC IRAP pictures
+ * (IDR, CRA, BLA). Not a recovery point that needs frames to recover (x264's intra
+ * refresh): ffmpeg's parser flags its packet key, the decoder does not flag its picture,
+ * and decoding from it does not give a full decode's picture (measured with 4.1). So a
+ * keyframe is also where decoding can start and give the picture a full decode gives.
  */
 import type { VideoCodec } from '../mp4/nal-units.js';
 
-export interface AccessUnitKind {
-  /** ffmpeg flags the packet key. */
-  readonly key: boolean;
-  /** Decoding can start here and give the same picture as a full decode. */
-  readonly clean: boolean;
-}
+/** Whether ffmpeg's decoder flags the picture key. */
+export type AccessUnitKind = 'key' | 'delta';
 
-const NOT_KEY: AccessUnitKind = { key: false, clean: false };
-const CLEAN_KEY: AccessUnitKind = { key: true, clean: true };
+/** No slice in the access unit: the bitstream does not say what it is. */
+export const NO_SLICE = 'no slice';
 const H264_NON_IDR = 1;
 const H264_PARTITION_A = 2;
 const H264_IDR = 5;
@@ -28,9 +26,10 @@ const HEVC_FIRST_NON_VCL = 32;
 
 /**
  * The kind of the access unit whose Annex B data starts `data`; undefined while its first
- * slice has not arrived (call again with more data, or with `whole` when there is no more).
+ * slice has not arrived (call again with more data, or with `whole` when there is no more:
+ * then NO_SLICE when it has none, a damaged or foreign frame).
  */
-export function accessUnitKind(data: Buffer, codec: VideoCodec, whole = false): AccessUnitKind | undefined {
+export function accessUnitKind(data: Buffer, codec: VideoCodec, whole = false): AccessUnitKind | typeof NO_SLICE | undefined {
   let recovery: number | undefined;
   for (let start = nextUnit(data, 0); start >= 0;) {
     const following = nextStartCode(data, start);
@@ -40,11 +39,11 @@ export function accessUnitKind(data: Buffer, codec: VideoCodec, whole = false): 
     if (header === undefined) break;
     if (codec === 'hevc') {
       const type = (header >> 1) & 0x3f;
-      if (type < HEVC_FIRST_NON_VCL) return type >= HEVC_FIRST_IRAP && type <= HEVC_LAST_IRAP ? CLEAN_KEY : NOT_KEY;
+      if (type < HEVC_FIRST_NON_VCL) return type >= HEVC_FIRST_IRAP && type <= HEVC_LAST_IRAP ? 'key' : 'delta';
     } else {
       const type = header & 0x1f;
-      if (type === H264_IDR) return CLEAN_KEY;
-      if (type === H264_NON_IDR || type === H264_PARTITION_A) return recovery === undefined ? NOT_KEY : { key: true, clean: recovery === 0 };
+      if (type === H264_IDR) return 'key';
+      if (type === H264_NON_IDR || type === H264_PARTITION_A) return recovery === 0 ? 'key' : 'delta';
       if (type === H264_SEI) {
         if (!complete) return undefined;
         recovery = recoveryFrames(data.subarray(start + 1, end)) ?? recovery;
@@ -53,7 +52,7 @@ export function accessUnitKind(data: Buffer, codec: VideoCodec, whole = false): 
     if (following < 0) break;
     start = nextUnit(data, following);
   }
-  return whole ? NOT_KEY : undefined;
+  return whole ? NO_SLICE : undefined;
 }
 
 /** The first NAL unit's first byte at or after `from` (after a start code), or -1. */

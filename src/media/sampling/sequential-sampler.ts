@@ -11,6 +11,7 @@ import type { PlannedFrame } from '../../core/sampling-plan.js';
 import type { SampledFrame } from '../../core/results.js';
 import { SubprocessError } from '../errors.js';
 import { FrameExtractError, lateFrameError, scaleFilter, videoInputArgs } from '../decode/extract.js';
+import { DecodeDamage, DECODE_DAMAGE_ARGS } from '../decode/decode-damage.js';
 import { frameOutputArgs, frameSplitter } from '../decode/frame-output.js';
 import { streamProcess, type StreamingProcess } from '../process.js';
 import { planStretches } from './stretch-plan.js';
@@ -116,6 +117,8 @@ async function runStretch(stretch: readonly Target[], options: StretchOptions): 
   const times: number[] = [];
   const images: FrameImage[] = [];
   let held: { time: number; image: FrameImage } | undefined;
+  // A damaged keyframe comes out concealed from the keyframe before: it fails rather than show that picture.
+  const damage = exact ? undefined : new DecodeDamage();
   let process: StreamingProcess | undefined;
   let splitFailure: string | undefined;
   const splitter = frameSplitter(sampler.frameFormat ?? 'lossless', sampler.width, sampler.height);
@@ -124,6 +127,10 @@ async function runStretch(stretch: readonly Target[], options: StretchOptions): 
   const answer = (target: Target, pts: number, image: FrameImage): void => {
     answered += 1;
     const actualTime = Math.max(0, pts - timelineOrigin(sampler));
+    if (damage?.concealed(pts)) {
+      options.emit(failed(target.planned, new FrameExtractError('DECODE_FAILED', `the keyframe at ${actualTime.toFixed(3)} s is damaged (ffmpeg would show another picture for it)`)));
+      return;
+    }
     // Much later than asked for: a long gap between frames, or a stretch the decode skipped.
     // The per-frame seek walks back and tells them apart; it answers once this stretch ends.
     if (lateFrameError(target.planned.requestedTime, actualTime, !exact, sampler.maxLateSeconds)) {
@@ -173,6 +180,7 @@ async function runStretch(stretch: readonly Target[], options: StretchOptions): 
       },
       onStderrLine: (line) => {
         stall();
+        damage?.line(line);
         const match = SHOWINFO_PTS.exec(line);
         if (match) times.push(Number(match[1]));
         pair();
@@ -246,12 +254,13 @@ export function stretchArgs(stretch: readonly Target[], options: SamplerOptions)
   const from = Math.max(0, stretch[0]!.planned.requestedTime - COSTS.stretchPrerollSeconds).toFixed(6);
   const jumps = options.media?.clockJumps === true;
   const seek = jumps
-    ? (options.keyframes ? ['-skip_frame', 'nokey'] : [])
-    : options.keyframes ? ['-skip_frame', 'nokey', '-ss', from, '-noaccurate_seek', '-copyts'] : ['-ss', from, '-copyts'];
-  // Keyframe mode passes every keyframe up to the last target (they are few); the JS side picks.
+    ? (options.keyframes ? [...DECODE_DAMAGE_ARGS, '-skip_frame', 'nokey'] : [])
+    : options.keyframes ? [...DECODE_DAMAGE_ARGS, '-skip_frame', 'nokey', '-ss', from, '-noaccurate_seek', '-copyts'] : ['-ss', from, '-copyts'];
+  // Keyframe mode passes every keyframe up to the first after the last target (they are few); the JS side picks.
+  // `key` too: ffmpeg 4.1's VP9 decoder ignores -skip_frame and returns every frame.
   const last = stretch[stretch.length - 1]!.time;
   const select = options.keyframes
-    ? `select='lte(prev_t,${(last + SLACK_SECONDS).toFixed(6)})+isnan(prev_t)',`
+    ? `select='key*(lte(prev_selected_t,${(last + SLACK_SECONDS).toFixed(6)})+isnan(prev_selected_t))',`
     : `select='${balancedSum([...new Set(stretch.map((target) => (target.time - SLACK_SECONDS).toFixed(6)))].map((at) => `gte(t,${at})*not(gte(prev_t,${at}))`))}',`;
   return [
     ...videoInputArgs(options.input, seek),
