@@ -81,6 +81,22 @@ async function scoredFrames(args: string[]): Promise<OkFrame[]> {
   });
 }
 
+/**
+ * One report per input (`-o -` prints them one after another, as each input finishes), in the
+ * order of `inputs`, every frame scored.
+ */
+async function scoredReports(args: string[], inputs: readonly string[]): Promise<OkFrame[][]> {
+  const run = await runCli([...args, '--format', 'json', '-o', '-', '-q']);
+  assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}\n${server!.output().slice(-1500)}`);
+  const printed = run.stdout.split(/\n(?=\{\n {2}"schema")/).map((text) => JSON.parse(text) as Report);
+  assert.deepEqual(printed.map((report) => report.video.source).sort(), [...inputs].sort(), 'one report per input');
+  const reports = inputs.map((input) => printed.find((report) => report.video.source === input)!);
+  return reports.map((report) => report.frames.map((frame) => {
+    assert.equal(frame.status, 'ok', `${report.video.source} frame ${frame.index}`);
+    return frame as OkFrame;
+  }));
+}
+
 function maxDifference(a: readonly OkFrame[], b: readonly OkFrame[]): number {
   assert.equal(a.length, b.length);
   return Math.max(...a.flatMap((frame, i) => Object.keys(frame.scores).map((label) => Math.abs(frame.scores[label]! - b[i]!.scores[label]!))));
@@ -105,14 +121,20 @@ test('lossless frames: --function equals --local within 1e-5 on exact frames; --
 
 test('image files: the CLI through the packaged function, the CLI in-process and a POST of the same bytes to the HTTP route agree within 1e-5, at several sizes and both fits', async () => {
   const { ffmpeg } = resolveBinaries();
-  for (const size of ['224x224', '300x200', '640x360', '90x160']) {
-    const file = path.join(work, `still-${size}.png`);
-    await promisify(execFile)(ffmpeg, ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}`, '-vf', 'noise=alls=30:allf=t', '-frames:v', '1', file]);
-    for (const fit of ['crop', 'stretch'] as const) {
-      const [remote, local] = await Promise.all([
-        scoredFrames(['classify', file, '--fit', fit, '--function', FUNCTION, '--endpoint-url', server!.lambdaEndpoint]),
-        scoredFrames(['classify', file, '--fit', fit, '--local']),
-      ]);
+  const sizes = ['224x224', '300x200', '640x360', '90x160'];
+  const files = sizes.map((size) => path.join(work, `still-${size}.png`));
+  for (const [i, size] of sizes.entries()) {
+    await promisify(execFile)(ffmpeg, ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}`, '-vf', 'noise=alls=30:allf=t', '-frames:v', '1', files[i]!]);
+  }
+  for (const fit of ['crop', 'stretch'] as const) {
+    // One run per side scores every size, each input with its own report (in order), as a user's run over several photos.
+    const [remoteRuns, localRuns] = await Promise.all([
+      scoredReports(['classify', ...files, '--fit', fit, '--function', FUNCTION, '--endpoint-url', server!.lambdaEndpoint], files),
+      scoredReports(['classify', ...files, '--fit', fit, '--local'], files),
+    ]);
+    for (const [i, size] of sizes.entries()) {
+      const [remote, local] = [remoteRuns[i]!, localRuns[i]!];
+      const file = files[i]!;
       assert.ok(maxDifference(remote, local) < 1e-5, `${size} --fit ${fit}: batch vs local ${maxDifference(remote, local)}`);
       // serverless-offline corrupts binary bodies (FACTS): base64 text is what it passes through intact.
       const posted = await fetch(`${server!.httpEndpoint}/classify?fit=${fit}`, { method: 'POST', body: (await readFile(file)).toString('base64'), headers: { 'content-type': 'text/plain' } });

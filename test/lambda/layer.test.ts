@@ -71,7 +71,7 @@ test('the unzipped x86_64 layer has an executable bin/ffmpeg that runs', async (
   assert.match(stdout, /--enable-gpl/);
 });
 
-const LAMBDA_PORT = 3032;
+const LAMBDA_PORT = 3052; // and 3053: ports no other suite uses, so files can run side by side
 let offline: PackagedOffline | undefined;
 after(async () => {
   await offline?.stop();

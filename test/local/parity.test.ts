@@ -93,15 +93,20 @@ describe('parity with nsfwjs', () => {
     const { ffmpeg } = resolveBinaries();
     // Square, 3:2, 16:9, 9:16, smaller and larger than 224; a real-world-like texture.
     const sizes = ['224x224', '300x200', '640x360', '90x160', '120x120', '1000x1000'];
-    for (const size of sizes) {
-      const file = path.join(dir, `photo-${size}.png`);
-      await promisify(execFile)(ffmpeg, ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}`, '-vf', 'noise=alls=40:allf=t', '-frames:v', '1', file]);
-      const pixels = decodeImage(new Uint8Array(await readFile(file)));
-      for (const fit of ['stretch', 'crop'] as const) {
-        const run = await runCli(['classify', file, '--local', '--fit', fit, '--format', 'json', '-o', '-', '--quiet']);
-        assert.equal(run.code, 0, run.stderr);
-        const report = JSON.parse(run.stdout) as { frames: Array<{ status: string; scores: Record<string, number> }> };
+    const files = sizes.map((size) => path.join(dir, `photo-${size}.png`));
+    for (const [i, size] of sizes.entries()) {
+      await promisify(execFile)(ffmpeg, ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${size}`, '-vf', 'noise=alls=40:allf=t', '-frames:v', '1', files[i]!]);
+    }
+    // One run per --fit scores every size (each input gets its own report, in order): a user's run over several photos.
+    for (const fit of ['stretch', 'crop'] as const) {
+      const run = await runCli(['classify', ...files, '--local', '--fit', fit, '--format', 'json', '-o', '-', '--quiet']);
+      assert.equal(run.code, 0, run.stderr);
+      const reports = run.stdout.split(/\n(?=\{\n {2}"schema")/).map((text) => JSON.parse(text) as { video: { source: string }; frames: Array<{ status: string; scores: Record<string, number> }> });
+      assert.deepEqual(reports.map((report) => report.video.source).sort(), [...files].sort(), 'one report per input');
+      for (const [i, size] of sizes.entries()) {
+        const report = reports.find((each) => each.video.source === files[i])!;
         assert.equal(report.frames.length, 1);
+        const pixels = decodeImage(new Uint8Array(await readFile(files[i]!)));
         const expected = await peerScores(fit === 'stretch' ? pixels : crop(pixels));
         assertClose(report.frames[0]!.scores, expected, `${size} --fit ${fit}`);
       }
