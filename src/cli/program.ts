@@ -62,7 +62,7 @@ export function buildProgram(context: CommandContext, done: (status: Promise<Com
     .option('--qualifier <alias|version>', 'Lambda alias or version')
     .option('--concurrency <n>', 'Lambda invocations in flight at most', '150')
     .option('--max-attempts <n>', 'attempts per invocation for throttles and transient faults', '6')
-    .option('--invoke-timeout <seconds>', 'client timeout for one invocation', '30')
+    .option('--invoke-timeout <seconds>', 'client timeout for one invocation (default: the function\'s timeout + 5 s, else 30)')
     .option('--warm', 'first start --concurrency environments with warm-up events (as framescore warm)')
     .addOption(new Option('--sample-on <where>', 's3:// videos with --function: auto (in the function when it says it can sample the object), lambda (insist), local (decode here)').choices(['auto', 'local', 'lambda']).default('auto'))
     .option('--endpoint-url <url>', 'Lambda endpoint (else AWS_ENDPOINT_URL_LAMBDA), e.g. an emulator')

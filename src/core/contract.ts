@@ -42,7 +42,14 @@ export interface WarmupRequest {
   readonly holdMs?: number;
 }
 
-export type FrameFailureCode = 'INVALID_IMAGE' | 'INFERENCE_FAILED';
+/**
+ * DEADLINE: the invocation stopped short of its timeout before reaching this frame
+ * (it answers with the frames it finished); the client sends the frame again.
+ */
+export type FrameFailureCode = 'INVALID_IMAGE' | 'INFERENCE_FAILED' | 'DEADLINE';
+
+/** Per-frame codes that mean "send this frame again", not "this frame is bad". */
+export const RETRYABLE_FRAME_CODES: ReadonlySet<string> = new Set(['DEADLINE']);
 
 export type FrameResultWire =
   | { readonly id: string; readonly status: 'ok'; readonly scores: Scores; readonly top: { readonly label: string; readonly score: number } }

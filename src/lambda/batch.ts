@@ -5,6 +5,7 @@ import type { FrameImage } from '../core/image-decode.js';
 import { isRecord } from '../core/model-manifest.js';
 import { fromWirePixels } from '../core/wire-image.js';
 import { decodeBase64 } from './base64.js';
+import { Deadline, deadlineFailure, scoreInTime } from './deadline.js';
 import { Base64Error, ModelUnavailableError } from './errors.js';
 import { roundMs, type InvocationStats } from './log.js';
 import type { Acquired, ModelRuntime } from './runtime.js';
@@ -20,7 +21,8 @@ export function errorResponse(code: ErrorResponse['error']['code'], message: str
   return { v: asked, error: { code, message } };
 }
 
-export async function handleBatch(event: unknown, runtime: ModelRuntime): Promise<Outcome<InvokeResponse | ErrorResponse>> {
+/** `remainingMs`: the Lambda context's clock; frames not scored in time are answered DEADLINE for the client to resend. */
+export async function handleBatch(event: unknown, runtime: ModelRuntime, remainingMs: () => number = () => Infinity): Promise<Outcome<InvokeResponse | ErrorResponse>> {
   let request: InvokeRequest;
   try {
     request = parseInvokeRequest(event);
@@ -52,17 +54,21 @@ export async function handleBatch(event: unknown, runtime: ModelRuntime): Promis
     }
   });
   const started = performance.now();
-  const scored = await model.classifier.classify(images, request.fit ?? 'crop');
+  const deadline = new Deadline(remainingMs);
+  const fit = request.fit ?? 'crop';
+  const { scored, late } = await scoreInTime(images.map((image, i) => ({ image, slot: slots[i]! })), (chunk) => model.classifier.classify(chunk.map((entry) => entry.image), fit), deadline)
+    .finally(() => deadline.dispose());
   const inferMs = roundMs(performance.now() - started);
   scored.forEach((result, i) => {
     const slot = slots[i]!;
     results[slot] = { id: request.frames[slot]!.id, ...result };
   });
+  for (const { slot } of late) results[slot] = { status: 'failed', ...deadlineFailure(request.frames[slot]!.id) };
 
   const ok = results.filter((result) => result.status === 'ok').length;
   return {
     response: { v: request.v, model: model.classifier.identity, results, timing: { coldStart, initMs, inferMs } },
-    stats: { frames, ok, failed: frames - ok, inferMs, coldStart, initMs },
+    stats: { frames, ok, failed: frames - ok, inferMs, coldStart, initMs, ...(late.length > 0 ? { deadline: late.length } : {}) },
   };
 }
 

@@ -48,8 +48,15 @@ async function sample(event: Record<string, unknown>, context: LambdaContext | u
   return handleSample(event, {
     runtime, access,
     s3: () => (s3 ??= createS3Client()),
-    remainingMs: () => context?.getRemainingTimeInMillis?.() ?? 60_000,
+    remainingMs: remainingClock(context),
   });
+}
+
+/** The invocation's clock; without a context (a local call) as if the template's 60 s timeout had just begun. */
+function remainingClock(context: LambdaContext | undefined): () => number {
+  if (context?.getRemainingTimeInMillis !== undefined) return () => context.getRemainingTimeInMillis!();
+  const end = performance.now() + 60_000;
+  return () => end - performance.now();
 }
 
 export async function handler(event: unknown, context?: LambdaContext): Promise<unknown> {
@@ -70,7 +77,7 @@ export async function handler(event: unknown, context?: LambdaContext): Promise<
 function dispatch(route: RoutedEvent, context: LambdaContext | undefined): Promise<Outcome<unknown>> {
   switch (route.kind) {
     case 'batch':
-      return handleBatch(route.event, runtime);
+      return handleBatch(route.event, runtime, remainingClock(context));
     case 'http':
       return handleHttp(route.request, runtime);
     case 'sample':

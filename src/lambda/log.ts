@@ -15,6 +15,8 @@ export interface InvocationStats {
   /** HTTP status for proxy events. */
   readonly status?: number;
   readonly error?: { readonly code: string; readonly message: string };
+  /** Frames answered DEADLINE: the invocation stopped before its timeout without them. */
+  readonly deadline?: number;
 }
 
 export interface InvocationLog extends InvocationStats {

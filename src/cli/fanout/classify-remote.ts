@@ -5,6 +5,7 @@ import type { ClassifyFlags } from '../commands/classify-flags.js';
 import { createProgress, progressStyle } from '../output/progress.js';
 import { createLambdaClient } from './client.js';
 import { describeRun } from './describe-run.js';
+import { NETWORK_MARGIN_MS, resolveInvokeTimeout } from './invoke-timeout.js';
 import { parseLambdaSettings } from './options.js';
 import { LambdaScorer } from './scorer.js';
 import { SAMPLE_ON, type SampleOn } from './remote-sampling.js';
@@ -13,18 +14,23 @@ import { parseChoice } from '../option-values.js';
 /** Videos in flight at once on Lambda: the next one samples while the last one's frames finish remotely. */
 const LAMBDA_VIDEO_CONCURRENCY = 2;
 const WARM_HOLD_MS = 1000;
+/** Lambda's ceiling on a function's timeout. */
+const MAX_FUNCTION_TIMEOUT_MS = 900_000;
 
 export async function classifyOnLambda(options: ClassifyOptions, flags: ClassifyFlags, context: CommandContext): Promise<ClassifyOutcome> {
   const settings = parseLambdaSettings(flags);
   const connection = createLambdaClient(settings.target, {
     region: settings.region, profile: settings.profile, endpointUrl: settings.endpointUrl, env: context.env,
-    maxSockets: settings.concurrency + 8, timeoutMs: settings.timeoutMs,
+    // The socket limit only backs up each invocation's own timer (invoke.ts): as long as the longest a function may run.
+    maxSockets: settings.concurrency + 8, timeoutMs: settings.timeoutMs ?? MAX_FUNCTION_TIMEOUT_MS + NETWORK_MARGIN_MS,
   });
   let scorer: LambdaScorer;
   try {
+    const timeout = await resolveInvokeTimeout(connection.client, settings.target, settings.timeoutMs);
+    context.messages.debug(timeout.note);
     scorer = await LambdaScorer.start({
       connection, target: settings.target, concurrency: settings.concurrency, batchSize: settings.batchSize, maxAttempts: settings.maxAttempts,
-      timeoutMs: settings.timeoutMs, prices: settings.prices, signal: context.signal, fit: options.fit,
+      timeoutMs: timeout.timeoutMs, prices: settings.prices, signal: context.signal, fit: options.fit,
       warmCount: flags.warm === true ? settings.concurrency : 0, warmHoldMs: WARM_HOLD_MS,
       sampleOn: parseChoice<SampleOn>(flags.sampleOn ?? 'auto', '--sample-on', SAMPLE_ON),
     });

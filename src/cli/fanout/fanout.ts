@@ -7,7 +7,7 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { CONTRACT_VERSION, MAX_REQUEST_BYTES, type InvokeRequest } from '../../core/contract.js';
+import { CONTRACT_VERSION, MAX_REQUEST_BYTES, RETRYABLE_FRAME_CODES, type InvokeRequest } from '../../core/contract.js';
 import type { FitMode } from '../../core/preprocess.js';
 import { failedFrame, type FramePosition, type FrameResult, type SampledFrame } from '../../core/results.js';
 import type { WireImage } from '../../core/wire-image.js';
@@ -49,6 +49,16 @@ export interface FanoutOptions {
   readonly maxRequestBytes?: number;
   /** --fit, for images not at the model's size (still images). */
   readonly fit?: FitMode | undefined;
+}
+
+/** One request to the function, as the pool sends and retries it. */
+export interface PoolRequest {
+  readonly body: Buffer;
+  readonly positions: readonly FramePosition[];
+  /** Turns one attempt's outcome into results or a classified failure. */
+  interpret(outcome: InvokeOutcome): Verdict;
+  /** The same request for only these frames (by index): the rest of it was answered before the function's deadline. */
+  narrow(indices: ReadonlySet<number>): PoolRequest;
 }
 
 /** Ctrl-C grace: long enough for a warm invocation, short enough that a person does not press again. */
@@ -106,21 +116,23 @@ export class FanoutPool {
    */
   scoreBatch(frames: readonly WireFrame[], session: Telemetry): Promise<FrameResult[]> {
     // Serialised once for every attempt; only positions are kept, so the images can be freed while the batch is in flight.
-    const { body, ids, positions } = encodeBatch(frames, this.options.fit ?? 'crop');
-    return this.attempt(body, (outcome) => interpretResponse(outcome, ids, positions, this.options.expectedModelSha256), positions, session);
+    return this.attempt(batchRequest(encodeBatch(frames, this.options.fit ?? 'crop'), this.options.expectedModelSha256), session);
   }
 
   /**
-   * Sends one request with the pool's retries, limits and telemetry; `interpret` turns
-   * each attempt's outcome into results or a classified failure. Never rejects.
+   * Sends one request with the pool's retries, limits and telemetry. Frames the function
+   * answered DEADLINE are sent again, alone, in a narrowed request; a round that finished
+   * some frames does not count against --max-attempts (each one shrinks the request).
+   * Never rejects.
    */
-  attempt(body: Buffer, interpret: (outcome: InvokeOutcome) => Verdict, positions: readonly FramePosition[], session: Telemetry): Promise<FrameResult[]> {
-    return this.attempts(body, interpret, positions, session);
-  }
-
-  private async attempts(body: Buffer, interpret: (outcome: InvokeOutcome) => Verdict, positions: readonly FramePosition[], session: Telemetry): Promise<FrameResult[]> {
+  async attempt(initial: PoolRequest, session: Telemetry): Promise<FrameResult[]> {
     const { maxAttempts, timeoutMs, backoff = DEFAULT_BACKOFF } = this.options;
+    const done: FrameResult[] = [];
+    let request = initial;
+    let spent = 0;
     for (let attempt = 1; ; attempt += 1) {
+      const { body, positions } = request;
+      spent += 1;
       let startedAt = 0;
       const outcome = await this.limit(async () => {
         if (this.stopped) return undefined;
@@ -134,8 +146,8 @@ export class FanoutPool {
           session.finished();
         }
       });
-      if (outcome === undefined) return [];
-      const verdict = interpret(outcome);
+      if (outcome === undefined) return done;
+      const verdict = request.interpret(outcome);
       const failure = verdict.kind === 'done' ? undefined : verdict.failure;
       const record = {
         telemetry: outcome.telemetry, ok: failure === undefined, throttled: failure?.kind === 'throttle', retry: attempt > 1,
@@ -145,28 +157,69 @@ export class FanoutPool {
       session.record(record);
       if (verdict.kind === 'done') {
         this.aimd.onSuccess(this.limit.pendingCount > 0 || this.limit.activeCount + 1 >= this.aimd.limit);
-        return verdict.results.map((result) => ({ ...result, attempts: attempt }));
+        const again = verdict.results.filter((result) => result.status === 'failed' && RETRYABLE_FRAME_CODES.has(result.code));
+        const finished = verdict.results.filter((result) => !again.includes(result));
+        done.push(...finished.map((result) => ({ ...result, attempts: attempt })));
+        if (again.length === 0) return done;
+        this.telemetry.cutShort(again.length);
+        session.cutShort(again.length);
+        // Progress: this round is not a failed attempt. None: it is, and it waits like one.
+        if (finished.length > 0) spent -= 1;
+        if (this.stopped) return done;
+        if (spent >= maxAttempts) {
+          return [...done, ...again.map((result) => ({ ...result, attempts: attempt, message: `${result.status === 'failed' ? result.message : ''} (gave up after ${attempt} attempts)` }))];
+        }
+        request = request.narrow(new Set(again.map((result) => result.index)));
+        if (finished.length > 0) continue;
+        const waited = await sleep(retryDelay(spent, undefined, backoff), true, { signal: this.softStop.signal }).catch(() => false);
+        if (!waited || this.stopped) return done;
+        continue;
       }
       const { failure: cause } = verdict;
-      if (cause.code === 'INTERRUPTED') return [];
+      if (cause.code === 'INTERRUPTED') return done;
       if (cause.kind === 'throttle') this.aimd.onThrottle(startedAt);
       if (cause.kind === 'fatal') {
         this.fatal ??= new FunctionUnavailableError(describeTarget(this.options.target), cause.code, cause.message);
         this.capacity.wakeAll();
-        return [];
+        return done;
       }
       const telemetry = { attempts: attempt, latencyMs: Math.round(outcome.telemetry.latencyMs) };
-      if (cause.kind === 'permanent' || attempt >= maxAttempts) {
+      if (cause.kind === 'permanent' || spent >= maxAttempts) {
         const message = cause.kind === 'permanent' ? cause.message : `${cause.message} (gave up after ${attempt} attempts)`;
-        return positions.map((frame) => failedFrame(frame, cause.code, message, telemetry));
+        return [...done, ...positions.map((frame) => failedFrame(frame, cause.code, message, telemetry))];
       }
-      const waited = await sleep(retryDelay(attempt, cause.retryAfterMs, backoff), true, { signal: this.softStop.signal }).catch(() => false);
-      if (!waited || this.stopped) return [];
+      const waited = await sleep(retryDelay(spent, cause.retryAfterMs, backoff), true, { signal: this.softStop.signal }).catch(() => false);
+      if (!waited || this.stopped) return done;
     }
   }
 }
 
-function encodeBatch(frames: readonly WireFrame[], fit: FitMode): { body: Buffer; ids: InvokeRequest; positions: FramePosition[] } {
+interface EncodedBatch {
+  readonly body: Buffer;
+  readonly ids: InvokeRequest;
+  readonly positions: readonly FramePosition[];
+}
+
+function batchRequest(batch: EncodedBatch, expectedModelSha256: string | undefined): PoolRequest {
+  return {
+    body: batch.body,
+    positions: batch.positions,
+    interpret: (outcome) => interpretResponse(outcome, batch.ids, batch.positions, expectedModelSha256),
+    // Rare (a batch cut by the function's deadline): the images come back out of the body rather than being held for every batch.
+    narrow: (indices) => {
+      const sent = JSON.parse(batch.body.toString('utf8')) as InvokeRequest;
+      const keep = (id: string): boolean => indices.has(Number(id));
+      const request: InvokeRequest = { ...sent, frames: sent.frames.filter((frame) => keep(frame.id)) };
+      return batchRequest({
+        body: Buffer.from(JSON.stringify(request)),
+        ids: { ...batch.ids, frames: batch.ids.frames.filter((frame) => keep(frame.id)) },
+        positions: batch.positions.filter((position) => indices.has(position.index)),
+      }, expectedModelSha256);
+    },
+  };
+}
+
+function encodeBatch(frames: readonly WireFrame[], fit: FitMode): EncodedBatch {
   const request: InvokeRequest = { v: CONTRACT_VERSION, fit, frames: frames.map((frame) => ({ id: String(frame.position.index), ...frame.wire })) };
   return {
     body: Buffer.from(JSON.stringify(request)),

@@ -25,7 +25,8 @@ export interface LambdaSettings {
   readonly target: LambdaTarget;
   readonly concurrency: number;
   readonly maxAttempts: number;
-  readonly timeoutMs: number;
+  /** --invoke-timeout; undefined: follow the function's configured timeout (invoke-timeout.ts). */
+  readonly timeoutMs: number | undefined;
   readonly batchSize: BatchSizeSetting;
   readonly prices: Prices;
   readonly endpointUrl?: string | undefined;
@@ -49,7 +50,7 @@ export function parseLambdaSettings(flags: LambdaFlags): LambdaSettings {
     target: parseTarget(flags),
     concurrency: parseInteger(flags.concurrency ?? '150', '--concurrency', 1, MAX_CONCURRENCY),
     maxAttempts: parseInteger(flags.maxAttempts ?? '6', '--max-attempts', 1, 20),
-    timeoutMs: parseNumber(flags.invokeTimeout ?? '30', '--invoke-timeout', 0, 900, { exclusiveMin: true }) * 1000,
+    timeoutMs: flags.invokeTimeout === undefined ? undefined : parseNumber(flags.invokeTimeout, '--invoke-timeout', 0, 900, { exclusiveMin: true }) * 1000,
     batchSize: parseBatchSize(flags.batchSize ?? 'auto'),
     prices: {
       architecture,

@@ -6,7 +6,7 @@
  */
 import { CONTRACT_VERSION } from '../../core/contract.js';
 import {
-  parseSampleResponse, SAMPLE_KIND, uriUnderPrefixes, type SampleFigures, type SampleRequest, type SampleResponse,
+  parseSampleResponse, SAMPLE_KIND, uriUnderPrefixes, type GopJob, type SampleFigures, type SampleRequest, type SampleResponse,
 } from '../../core/contract-sample.js';
 import { ContractError } from '../../core/errors.js';
 import type { FrameImage } from '../../core/image-decode.js';
@@ -20,7 +20,7 @@ import { frameId, packInvocations, planDecodeJobs, type Invocation } from '../..
 import { openByteSource } from '../../media/source/byte-source.js';
 import type { OpenedInput } from '../opened-input.js';
 import type { RemoteVideo } from '../scorer.js';
-import type { FanoutPool } from './fanout.js';
+import type { FanoutPool, PoolRequest } from './fanout.js';
 import { classifyErrorResponse } from './failure.js';
 import type { Verdict } from './interpret.js';
 import type { InvokeOutcome } from './invoke.js';
@@ -93,8 +93,7 @@ export async function* sampleOnLambda(pool: FanoutPool, video: RemoteVideo, sess
   let pending = invocations.length;
   for (const invocation of invocations) {
     const request: SampleRequest = { ...base, gops: invocation.gops, seeks: invocation.seeks };
-    const positions = positionsOf(invocation, byIndex);
-    void pool.attempt(Buffer.from(JSON.stringify(request)), (outcome) => interpretSample(outcome, request, positions, pool.options.expectedModelSha256, video.thumbnails, figures), positions, session)
+    void pool.attempt(samplePoolRequest(request, byIndex, (outcome, sent, positions) => interpretSample(outcome, sent, positions, pool.options.expectedModelSha256, video.thumbnails, figures)), session)
       .then((results) => finished.push(...results), () => {})
       .finally(() => {
         pending -= 1;
@@ -126,7 +125,31 @@ async function indexOf(opened: OpenedInput): Promise<Mp4VideoTrack | undefined> 
   }
 }
 
-function positionsOf(invocation: Invocation, byIndex: ReadonlyMap<string, PlannedFrame>): FramePosition[] {
+type SampleInterpreter = (outcome: InvokeOutcome, request: SampleRequest, positions: readonly FramePosition[]) => Verdict;
+
+/** A sample request for the pool; narrowed, it keeps only the GOP jobs and seeks of the frames left, each walk cut after its last target left. */
+export function samplePoolRequest(request: SampleRequest, byIndex: ReadonlyMap<string, PlannedFrame>, interpret: SampleInterpreter): PoolRequest {
+  const positions = positionsOf(request, byIndex);
+  return {
+    body: Buffer.from(JSON.stringify(request)),
+    positions,
+    interpret: (outcome) => interpret(outcome, request, positions),
+    narrow: (indices) => samplePoolRequest(narrowSampleRequest(request, new Set([...indices].map(String))), byIndex, interpret),
+  };
+}
+
+export function narrowSampleRequest(request: SampleRequest, ids: ReadonlySet<string>): SampleRequest {
+  const gops = request.gops.flatMap((gop): GopJob[] => {
+    const targets = gop.targets.filter((target) => ids.has(target.id));
+    if (targets.length === 0) return [];
+    // The walk decodes in decode order: nothing after its last target left is needed.
+    const end = Math.max(...targets.map((target) => target.at)) + 1;
+    return [{ offsets: gop.offsets.slice(0, end), sizes: gop.sizes.slice(0, end), times: gop.times.slice(0, end), targets }];
+  });
+  return { ...request, gops, seeks: request.seeks.filter((seek) => ids.has(seek.id)) };
+}
+
+function positionsOf(invocation: Pick<Invocation, 'gops' | 'seeks'>, byIndex: ReadonlyMap<string, PlannedFrame>): FramePosition[] {
   const gop = invocation.gops.flatMap((job) => job.targets.map((target) => ({ ...byIndex.get(target.id)!, actualTime: target.time })));
   const seek = invocation.seeks.map((target) => ({ ...byIndex.get(target.id)!, actualTime: null }));
   return [...gop, ...seek].map(({ index, requestedTime, actualTime }) => ({ index, requestedTime, actualTime }));

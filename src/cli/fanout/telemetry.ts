@@ -20,6 +20,8 @@ export interface LambdaRunFacts {
   readonly invocations: number;
   readonly failedInvocations: number;
   readonly retries: number;
+  /** Invocations that stopped before the function's timeout with frames left, and those frames (each sent again). */
+  readonly deadline: { readonly invocations: number; readonly frames: number };
   readonly throttles: number;
   readonly coldStarts: number;
   readonly initMs: { readonly count: number; readonly p50: number | null; readonly max: number | null };
@@ -36,6 +38,8 @@ export class Telemetry {
   private invocations = 0;
   private failed = 0;
   private retries = 0;
+  private deadlineInvocations = 0;
+  private deadlineFrames = 0;
   private throttles = 0;
   private coldStarts = 0;
   private readonly latencies: number[] = [];
@@ -56,6 +60,12 @@ export class Telemetry {
   /** Called as the response arrives, inside the concurrency slot, so the count matches what p-limit allows. */
   finished(): void {
     this.inFlight -= 1;
+  }
+
+  /** An invocation answered before its deadline with `frames` frames left for another. */
+  cutShort(frames: number): void {
+    this.deadlineInvocations += 1;
+    this.deadlineFrames += frames;
   }
 
   record(entry: InvocationRecord): void {
@@ -85,6 +95,7 @@ export class Telemetry {
       invocations: this.invocations,
       failedInvocations: this.failed,
       retries: this.retries,
+      deadline: { invocations: this.deadlineInvocations, frames: this.deadlineFrames },
       throttles: this.throttles,
       coldStarts: this.coldStarts,
       initMs: { count: inits.length, p50: percentile(inits, 0.5), max: inits.at(-1) ?? null },

@@ -22,8 +22,9 @@ import { createFeed } from '../../media/feed/feed.js';
 import { segmentFromBytes } from '../../media/mp4/segment.js';
 import { errorResponse, type Outcome } from '../batch.js';
 import { ModelUnavailableError } from '../errors.js';
+import { Deadline, deadlineFailure, scoreInTime } from '../deadline.js';
 import { roundMs } from '../log.js';
-import type { ModelRuntime } from '../runtime.js';
+import type { Acquired, ModelRuntime } from '../runtime.js';
 import { allowedUri, type SamplingAccess } from './access.js';
 import { ObjectReader, ObjectReadError, parseS3Uri, type ByteRange } from './object-reader.js';
 
@@ -74,14 +75,25 @@ export async function handleSample(event: unknown, deps: SampleDeps): Promise<Ou
     if (!(error instanceof ModelUnavailableError)) throw error;
     return refuse('MODEL_UNAVAILABLE', error.message, frames);
   }
+  const deadline = new Deadline(deps.remainingMs);
+  try {
+    return await sampleAndScore(request, deps, reader, object, acquired, deadline);
+  } finally {
+    deadline.dispose();
+  }
+}
+
+async function sampleAndScore(
+  request: SampleRequest, deps: SampleDeps, reader: ObjectReader, object: { key: string; size: number }, acquired: Acquired, deadline: Deadline,
+): Promise<Outcome<SampleResponse>> {
+  const frames = sampleRequestIds(request).length;
   const { model, coldStart, initMs } = acquired;
   const { classifier } = model;
   const { width, height } = classifier.manifest.input;
-
   const decodeStarted = performance.now();
   let framesDecoded = 0;
   const decoded: Decoded[] = [];
-  const seek = seeker(request, deps, reader, object, width, height);
+  const seek = seeker(request, deps, reader, object, width, height, deadline);
   if (request.gops.length > 0 && request.track !== undefined) {
     const ranges = request.gops.map(gopRange);
     const slice = await reader.read(ranges);
@@ -92,6 +104,7 @@ export async function handleSample(event: unknown, deps: SampleDeps): Promise<Ou
       const newDecoder = (): StreamDecoder => new StreamDecoder({
         ffmpeg: deps.access.ffmpeg, feed: createFeed({ codec: track.codec, decoderConfig: Buffer.from(track.config, 'base64'), width: track.width, height: track.height }),
         width, height, fit: request.fit, rotation: request.video.rotation, frameFormat: 'lossless', timeoutMs: DECODER_TIMEOUT_MS,
+        signal: deadline.signal,
       });
       const decoder = newDecoder();
       // Frames come out only once enough frames follow them or the stream ends: feed every walk, then end, then collect.
@@ -99,6 +112,10 @@ export async function handleSample(event: unknown, deps: SampleDeps): Promise<Ou
       try {
         for (let g = next++; g < request.gops.length; g = next++) {
           const gop = request.gops[g]!;
+          if (deadline.decodeOver()) {
+            answers.push(Promise.resolve(gop.targets.map((target) => deadlineFailure(target.id))));
+            continue;
+          }
           const bytes = slice(ranges[g]!);
           if (bytes instanceof ObjectReadError) {
             // Damaged or missing bytes the index promised: the per-frame seek may still find the frames.
@@ -107,7 +124,7 @@ export async function handleSample(event: unknown, deps: SampleDeps): Promise<Ou
             continue;
           }
           while (!decoder.wantsMore && !decoder.failed) await decoder.settled();
-          answers.push(decodeGop(decoder, newDecoder, gop, bytes, ranges[g]!.from, track, seek, (count) => { framesDecoded += count; }));
+          answers.push(decodeGop(decoder, newDecoder, gop, bytes, ranges[g]!.from, track, seek, deadline, (count) => { framesDecoded += count; }));
         }
       } finally {
         await decoder.end();
@@ -119,25 +136,28 @@ export async function handleSample(event: unknown, deps: SampleDeps): Promise<Ou
   await seek.close();
   const decodeMs = roundMs(performance.now() - decodeStarted - seek.checkMs());
 
-  const ok = decoded.filter((entry): entry is Extract<Decoded, { image: RgbImage }> => 'image' in entry);
+  const images = decoded.filter((entry): entry is Extract<Decoded, { image: RgbImage }> => 'image' in entry);
   const inferStarted = performance.now();
-  const scored = await classifier.classify(ok.map((entry) => entry.image), request.fit);
+  const { scored, late } = await scoreInTime(images, (chunk) => classifier.classify(chunk.map((entry) => entry.image), request.fit), deadline);
   const inferMs = roundMs(performance.now() - inferStarted);
+  const ok = images.slice(0, scored.length);
+  for (const entry of late) decoded.push(deadlineFailure(entry.id));
   const byId = new Map<string, SampleResultWire>();
   await Promise.all(ok.map(async (entry, i) => {
     const result = scored[i]!;
     const thumbnail = request.thumbnails === undefined ? undefined : await toWireImage(shrinkImage(entry.image, request.thumbnails));
     byId.set(entry.id, { id: entry.id, ...result, actualTime: entry.time, ...(thumbnail !== undefined && 'pixels' in thumbnail ? { thumbnail: thumbnail.pixels } : {}) });
   }));
-  for (const entry of decoded) if ('code' in entry) byId.set(entry.id, { id: entry.id, status: 'failed', code: entry.code, message: entry.message });
+  for (const entry of decoded) if ('code' in entry && !byId.has(entry.id)) byId.set(entry.id, { id: entry.id, status: 'failed', code: entry.code, message: entry.message });
   const results = sampleRequestIds(request).map((id) => byId.get(id) ?? { id, status: 'failed' as const, code: 'NO_FRAME', message: 'no frame was decoded' });
   const okCount = results.filter((result) => result.status === 'ok').length;
+  const cut = results.filter((result) => result.status === 'failed' && result.code === 'DEADLINE').length;
   return {
     response: {
       v: CONTRACT_VERSION, model: classifier.identity, results, timing: { coldStart, initMs, inferMs },
       media: { bytesRead: reader.bytesRead, getRequests: reader.requests, framesDecoded, decodeMs },
     },
-    stats: { frames, ok: okCount, failed: frames - okCount, inferMs, coldStart, initMs },
+    stats: { frames, ok: okCount, failed: frames - okCount, inferMs, coldStart, initMs, ...(cut > 0 ? { deadline: cut } : {}) },
   };
 }
 
@@ -153,7 +173,7 @@ function gopRange(gop: GopJob): ByteRange {
 
 async function decodeGop(
   decoder: StreamDecoder, newDecoder: () => StreamDecoder, gop: GopJob, bytes: Buffer, from: number, track: NonNullable<SampleRequest['track']>,
-  seek: (id: string, time: number) => Promise<Decoded>, counted: (frames: number) => void,
+  seek: (id: string, time: number) => Promise<Decoded>, deadline: Deadline, counted: (frames: number) => void,
 ): Promise<Decoded[]> {
   const samples = [...new Set(gop.targets.map((target) => target.at))].sort((a, b) => a - b);
   const index = { offsets: Float64Array.from(gop.offsets), sizes: Uint32Array.from(gop.sizes), times: Float64Array.from(gop.times), nalLengthSize: track.nalLengthSize, codec: track.codec };
@@ -169,6 +189,8 @@ async function decodeGop(
       if (image instanceof Uint8Array) throw new Error('the decoder gave an encoded image');
       return { id: target.id, image, time: target.time };
     } catch {
+      // Stopped at the deadline: the client sends the frame again.
+      if (deadline.signal.aborted) return deadlineFailure(target.id);
       // The decoder stopped on damaged data: one seek per frame decides, as on the CLI.
       return seek(target.id, target.time);
     }
@@ -182,7 +204,7 @@ async function decodeGop(
  * range relay whose blocks are ranged GETs of this reader (If-Match, counted), so the
  * per-frame path reads only the blocks it touches and a changed object fails too.
  */
-function seeker(request: SampleRequest, deps: SampleDeps, reader: ObjectReader, object: { key: string; size: number }, width: number, height: number) {
+function seeker(request: SampleRequest, deps: SampleDeps, reader: ObjectReader, object: { key: string; size: number }, width: number, height: number, deadline: Deadline) {
   let ready: Promise<RangeRelay | ObjectReadError> | undefined;
   let checkMs = 0;
   const limit = pLimit(Math.max(1, os.availableParallelism()));
@@ -207,16 +229,18 @@ function seeker(request: SampleRequest, deps: SampleDeps, reader: ObjectReader, 
     if (relay !== undefined && !(relay instanceof ObjectReadError)) await relay.close();
   };
   const seek = (id: string, time: number): Promise<Decoded> => limit(async () => {
+    if (deadline.decodeOver()) return deadlineFailure(id);
     const input = await url();
     if (input instanceof ObjectReadError) return { id, code: input.code, message: input.message };
     try {
       const frame = await extractFrame(time, {
         ffmpeg: deps.access.ffmpeg, input, width, height, fit: request.fit, frameFormat: 'lossless', keyframes: request.video.keyframes,
-        startTime: request.video.startTime, stillImage: false, timeoutMs: Math.max(1000, Math.min(60_000, deps.remainingMs() - 2000)),
+        startTime: request.video.startTime, stillImage: false, timeoutMs: Math.max(1000, Math.min(60_000, deadline.decodeBudgetMs())), signal: deadline.signal,
       });
       if (frame.image instanceof Uint8Array) return { id, code: 'DECODE_FAILED', message: 'the decoder gave an encoded image' };
       return { id, image: frame.image, time: frame.actualTime };
     } catch (error) {
+      if (deadline.signal.aborted) return deadlineFailure(id);
       if (error instanceof FrameExtractError) return { id, code: error.code, message: error.message };
       return { id, code: 'DECODE_FAILED', message: errorMessage(error) };
     }
