@@ -1,24 +1,23 @@
+/**
+ * The CLI's classify run: plans every input, samples and scores them
+ * (score-video.ts), and writes each report, the journal and the run index.
+ */
 import type { Writable } from 'node:stream';
 import { mapBounded } from '../core/bounded-map.js';
 import { errorMessage, InputError } from '../core/errors.js';
-import { REPORT_SCHEMA, type Report } from '../core/report.js';
-import type { ReportFormat } from '../core/report-formats.js';
-import type { FrameResult, SampledFrame } from '../core/results.js';
-import { describeSampling, type PlannedFrame } from '../core/sampling-plan.js';
-import { summarise } from '../core/summary.js';
-import { resolveBinaries, type Binaries } from '../media/binaries.js';
 import type { FrameImage } from '../core/image-decode.js';
-import type { MediaInfo } from '../media/probe.js';
-import type { OpenedInput } from './input.js';
-import { prepareInput, samplerOptions, type InputSampling, type PreparedInput } from './prepare-input.js';
-import { INDEX_BASE, writeRunIndex } from './run-index.js';
-import { journalFile, journalKey, JournalWriter, readJournal, type JournalIdentity } from './journal.js';
-import type { Messages, Progress } from './events.js';
+import type { ReportFormat } from '../core/report-formats.js';
+import type { FrameResult } from '../core/results.js';
+import type { PlannedFrame } from '../core/sampling-plan.js';
+import { resolveBinaries, type Binaries } from '../media/binaries.js';
 import { checkOutputDirectory, checkOutputFile } from '../report/output-files.js';
 import { uniqueReportBases, writeKept, writeReport } from '../report/write-report.js';
-import { VERSION } from './paths.js';
-import { sampleFrames } from '../media/sampling/sampler.js';
-import type { FrameScorer, SessionScorer } from './scorer.js';
+import type { Messages, Progress } from './events.js';
+import type { OpenedInput } from './input.js';
+import { journalFile, journalKey, JournalWriter, readJournal, type JournalIdentity } from './journal.js';
+import { prepareInput, type InputSampling, type PreparedInput } from './prepare-input.js';
+import { INDEX_BASE, writeRunIndex } from './run-index.js';
+import { buildReport, scoreVideo, type ScoreVideoDeps } from './score-video.js';
 
 /** The sampling settings (see prepare-input.ts) and what to do with the scores. */
 export interface ClassifyOptions extends InputSampling {
@@ -41,14 +40,10 @@ export interface ClassifyOptions extends InputSampling {
   readonly videoConcurrency?: number | undefined;
 }
 
-export interface ClassifyDeps {
+export interface ClassifyDeps extends ScoreVideoDeps {
   readonly stdout: Writable;
   readonly messages: Messages;
   readonly progress: Progress;
-  readonly signal: AbortSignal;
-  /** The model the scorer runs: frames are sampled at its input size. */
-  readonly manifest: { readonly input: { readonly width: number; readonly height: number } };
-  readonly scorer: FrameScorer;
   readonly mode: 'local' | 'lambda';
 }
 
@@ -163,25 +158,14 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
     }
   }
   const thumbnails = new Map<number, FrameImage>();
-  const session = isSessionScorer(deps.scorer) ? deps.scorer.session(remaining.length) : undefined;
-  const remote = session?.remote?.({
-    opened, media, plan: remaining, keyframes: options.sampling.keyframes, fit: options.fit,
-    thumbnails: options.html !== undefined ? thumbnails : undefined, onNote: (message) => deps.messages.debug(`${opened.source}: ${message}`),
+  const { results: scored, session, remote } = scoreVideo(video, remaining, options, deps, binaries, {
+    saveFrames: options.saveFrames, thumbnails: options.html !== undefined ? thumbnails : undefined,
   });
-  const scored = remote ?? (session ?? deps.scorer).score(tapSampled(
-    sampleFrames(remaining, samplerOptions(video, options, deps.manifest.input, deps, binaries, options.saveFrames)), deps, options.html !== undefined ? thumbnails : undefined,
-  ));
   const results: FrameResult[] = [...carried.values()];
-  // A time after the last frame was sampled at the last frame; its row keeps the time asked for (local sampling does this itself).
-  const asked = new Map(plan.flatMap((planned) => (planned.askedTime === undefined ? [] : [[planned.index, planned.askedTime] as const])));
   try {
-    for await (const scoredResult of scored) {
-      const askedTime = asked.get(scoredResult.index);
-      const result = askedTime === undefined ? scoredResult : { ...scoredResult, requestedTime: askedTime };
+    for await (const result of scored) {
       results.push(result);
       journal?.append(result);
-      if (remote !== undefined) deps.progress.sampled();
-      deps.progress.classified(result.status === 'failed');
     }
   } finally {
     await journal?.close();
@@ -192,10 +176,10 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
   const interrupted = deps.signal.aborted;
   const wallMs = performance.now() - started;
   const extra = {
-    sampledOn: remote === undefined ? 'local' : 'lambda',
+    sampledOn: remote ? 'lambda' : 'local',
     ...(session === undefined ? {} : { lambda: session.facts(wallMs) }), ...(carried.size > 0 ? { resumedFrames: carried.size } : {}),
   };
-  const report = buildReport(opened, media, options, deps, results, { startedAt, wallMs, interrupted, extra });
+  const report = buildReport(opened, media, options, deps.scorer, deps.mode, results, { startedAt, wallMs, interrupted, extra });
   const written = await writeReport(report, options.formats, target, deps.stdout, deps.messages);
   const { files } = written;
   if (options.html !== undefined) {
@@ -204,7 +188,7 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
   }
   const { total, ok, failed } = report.summary.frames;
   if (deps.mode === 'lambda') for (const line of describeFailures(results)) deps.messages.warn(`${opened.source}: ${line}`);
-  const where = deps.mode === 'lambda' ? `; ${describeSampledWhere(remote !== undefined, extra.lambda, opened)}` : '';
+  const where = deps.mode === 'lambda' ? `; ${describeSampledWhere(remote, extra.lambda, opened)}` : '';
   if (files.length > 0) deps.messages.info(`${opened.source}: ${ok}/${plan.length} frames scored${failed ? `, ${failed} failed` : ''}${interrupted ? ' (interrupted)' : ''}${where}; wrote ${files.join(', ')}`);
   return { source: opened.source, status: interrupted ? 'interrupted' : failed > 0 ? 'failures' : 'complete', files, frames: { total, ok, failed }, wallMs: Math.round(wallMs), ...(written.lost ? { lost: true } : {}) };
 }
@@ -233,9 +217,6 @@ function describeFailures(results: readonly FrameResult[]): string[] {
   });
 }
 
-function isSessionScorer(scorer: FrameScorer): scorer is SessionScorer {
-  return typeof (scorer as Partial<SessionScorer>).session === 'function';
-}
 
 /** Journal results that belong to this plan: same index at the same requested time. */
 function matchPlan(scored: Map<number, FrameResult>, plan: readonly PlannedFrame[]): Map<number, FrameResult> {
@@ -247,15 +228,6 @@ function matchPlan(scored: Map<number, FrameResult>, plan: readonly PlannedFrame
   return kept;
 }
 
-/** Counts sampled frames for progress; drops frames cancelled by Ctrl-C (they were never attempted in full). */
-async function* tapSampled(frames: AsyncIterable<SampledFrame>, deps: ClassifyDeps, keep?: Map<number, FrameImage>): AsyncGenerator<SampledFrame> {
-  for await (const frame of frames) {
-    if (frame.status === 'failed' && deps.signal.aborted) continue;
-    if (keep !== undefined && frame.status === 'sampled') keep.set(frame.index, frame.image);
-    deps.progress.sampled();
-    yield frame;
-  }
-}
 
 /** `base`: the input's own report base in --out-dir (see uniqueReportBases). */
 function reportTarget(base: string, options: ClassifyOptions): Parameters<typeof writeReport>[2] {
@@ -265,31 +237,3 @@ function reportTarget(base: string, options: ClassifyOptions): Parameters<typeof
   return { kind: 'base', base };
 }
 
-function buildReport(
-  opened: OpenedInput, media: MediaInfo, options: ClassifyOptions, deps: ClassifyDeps, frames: FrameResult[],
-  run: { startedAt: Date; wallMs: number; interrupted: boolean; extra: Record<string, unknown> },
-): Report {
-  const ok = frames.filter((frame) => frame.status === 'ok').length;
-  return {
-    schema: REPORT_SCHEMA,
-    generator: { name: 'framescore', version: VERSION },
-    video: {
-      source: opened.source, container: media.container, codec: media.codec, duration: media.duration, frameRate: media.frameRate,
-      width: media.width, height: media.height, rotation: media.rotation, stillImage: media.stillImage, sizeBytes: media.sizeBytes,
-    },
-    model: deps.scorer.model,
-    sampling: { ...options.sampling, description: describeSampling(options.sampling), fit: options.fit, frameFormat: options.frameFormat },
-    frames,
-    summary: summarise(frames, deps.scorer.model.labels, options.threshold),
-    run: {
-      mode: deps.mode,
-      scorer: deps.scorer.description,
-      startedAt: run.startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      wallMs: Math.round(run.wallMs),
-      framesPerSecond: Number((ok / (run.wallMs / 1000)).toFixed(2)),
-      interrupted: run.interrupted,
-      ...run.extra,
-    },
-  };
-}

@@ -7,3 +7,11 @@ export class BackendUnavailableError extends Error {
     super(message, options);
   }
 }
+
+/** A library caller passed an option framescore cannot use (the CLI's UsageError, for programs). */
+export class OptionError extends Error {
+  override name = 'OptionError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
