@@ -12,7 +12,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { mkdir, rename, stat } from 'node:fs/promises';
-import { resolveBinaries } from '../src/cli/binaries.js';
+import { resolveBinaries } from '../src/media/binaries.js';
 import { probeMedia } from '../src/media/probe.js';
 import { runProcess } from '../src/media/process.js';
 import { sampleFrames } from '../src/media/sampling/sampler.js';

@@ -9,11 +9,11 @@
  *   node dist/bench/inference.bench.js
  */
 import os from 'node:os';
-import { resolveBinaries } from '../src/cli/binaries.js';
+import { resolveBinaries } from '../src/media/binaries.js';
 import { probeMedia } from '../src/media/probe.js';
-import type { BackendChoice } from '../src/cli/local/backend.js';
-import { LocalScorer } from '../src/cli/local/pool.js';
-import { DEFAULT_MODEL_DIR } from '../src/cli/paths.js';
+import type { BackendChoice } from '../src/run/local/backend.js';
+import { LocalScorer } from '../src/run/local/pool.js';
+import { DEFAULT_MODEL_DIR } from '../src/run/paths.js';
 import { sampleFrames } from '../src/media/sampling/sampler.js';
 import { planFrames } from '../src/core/sampling-plan.js';
 import type { SampledFrame } from '../src/core/results.js';

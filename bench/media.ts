@@ -7,7 +7,7 @@
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveBinaries } from '../src/cli/binaries.js';
+import { resolveBinaries } from '../src/media/binaries.js';
 import { runProcess } from '../src/media/process.js';
 
 export const BENCH_CACHE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', '.cache');

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as ort from 'onnxruntime-node';
-import { DEFAULT_MODEL_DIR } from '../src/cli/paths.js';
+import { DEFAULT_MODEL_DIR } from '../src/run/paths.js';
 import { decodeImage } from '../src/core/image-decode.js';
 
 const ROUNDS = 5;
@@ -35,7 +35,7 @@ async function ortEngine(threads: number): Promise<(input: Float32Array) => Prom
 
 async function wasmEngine(): Promise<(input: Float32Array) => Promise<void>> {
   const [{ activateBackend, tf }, { wasmDirectory }, { readModelBundle }, { directoryModelFiles }, { loadLayersModel }] = await Promise.all([
-    import('../src/core/tf-backend.js'), import('../src/cli/local/backend.js'), import('../src/core/model-files.js'), import('../src/core/model-directory.js'), import('@tensorflow/tfjs-layers'),
+    import('../src/core/tf-backend.js'), import('../src/run/local/backend.js'), import('../src/core/model-files.js'), import('../src/core/model-directory.js'), import('@tensorflow/tfjs-layers'),
   ]);
   await activateBackend('wasm', { wasmDir: wasmDirectory() });
   const model = await loadLayersModel(tf.io.fromMemory((await readModelBundle(directoryModelFiles(DEFAULT_MODEL_DIR))).artifacts!));

@@ -13,7 +13,7 @@
  * decoded per sample counted from the segments the indexed sampler feeds.
  */
 import os from 'node:os';
-import { resolveBinaries } from '../src/cli/binaries.js';
+import { resolveBinaries } from '../src/media/binaries.js';
 import { scaleFilter } from '../src/media/decode/extract.js';
 import { probeMedia } from '../src/media/probe.js';
 import { runProcess } from '../src/media/process.js';

@@ -14,7 +14,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveBinaries } from '../src/cli/binaries.js';
+import { resolveBinaries } from '../src/media/binaries.js';
 import { scaleFilter } from '../src/media/decode/extract.js';
 import { probeMedia, type MediaInfo } from '../src/media/probe.js';
 import { runProcess } from '../src/media/process.js';

@@ -15,7 +15,7 @@ import { MANIFEST_FILE, MANIFEST_SCHEMA, type ModelManifest } from '../src/core/
 import { digestModel, readModelBundle, sha256Hex } from '../src/core/model-files.js';
 import { layersModelToOnnx } from '../src/core/onnx-export/index.js';
 import { activateBackend } from '../src/core/tf-backend.js';
-import { wasmDirectory } from '../src/cli/local/backend.js';
+import { wasmDirectory } from '../src/run/local/backend.js';
 import { compareOnnxWithTfjs, loadParityImages, parityFailures } from './onnx-parity.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -8,7 +8,7 @@
 import { mkdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveBinaries } from '../src/cli/binaries.js';
+import { resolveBinaries } from '../src/media/binaries.js';
 import { runProcess } from '../src/media/process.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -9,10 +9,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FrameResult, SampledFrame } from '../src/core/results.js';
-import { resolveBinaries } from '../src/cli/binaries.js';
+import { resolveBinaries } from '../src/media/binaries.js';
 import { runProcess } from '../src/media/process.js';
-import { LocalScorer } from '../src/cli/local/pool.js';
-import { DEFAULT_MODEL_DIR, PACKAGE_ROOT } from '../src/cli/paths.js';
+import { LocalScorer } from '../src/run/local/pool.js';
+import { DEFAULT_MODEL_DIR, PACKAGE_ROOT } from '../src/run/paths.js';
 import { sha256Hex } from '../src/core/model-files.js';
 import { DEFAULT_FIXTURES_DIR, EXPECTED_FILE, SMOKE_FIXTURES_SCHEMA, type ExpectedFixtures } from '../src/cli/smoke/fixtures.js';
 

@@ -11,13 +11,8 @@ export class UsageError extends Error {
 // Raised by the shared media module (ffmpeg and ffprobe run on both sides); main.ts maps them too.
 export { BinaryNotFoundError, SubprocessError } from '../media/errors.js';
 
-/** No inference engine can run the model here (--backend, ONNX Runtime or TF.js unavailable). */
-export class BackendUnavailableError extends Error {
-  override name = 'BackendUnavailableError';
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-  }
-}
+// Raised by the run engine (local scoring); main.ts maps it too.
+export { BackendUnavailableError } from '../run/errors.js';
 
 /** The user pressed Ctrl-C. Exit 130 after the partial report is written. */
 export class InterruptedError extends Error {

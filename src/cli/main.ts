@@ -3,7 +3,7 @@ import { ContractError, ImageDecodeError, InputError, ModelError, errorMessage }
 import { EXIT_CODES, type CommandContext, type CommandStatus } from './context.js';
 import { BackendUnavailableError, BinaryNotFoundError, UsageError } from './errors.js';
 import { createMessages } from './output/messages.js';
-import { OutputError } from './output/output-files.js';
+import { OutputError } from '../report/output-files.js';
 import { buildProgram } from './program.js';
 
 export interface MainIo {

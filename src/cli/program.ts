@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import type { CommandContext, CommandStatus } from './context.js';
-import { VERSION } from './paths.js';
+import { VERSION } from '../run/paths.js';
 
 /** Which frames to take: the options `classify` and `sample` share, in the same words. */
 function withSamplingOptions(command: Command): Command {
@@ -73,7 +73,7 @@ export function buildProgram(context: CommandContext, done: (status: Promise<Com
     .option('--region <region>', 'AWS region')
     .option('--s3-endpoint <url>', 'S3-compatible endpoint (else AWS_ENDPOINT_URL_S3); path-style addressing')
     .action(async (inputs: string[], flags) => {
-      const { classifyCommand } = await import('./commands/classify-command.js');
+      const { classifyCommand } = await import('./commands/classify.js');
       done(classifyCommand(inputs, flags, context));
     });
 
@@ -94,7 +94,7 @@ export function buildProgram(context: CommandContext, done: (status: Promise<Com
     .option('--region <region>', 'AWS region')
     .option('--s3-endpoint <url>', 'S3-compatible endpoint (else AWS_ENDPOINT_URL_S3); path-style addressing')
     .action(async (inputs: string[], flags) => {
-      const { sampleCommand } = await import('./commands/sample-command.js');
+      const { sampleCommand } = await import('./commands/sample.js');
       done(sampleCommand(inputs, flags, context));
     });
 

@@ -10,7 +10,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { decodeImage } from '../../src/core/image-decode.js';
-import { uniqueReportBases } from '../../src/cli/output/write-report.js';
+import { uniqueReportBases } from '../../src/report/write-report.js';
 import { runCli, tempDir, type CliResult } from '../helpers/cli.js';
 import { CORPUS, corpusFiles, type CorpusFile } from '../helpers/corpus-media.js';
 import { closestFrame, expectedFrame, frameInterval, fullDecode, pixelDifference, type FullDecode } from '../helpers/full-decode.js';

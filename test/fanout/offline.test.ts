@@ -9,7 +9,7 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { resolveBinaries } from '../../src/cli/binaries.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
 import type { Report } from '../../src/core/report.js';
 import type { OfflineServer } from '../helpers/serverless-offline.js';
 import { startPackagedOffline, type PackagedOffline } from '../lambda/fixtures.js';

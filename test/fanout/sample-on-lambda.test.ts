@@ -13,7 +13,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CONTRACT_VERSION } from '../../src/core/contract.js';
 import { parseSampleResponse, SAMPLE_KIND, type SampleRequest } from '../../src/core/contract-sample.js';
 import type { Report } from '../../src/core/report.js';
-import { resolveBinaries } from '../../src/cli/binaries.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
 import { corpusFiles } from '../helpers/corpus-media.js';
 import { startCountingProxy, type CountingProxy } from '../helpers/s3-counting-proxy.js';
 import { largeVideo, putObject, readBytes } from '../helpers/s3-fixtures.js';

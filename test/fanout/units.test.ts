@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { FrameResult } from '../../src/core/results.js';
-import { journalFile, journalKey, JournalWriter, readJournal } from '../../src/cli/commands/journal.js';
+import { journalFile, journalKey, JournalWriter, readJournal } from '../../src/run/journal.js';
 import { MAX_REQUEST_BYTES, requestBytes } from '../../src/core/contract.js';
 import { AimdLimiter } from '../../src/cli/fanout/aimd.js';
 import { backoffDelay, retryDelay } from '../../src/cli/fanout/backoff.js';

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { resolveBinaries } from '../../src/cli/binaries.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
 import { runProcess } from '../../src/media/process.js';
 
 const SIZE = '160x120';

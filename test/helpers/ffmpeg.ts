@@ -4,7 +4,7 @@
  * environment the product gives them, so a machine with only what `npm ci`
  * installs can make every fixture.
  */
-import { resolveBinaries } from '../../src/cli/binaries.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
 import { runProcess, type RunResult } from '../../src/media/process.js';
 
 /** The ffmpeg framescore resolves. */

@@ -5,7 +5,7 @@
  * recovery-point SEI, HEVC IRAP: what the decoder calls a keyframe).
  */
 import { readFile } from 'node:fs/promises';
-import { resolveBinaries } from '../../src/cli/binaries.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
 import { scaleFilter } from '../../src/media/decode/extract.js';
 import { runProcess } from '../../src/media/process.js';
 import { probeVideo } from './corpus-media.js';

@@ -7,7 +7,7 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { createS3Client } from '../../src/cli/s3/client.js';
+import { createS3Client } from '../../src/run/s3/client.js';
 import { runCli as runCliProcess, type CliResult } from './cli.js';
 import { runFfmpeg } from './ffmpeg.js';
 

@@ -5,9 +5,9 @@
 import os from 'node:os';
 import { frameBytes } from './frames.js';
 import { planFrames, type SamplingSettings } from '../../src/core/sampling-plan.js';
-import { resolveBinaries } from '../../src/cli/binaries.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
 import { probeMedia } from '../../src/media/probe.js';
-import { openInput, type InputContext } from '../../src/cli/input.js';
+import { openInput, type InputContext } from '../../src/run/input.js';
 import { sampleFrames, type SamplingMethod } from '../../src/media/sampling/sampler.js';
 
 export interface Sampled {

@@ -9,7 +9,7 @@ import { mkdir, open, readFile, rename, stat, truncate, writeFile } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveBinaries } from '../../src/cli/binaries.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
 import { runProcess } from '../../src/media/process.js';
 import { ROOT } from './cli.js';
 

@@ -15,7 +15,7 @@ import type { Classifier } from '../../src/core/classifier.js';
 import { CONTRACT_VERSION, type InvokeResponse } from '../../src/core/contract.js';
 import { SAMPLE_KIND, type SampleRequest, type SampleResponse } from '../../src/core/contract-sample.js';
 import type { Report } from '../../src/core/report.js';
-import { resolveBinaries } from '../../src/cli/binaries.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
 import { handleBatch } from '../../src/lambda/batch.js';
 import { ModelRuntime } from '../../src/lambda/runtime.js';
 import { handleSample } from '../../src/lambda/sampling/sample-handler.js';

@@ -11,7 +11,7 @@ import { request as httpRequest, createServer, type Server } from 'node:http';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { after, before, test } from 'node:test';
-import { resolveBinaries } from '../../src/cli/binaries.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
 import { CONTRACT_VERSION } from '../../src/core/contract.js';
 import { setLogSink } from '../../src/lambda/log.js';
 import { jpegBomb, pngBomb } from '../helpers/image-bombs.js';

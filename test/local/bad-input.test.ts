@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DEFAULT_MODEL_DIR } from '../../src/cli/paths.js';
+import { DEFAULT_MODEL_DIR } from '../../src/run/paths.js';
 import { runCli } from '../helpers/cli.js';
 import { fixture } from '../helpers/videos.js';
 

@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { resolveBinaries } from '../../src/cli/binaries.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
 import { runCli } from '../helpers/cli.js';
 
 let dir: string;

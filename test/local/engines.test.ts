@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { resolveBinaries } from '../../src/cli/binaries.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
 import { runProcess } from '../../src/media/process.js';
 import { decodeImage } from '../../src/core/image-decode.js';
 import { sha256Hex } from '../../src/core/model-files.js';

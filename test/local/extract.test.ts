@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { framePixels } from '../../src/core/image-decode.js';
-import { resolveBinaries } from '../../src/cli/binaries.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
 import { extractFrame, FrameExtractError, type ExtractOptions } from '../../src/media/decode/extract.js';
 import { probeMedia } from '../../src/media/probe.js';
 import { fixture, type Fixture } from '../helpers/videos.js';

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
-import { resolveBinaries } from '../../src/cli/binaries.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
 import { probeMedia } from '../../src/media/probe.js';
 import { StreamDecodeError, StreamDecoder } from '../../src/media/decode/stream-decoder.js';
 import { openIndexedVideo } from '../../src/media/sampling/indexed-sampler.js';

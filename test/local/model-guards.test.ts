@@ -8,7 +8,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DEFAULT_MODEL_DIR } from '../../src/cli/paths.js';
+import { DEFAULT_MODEL_DIR } from '../../src/run/paths.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 
 let work: string;

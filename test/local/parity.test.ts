@@ -18,10 +18,10 @@ import { readModelBundle } from '../../src/core/model-files.js';
 import { directoryModelFiles } from '../../src/core/model-directory.js';
 import { cropRegion } from '../../src/core/preprocess.js';
 import { activateBackend } from '../../src/core/tf-backend.js';
-import { resolveBinaries } from '../../src/cli/binaries.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
 import { extractFrame } from '../../src/media/decode/extract.js';
-import { wasmDirectory } from '../../src/cli/local/backend.js';
-import { DEFAULT_MODEL_DIR } from '../../src/cli/paths.js';
+import { wasmDirectory } from '../../src/run/local/backend.js';
+import { DEFAULT_MODEL_DIR } from '../../src/run/paths.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { fixture } from '../helpers/videos.js';
 

@@ -9,7 +9,7 @@ import { readdir, readFile, writeFile, mkdtemp, copyFile } from 'node:fs/promise
 import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { resolveBinaries } from '../../src/cli/binaries.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
 import { decodeImage } from '../../src/core/image-decode.js';
 import { runProcess } from '../../src/media/process.js';
 import { runCli } from '../helpers/cli.js';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { resolveBinaries } from '../../src/cli/binaries.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
 import { probeMedia } from '../../src/media/probe.js';
 import { runProcess } from '../../src/media/process.js';
 import { sampleFrames, type SamplerOptions, type SamplingMethod } from '../../src/media/sampling/sampler.js';

@@ -4,10 +4,10 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import jpeg from 'jpeg-js';
-import { laneFrames, tickStep } from '../../src/cli/output/html/chart-geometry.js';
-import { escapeHtml, jsonForScript } from '../../src/cli/output/html/escape.js';
-import { flattenFacts, formatClock, formatMs } from '../../src/cli/output/html/format.js';
-import { makeThumbnails, THUMBNAIL_WIDTH } from '../../src/cli/output/html/thumbnails.js';
+import { laneFrames, tickStep } from '../../src/report/html/chart-geometry.js';
+import { escapeHtml, jsonForScript } from '../../src/report/html/escape.js';
+import { flattenFacts, formatClock, formatMs } from '../../src/report/html/format.js';
+import { makeThumbnails, THUMBNAIL_WIDTH } from '../../src/report/html/thumbnails.js';
 import { runFfmpeg } from '../helpers/ffmpeg.js';
 import { tempDir } from './cli.js';
 

@@ -8,11 +8,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BlockCache } from '../../src/media/source/block-cache.js';
-import { createS3Client } from '../../src/cli/s3/client.js';
-import { describeS3Error } from '../../src/cli/s3/errors.js';
-import { modelCacheRoot } from '../../src/cli/s3/model-cache.js';
+import { createS3Client } from '../../src/run/s3/client.js';
+import { describeS3Error } from '../../src/run/s3/errors.js';
+import { modelCacheRoot } from '../../src/run/s3/model-cache.js';
 import { startRangeRelay } from '../../src/media/source/range-relay.js';
-import { parseS3Object, parseS3Prefix, s3Uri } from '../../src/cli/s3/uri.js';
+import { parseS3Object, parseS3Prefix, s3Uri } from '../../src/run/s3/uri.js';
 
 test('s3:// URIs: objects need a key, prefixes get a trailing slash, bad bucket names are named', () => {
   assert.deepEqual(parseS3Object('s3://media-bucket/episodes/b0123456.mp4', 'v'), { bucket: 'media-bucket', key: 'episodes/b0123456.mp4' });

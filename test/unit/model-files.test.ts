@@ -7,7 +7,7 @@ import { ModelError } from '../../src/core/errors.js';
 import { digestModel, readModelBundle } from '../../src/core/model-files.js';
 import { directoryModelFiles } from '../../src/core/model-directory.js';
 import { MANIFEST_FILE } from '../../src/core/model-manifest.js';
-import { DEFAULT_MODEL_DIR } from '../../src/cli/paths.js';
+import { DEFAULT_MODEL_DIR } from '../../src/run/paths.js';
 
 let work: string;
 before(async () => { work = await mkdtemp(path.join(os.tmpdir(), 'framescore-model-')); });

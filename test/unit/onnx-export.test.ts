@@ -15,8 +15,8 @@ import { directoryModelFiles } from '../../src/core/model-directory.js';
 import { parseManifest } from '../../src/core/model-manifest.js';
 import { layersModelToOnnx, UnsupportedLayerError, type OnnxExportOptions } from '../../src/core/onnx-export/index.js';
 import { activateBackend, tf } from '../../src/core/tf-backend.js';
-import { wasmDirectory } from '../../src/cli/local/backend.js';
-import { DEFAULT_MODEL_DIR } from '../../src/cli/paths.js';
+import { wasmDirectory } from '../../src/run/local/backend.js';
+import { DEFAULT_MODEL_DIR } from '../../src/run/paths.js';
 import { compareOnnxWithTfjs, loadParityImages, parityFailures, type ParityImage } from '../../scripts/onnx-parity.js';
 import { everyLayerModel, float16Weights, quantiseWeights, savedArtifacts, seededWeights, teachableMachineShaped } from '../helpers/layers-models.js';
 

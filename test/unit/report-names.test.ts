@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { uniqueReportBases } from '../../src/cli/output/write-report.js';
+import { uniqueReportBases } from '../../src/report/write-report.js';
 
 describe('report names for several inputs', () => {
   it('numbers inputs whose names collide, in input order, and never hands out a reserved name', () => {

@@ -1,296 +1,78 @@
-import type { Writable } from 'node:stream';
-import { mapBounded } from '../../core/bounded-map.js';
-import { errorMessage, InputError } from '../../core/errors.js';
-import { REPORT_SCHEMA, type Report } from '../../core/report.js';
-import type { ReportFormat } from '../../core/report-formats.js';
-import type { FrameResult, SampledFrame } from '../../core/results.js';
-import { describeSampling, type PlannedFrame } from '../../core/sampling-plan.js';
-import { summarise } from '../../core/summary.js';
-import { resolveBinaries, type Binaries } from '../binaries.js';
-import type { FrameImage } from '../../core/image-decode.js';
-import type { MediaInfo } from '../../media/probe.js';
-import type { OpenedInput } from '../input.js';
-import { prepareInput, samplerOptions, type InputSampling, type PreparedInput } from './prepare-input.js';
-import { INDEX_BASE, writeRunIndex } from './run-index.js';
-import { journalFile, journalKey, JournalWriter, readJournal, type JournalIdentity } from './journal.js';
-import type { Messages } from '../output/messages.js';
-import type { Progress } from '../output/progress.js';
-import { checkOutputDirectory, checkOutputFile } from '../output/output-files.js';
-import { uniqueReportBases, writeKept, writeReport } from '../output/write-report.js';
-import { VERSION } from '../paths.js';
-import { sampleFrames } from '../../media/sampling/sampler.js';
-import type { FrameScorer, SessionScorer } from '../scorer.js';
+import { readModelBundle } from '../../core/model-files.js';
+import { directoryModelFiles } from '../../core/model-directory.js';
+import type { CommandContext, CommandStatus } from '../context.js';
+import { UsageError } from '../errors.js';
+import { FRAME_FORMATS, type FrameFormat } from '../../media/decode/frame-output.js';
+import { BACKEND_CHOICES } from '../../run/local/backend.js';
+import { LazyLocalScorer } from '../../run/local/lazy-scorer.js';
+import { parseChoice, parseFormats, parseInteger, parseNumber } from '../option-values.js';
+import { parseInputSampling, readInputs } from './sampling-flags.js';
+import type { ClassifyFlags } from './classify-flags.js';
+import { createProgress, progressStyle } from '../output/progress.js';
+import { resolveModelDir } from '../../run/model-source.js';
+import { classify, type ClassifyOutcome } from '../../run/classify.js';
+import { isStdoutPath } from '../../report/output-files.js';
 
-/** The sampling settings (see prepare-input.ts) and what to do with the scores. */
-export interface ClassifyOptions extends InputSampling {
-  readonly inputs: readonly string[];
-  readonly threshold: number;
-  readonly formats: readonly ReportFormat[];
-  /** --out BASE (one video), -o FILE|- , or --out-dir DIR. */
-  readonly out?: string | undefined;
-  readonly output?: string | undefined;
-  readonly outDir?: string | undefined;
-  readonly saveFrames?: string | undefined;
-  /** Also write a self-contained HTML report here (keeps each frame's image for thumbnails). */
-  readonly html?: string | undefined;
-  readonly ffmpeg?: string | undefined;
-  /** Append each result to BASE.journal.jsonl as it arrives. */
-  readonly journal?: boolean | undefined;
-  /** Skip frames the journal already holds for the same video, sampling and model. */
-  readonly resume?: boolean | undefined;
-  /** Videos sampled and scored at once (they share the scorer); default 1. */
-  readonly videoConcurrency?: number | undefined;
-}
-
-export interface ClassifyDeps {
-  readonly stdout: Writable;
-  readonly messages: Messages;
-  readonly progress: Progress;
-  readonly signal: AbortSignal;
-  /** The model the scorer runs: frames are sampled at its input size. */
-  readonly manifest: { readonly input: { readonly width: number; readonly height: number } };
-  readonly scorer: FrameScorer;
-  readonly mode: 'local' | 'lambda';
-}
-
-/** A scorer that keeps per-video statistics (the Lambda fan-out); they go into report.run. */
-export interface VideoOutcome {
-  readonly source: string;
-  readonly status: 'complete' | 'failures' | 'interrupted' | 'unreadable';
-  readonly files: readonly string[];
-  readonly frames: { readonly total: number; readonly ok: number; readonly failed: number };
-  readonly error?: string;
-  readonly wallMs?: number;
-  /** A report could not be written where asked; it went to the temporary directory (see writeKept). */
-  readonly lost?: boolean;
-}
-
-export interface ClassifyOutcome {
-  readonly videos: readonly VideoOutcome[];
-  readonly interrupted: boolean;
-  /** The index of all runs, when there were several inputs. */
-  readonly indexFiles?: readonly string[];
-  /** The run index could not be written where asked. */
-  readonly indexLost?: boolean;
-}
-
-interface Prepared extends PreparedInput {
-  readonly position: number;
-  /** Where its report goes in --out-dir, unique among the inputs. */
-  readonly base: string;
-}
-
-/**
- * Plans every input first (so one progress display can cover them all), then
- * samples and scores them, several at once when the scorer is shared, writing
- * one report per input and, for several inputs, an index of all runs.
- */
-export async function classify(options: ClassifyOptions, deps: ClassifyDeps): Promise<ClassifyOutcome> {
-  const binaries = resolveBinaries({ ffmpeg: options.ffmpeg });
-  const outcomes: Array<VideoOutcome | undefined> = [];
-  const prepared: Prepared[] = [];
-  const bases = uniqueReportBases(options.inputs, options.outDir ?? '.', options.inputs.length > 1 ? [INDEX_BASE] : []);
-  await checkOutputs(bases, options);
-  for (const [position, spec] of options.inputs.entries()) {
-    if (deps.signal.aborted) break;
-    try {
-      prepared.push(await prepare(spec, position, bases[position]!, options, deps, binaries));
-    } catch (error) {
-      // One unreadable input must not cost the others their reports.
-      if (!(error instanceof InputError) || options.inputs.length === 1) throw error;
-      deps.messages.error(errorMessage(error));
-      outcomes[position] = { source: spec, status: 'unreadable', files: [], frames: { total: 0, ok: 0, failed: 0 }, error: errorMessage(error) };
-    }
+export async function classifyCommand(args: string[], flags: ClassifyFlags, context: CommandContext): Promise<CommandStatus> {
+  const inputs = await readInputs(args, flags);
+  if (inputs.length === 0) throw new UsageError('classify needs a video, image or URI (see framescore classify --help)');
+  if (inputs.length > 1 && flags.html !== undefined) throw new UsageError('--html writes one report; with several inputs use "framescore report" on each JSON');
+  if (inputs.length > 1 && (flags.out !== undefined || (flags.output !== undefined && !isStdoutPath(flags.output)))) {
+    throw new UsageError('--out and -o name one report; with several inputs use --out-dir');
   }
-  const shared = options.inputs.length > 1;
-  if (shared) deps.progress.begin(`${prepared.length} videos`, prepared.reduce((sum, video) => sum + video.plan.length, 0));
-  const progress: Progress = shared ? { begin() {}, end() {}, sampled: () => deps.progress.sampled(), classified: (failed) => deps.progress.classified(failed) } : deps.progress;
-  const runs = mapBounded(prepared, options.videoConcurrency ?? 1, async (video) => ({ position: video.position, outcome: await classifyOne(video, options, { ...deps, progress }, binaries) }));
-  try {
-    for await (const { position, outcome } of runs) outcomes[position] = outcome;
-  } finally {
-    if (shared) deps.progress.end();
-  }
-  const videos = outcomes.filter((outcome): outcome is VideoOutcome => outcome !== undefined);
-  const interrupted = deps.signal.aborted;
-  if (!shared || options.output === '-') return { videos, interrupted };
-  const index = await writeRunIndex(videos, options.outDir ?? '.', { interrupted }, deps.messages);
-  deps.messages.info(`${videos.length} inputs: wrote ${index.files.join(', ')}`);
-  return { videos, interrupted, indexFiles: index.files, indexLost: index.lost };
-}
-
-/**
- * Before any decoding: every output must be writable (directories are created
- * now), so a run never ends with its results refused. Throws an OutputError
- * naming the output (exit 2).
- */
-async function checkOutputs(bases: readonly string[], options: ClassifyOptions): Promise<void> {
-  if (options.output !== undefined) {
-    if (options.output !== '-') await checkOutputFile(options.output);
-  } else if (options.out !== undefined) {
-    for (const format of options.formats) await checkOutputFile(`${options.out}.${format}`);
-  } else {
-    await checkOutputDirectory(options.outDir ?? '.');
-    for (const base of bases) for (const format of options.formats) await checkOutputFile(`${base}.${format}`);
-  }
-  if (options.html !== undefined) await checkOutputFile(options.html);
-  if (options.saveFrames !== undefined) await checkOutputDirectory(options.saveFrames);
-}
-
-async function prepare(spec: string, position: number, base: string, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries): Promise<Prepared> {
-  return { position, base, ...(await prepareInput(spec, options, deps, binaries)) };
-}
-
-async function classifyOne(video: Prepared, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries): Promise<VideoOutcome> {
-  const startedAt = new Date();
-  const started = performance.now();
-  const { opened, media, plan } = video;
-  const target = reportTarget(video.base, options);
-  const identity: JournalIdentity = { video: opened.source, sampling: options.sampling, fit: options.fit, modelSha256: deps.scorer.model.sha256 };
-  const journalPath = journalFile(target.kind === 'base' ? target.base : target.kind === 'file' ? target.file : video.base);
-  const carried = options.resume ? matchPlan(await readJournal(journalPath, journalKey(identity)), plan) : new Map<number, FrameResult>();
-  if (carried.size > 0) deps.messages.info(`${opened.source}: resuming: ${carried.size} of ${plan.length} frames already scored in ${journalPath}`);
-  const remaining = plan.filter((planned) => !carried.has(planned.index));
-  // With -o - the user asked for stdout only: no journal file appears unless --resume asks for one.
-  const wantJournal = options.resume || (options.journal && target.kind !== 'stdout');
-  const journal = wantJournal ? await JournalWriter.open(journalPath, identity, carried.values()) : undefined;
-
-  // One video's own display counts only the frames left to do; the shared display of several counted every planned frame.
-  deps.progress.begin(opened.source, remaining.length);
-  if (options.inputs.length > 1) {
-    for (let i = 0; i < carried.size; i += 1) {
-      deps.progress.sampled();
-      deps.progress.classified(false);
-    }
-  }
-  const thumbnails = new Map<number, FrameImage>();
-  const session = isSessionScorer(deps.scorer) ? deps.scorer.session(remaining.length) : undefined;
-  const remote = session?.remote?.({
-    opened, media, plan: remaining, keyframes: options.sampling.keyframes, fit: options.fit,
-    thumbnails: options.html !== undefined ? thumbnails : undefined, onNote: (message) => deps.messages.debug(`${opened.source}: ${message}`),
-  });
-  const scored = remote ?? (session ?? deps.scorer).score(tapSampled(
-    sampleFrames(remaining, samplerOptions(video, options, deps.manifest.input, deps, binaries, options.saveFrames)), deps, options.html !== undefined ? thumbnails : undefined,
-  ));
-  const results: FrameResult[] = [...carried.values()];
-  // A time after the last frame was sampled at the last frame; its row keeps the time asked for (local sampling does this itself).
-  const asked = new Map(plan.flatMap((planned) => (planned.askedTime === undefined ? [] : [[planned.index, planned.askedTime] as const])));
-  try {
-    for await (const scoredResult of scored) {
-      const askedTime = asked.get(scoredResult.index);
-      const result = askedTime === undefined ? scoredResult : { ...scoredResult, requestedTime: askedTime };
-      results.push(result);
-      journal?.append(result);
-      if (remote !== undefined) deps.progress.sampled();
-      deps.progress.classified(result.status === 'failed');
-    }
-  } finally {
-    await journal?.close();
-    deps.progress.end();
-  }
-
-  results.sort((a, b) => a.index - b.index);
-  const interrupted = deps.signal.aborted;
-  const wallMs = performance.now() - started;
-  const extra = {
-    sampledOn: remote === undefined ? 'local' : 'lambda',
-    ...(session === undefined ? {} : { lambda: session.facts(wallMs) }), ...(carried.size > 0 ? { resumedFrames: carried.size } : {}),
+  const formats = parseFormats(flags.format);
+  if (flags.output !== undefined && !isStdoutPath(flags.output) && formats.length > 1) throw new UsageError('-o FILE takes one --format; use --out BASE for several');
+  const options = {
+    ...parseInputSampling(flags, parseChoice<FrameFormat>(flags.frameFormat, '--frame-format', FRAME_FORMATS)),
+    inputs,
+    threshold: parseNumber(flags.threshold, '--threshold', 0, 1),
+    formats,
+    out: flags.out,
+    output: flags.output !== undefined && isStdoutPath(flags.output) ? '-' : flags.output,
+    outDir: flags.outDir,
+    saveFrames: flags.saveFrames,
+    html: flags.html,
+    ffmpeg: flags.ffmpeg,
+    resume: flags.resume === true,
   };
-  const report = buildReport(opened, media, options, deps, results, { startedAt, wallMs, interrupted, extra });
-  const written = await writeReport(report, options.formats, target, deps.stdout, deps.messages);
-  const { files } = written;
-  if (options.html !== undefined) {
-    const { renderHtmlReport } = await import('../output/html-report.js');
-    await writeKept(options.html, await renderHtmlReport(report, thumbnails, { ffmpeg: binaries.ffmpeg }), { messages: deps.messages }, written);
+  if (flags.function !== undefined) {
+    if (flags.local === true) throw new UsageError('--local and --function cannot be used together');
+    if (flags.model !== undefined) throw new UsageError('--model applies to --local; the function runs the model it was deployed with');
+    // Imported only here so local runs never load the AWS SDK.
+    const { classifyOnLambda } = await import('../fanout/classify-remote.js');
+    return statusOf(await classifyOnLambda(options, flags, context));
   }
-  const { total, ok, failed } = report.summary.frames;
-  if (deps.mode === 'lambda') for (const line of describeFailures(results)) deps.messages.warn(`${opened.source}: ${line}`);
-  const where = deps.mode === 'lambda' ? `; ${describeSampledWhere(remote !== undefined, extra.lambda, opened)}` : '';
-  if (files.length > 0) deps.messages.info(`${opened.source}: ${ok}/${plan.length} frames scored${failed ? `, ${failed} failed` : ''}${interrupted ? ' (interrupted)' : ''}${where}; wrote ${files.join(', ')}`);
-  return { source: opened.source, status: interrupted ? 'interrupted' : failed > 0 ? 'failures' : 'complete', files, frames: { total, ok, failed }, wallMs: Math.round(wallMs), ...(written.lost ? { lost: true } : {}) };
-}
+  const workers = flags.workers === undefined ? undefined : parseInteger(flags.workers, '--workers', 1, 64);
+  const backend = parseChoice(flags.backend, '--backend', BACKEND_CHOICES);
+  const batchSize = flags.batchSize === 'auto' ? 'auto' : parseInteger(flags.batchSize, '--batch-size', 1, 256);
 
-/** Where a Lambda run's frames were sampled, and what this machine downloaded of a remote input. */
-function describeSampledWhere(inFunction: boolean, facts: Record<string, unknown> | undefined, opened: OpenedInput): string {
-  const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 0)} MB`;
-  const client = opened.fetchedBytes?.();
-  const downloaded = client === undefined ? '' : `, this machine downloaded ${mb(client)}${opened.sizeBytes === undefined ? '' : ` of ${mb(opened.sizeBytes)}`}`;
-  if (!inFunction) return `sampled here${downloaded}`;
-  const sampling = (facts as { sampling?: { functionBytesRead: number; framesDecoded: number } } | undefined)?.sampling;
-  return `sampled in the function (${sampling === undefined ? '' : `${mb(sampling.functionBytesRead)} read from S3, ${sampling.framesDecoded} frames decoded`}${downloaded})`;
-}
-
-/** One line per failure cause, naming the frames: "2 frames (1, 3) failed: INVALID_IMAGE: image is not a JPEG". */
-function describeFailures(results: readonly FrameResult[]): string[] {
-  const byCause = new Map<string, number[]>();
-  for (const result of results) {
-    if (result.status !== 'failed') continue;
-    const cause = `${result.code}: ${result.message}`;
-    byCause.set(cause, [...(byCause.get(cause) ?? []), result.index]);
-  }
-  return [...byCause].map(([cause, frames]) => {
-    const shown = frames.slice(0, 8).join(', ') + (frames.length > 8 ? ', …' : '');
-    return `${frames.length} frame${frames.length === 1 ? '' : 's'} (${shown}) failed: ${cause}`;
+  // Read and verify the model here first: a bad --model is a one-line error before any decoding starts.
+  const modelDir = await resolveModelDir(flags.model, options.context);
+  const bundle = await readModelBundle(directoryModelFiles(modelDir));
+  const scorer = new LazyLocalScorer(bundle.manifest, { workers, backend, modelDir, batchSize, fit: options.fit }, (pool) => {
+    context.messages.debug(`engine: ${pool.description}${pool.fellBack === undefined ? '' : `; not ONNX Runtime because ${pool.fellBack}`}`);
   });
-}
-
-function isSessionScorer(scorer: FrameScorer): scorer is SessionScorer {
-  return typeof (scorer as Partial<SessionScorer>).session === 'function';
-}
-
-/** Journal results that belong to this plan: same index at the same requested time. */
-function matchPlan(scored: Map<number, FrameResult>, plan: readonly PlannedFrame[]): Map<number, FrameResult> {
-  const kept = new Map<number, FrameResult>();
-  for (const planned of plan) {
-    const result = scored.get(planned.index);
-    if (result !== undefined && Math.abs(result.requestedTime - (planned.askedTime ?? planned.requestedTime)) < 1e-6) kept.set(planned.index, result);
-  }
-  return kept;
-}
-
-/** Counts sampled frames for progress; drops frames cancelled by Ctrl-C (they were never attempted in full). */
-async function* tapSampled(frames: AsyncIterable<SampledFrame>, deps: ClassifyDeps, keep?: Map<number, FrameImage>): AsyncGenerator<SampledFrame> {
-  for await (const frame of frames) {
-    if (frame.status === 'failed' && deps.signal.aborted) continue;
-    if (keep !== undefined && frame.status === 'sampled') keep.set(frame.index, frame.image);
-    deps.progress.sampled();
-    yield frame;
+  context.messages.debug(`model ${bundle.manifest.name} ${bundle.manifest.version} (${bundle.manifest.sha256.slice(0, 12)}…), --backend ${backend}${workers === undefined ? '' : `, ${workers} workers`}`);
+  try {
+    const outcome = await classify(options, {
+      stdout: context.stdout,
+      messages: context.messages,
+      progress: createProgress(progressStyle(context.stderr, context.env, context.quiet), context.stderr),
+      signal: context.signal,
+      manifest: bundle.manifest,
+      scorer,
+      mode: 'local',
+    });
+    return statusOf(outcome);
+  } finally {
+    await scorer.close();
   }
 }
 
-/** `base`: the input's own report base in --out-dir (see uniqueReportBases). */
-function reportTarget(base: string, options: ClassifyOptions): Parameters<typeof writeReport>[2] {
-  if (options.output === '-') return { kind: 'stdout' };
-  if (options.output !== undefined) return { kind: 'file', file: options.output };
-  if (options.out !== undefined) return { kind: 'base', base: options.out };
-  return { kind: 'base', base };
-}
-
-function buildReport(
-  opened: OpenedInput, media: MediaInfo, options: ClassifyOptions, deps: ClassifyDeps, frames: FrameResult[],
-  run: { startedAt: Date; wallMs: number; interrupted: boolean; extra: Record<string, unknown> },
-): Report {
-  const ok = frames.filter((frame) => frame.status === 'ok').length;
-  return {
-    schema: REPORT_SCHEMA,
-    generator: { name: 'framescore', version: VERSION },
-    video: {
-      source: opened.source, container: media.container, codec: media.codec, duration: media.duration, frameRate: media.frameRate,
-      width: media.width, height: media.height, rotation: media.rotation, stillImage: media.stillImage, sizeBytes: media.sizeBytes,
-    },
-    model: deps.scorer.model,
-    sampling: { ...options.sampling, description: describeSampling(options.sampling), fit: options.fit, frameFormat: options.frameFormat },
-    frames,
-    summary: summarise(frames, deps.scorer.model.labels, options.threshold),
-    run: {
-      mode: deps.mode,
-      scorer: deps.scorer.description,
-      startedAt: run.startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      wallMs: Math.round(run.wallMs),
-      framesPerSecond: Number((ok / (run.wallMs / 1000)).toFixed(2)),
-      interrupted: run.interrupted,
-      ...run.extra,
-    },
-  };
+export function statusOf(outcome: ClassifyOutcome): CommandStatus {
+  if (outcome.interrupted) return 'interrupted';
+  if (outcome.indexLost === true || outcome.videos.some((video) => video.lost === true)) return 'output-lost';
+  if (outcome.videos.some((video) => video.status === 'unreadable')) return 'bad-input';
+  if (outcome.videos.some((video) => video.status === 'failures')) return 'failures';
+  return 'ok';
 }

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { errorMessage } from '../../core/errors.js';
-import type { Binaries } from '../binaries.js';
+import type { Binaries } from '../../media/binaries.js';
 import { runProcess } from '../../media/process.js';
 import { probeMedia } from '../../media/probe.js';
 import { sampleFrames } from '../../media/sampling/sampler.js';

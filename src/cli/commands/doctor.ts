@@ -4,14 +4,14 @@ import { directoryModelFiles } from '../../core/model-directory.js';
 import { errorMessage } from '../../core/errors.js';
 import { wasmFeatures } from '../../core/tf-backend.js';
 import type { CommandContext, CommandStatus } from '../context.js';
-import { resolveBinaries } from '../binaries.js';
+import { resolveBinaries } from '../../media/binaries.js';
 import { runProcess } from '../../media/process.js';
-import { BACKEND_CHOICES, chooseEngine } from '../local/backend.js';
+import { BACKEND_CHOICES, chooseEngine } from '../../run/local/backend.js';
 import { Classifier } from '../../core/classifier.js';
 import type { ModelBundle } from '../../core/model-files.js';
 import os from 'node:os';
 import { parseChoice } from '../option-values.js';
-import { DEFAULT_MODEL_DIR, VERSION } from '../paths.js';
+import { DEFAULT_MODEL_DIR, VERSION } from '../../run/paths.js';
 
 /** Prints what framescore would use, one `name: value` line each on stdout; problems make it exit 2. */
 export async function doctorCommand(flags: { model?: string; backend: string; ffmpeg?: string }, context: CommandContext): Promise<CommandStatus> {

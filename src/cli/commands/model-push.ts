@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { ModelError } from '../../core/errors.js';
 import type { CommandContext, CommandStatus } from '../context.js';
-import { createS3Client } from '../s3/client.js';
-import { pushModel } from '../s3/push.js';
-import { parseS3Prefix, s3Uri } from '../s3/uri.js';
+import { createS3Client } from '../../run/s3/client.js';
+import { pushModel } from '../../run/s3/push.js';
+import { parseS3Prefix, s3Uri } from '../../run/s3/uri.js';
 
 export interface ModelPushFlags {
   readonly profile?: string;

@@ -1,6 +1,6 @@
 import type { CommandContext, CommandStatus } from '../context.js';
-import { writeHtmlReport } from '../output/html-report.js';
-import { readJsonReport } from '../output/html/read-report.js';
+import { writeHtmlReport } from '../../report/html-report.js';
+import { readJsonReport } from '../../report/html/read-report.js';
 
 export interface ReportFlags {
   readonly html: string;

@@ -6,7 +6,7 @@ import { FIT_MODES, type FitMode } from '../../core/preprocess.js';
 import type { FrameFormat } from '../../media/decode/frame-output.js';
 import { SAMPLING_METHODS, type SamplingMethod } from '../../media/sampling/sampler-options.js';
 import { parseChoice, parseInteger, parseNumber, parseSampling, type SamplingFlags } from '../option-values.js';
-import type { InputSampling } from './prepare-input.js';
+import type { InputSampling } from '../../run/prepare-input.js';
 
 export interface SamplingRunFlags extends SamplingFlags {
   readonly fit: string;

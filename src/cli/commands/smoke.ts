@@ -1,6 +1,6 @@
 import type { CommandContext, CommandStatus } from '../context.js';
 import { parseInteger, parseNumber } from '../option-values.js';
-import { checkOutputFile, writeOutputFile } from '../output/output-files.js';
+import { checkOutputFile, writeOutputFile } from '../../report/output-files.js';
 import { DEFAULT_FIXTURES_DIR, loadSmokeFixtures } from '../smoke/fixtures.js';
 import { renderJunit } from '../smoke/junit.js';
 import { renderJson, renderText } from '../smoke/render.js';

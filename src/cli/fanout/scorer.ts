@@ -5,7 +5,7 @@
  */
 import type { ModelIdentity } from '../../core/model-manifest.js';
 import type { FrameResult, SampledFrame } from '../../core/results.js';
-import type { FrameScorer } from '../scorer.js';
+import type { FrameScorer } from '../../run/scorer.js';
 import { describeTarget, type LambdaConnection } from './client.js';
 import { FunctionUnavailableError, LambdaConfigError } from './errors.js';
 import { FanoutPool, type FanoutOptions } from './fanout.js';
@@ -13,7 +13,7 @@ import { FanoutSession } from './session.js';
 import type { LambdaRunFacts } from './telemetry.js';
 import { warmEnvironments, type WarmResult } from './warmup.js';
 import { InputError } from '../../core/errors.js';
-import type { RemoteVideo, ScoringSession } from '../scorer.js';
+import type { RemoteVideo, ScoringSession } from '../../run/scorer.js';
 import { remoteSamplingRefusal, sampleOnLambda, SamplingFigures, type SampleOn } from './remote-sampling.js';
 
 export interface LambdaScorerOptions extends Omit<FanoutOptions, 'client' | 'expectedModelSha256'> {

@@ -1,14 +1,9 @@
 import type { Writable } from 'node:stream';
+import type { Messages } from '../../run/events.js';
+
+export type { Messages } from '../../run/events.js';
 
 /** People's messages on stderr, always prefixed so they are easy to tell from ffmpeg's. */
-export interface Messages {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-  /** Details shown only with --verbose. */
-  debug(message: string): void;
-}
-
 export function createMessages(stderr: Writable, options: { quiet: boolean; verbose: boolean }): Messages {
   const write = (text: string): void => { stderr.write(`framescore: ${text}\n`); };
   return {

@@ -1,13 +1,8 @@
 import cliProgress from 'cli-progress';
 import type { Writable } from 'node:stream';
+import type { Progress } from '../../run/events.js';
 
-/** Progress of one run: frames sampled and classified. */
-export interface Progress {
-  begin(label: string, total: number): void;
-  sampled(): void;
-  classified(failed: boolean): void;
-  end(): void;
-}
+export type { Progress } from '../../run/events.js';
 
 export type ProgressStyle = 'bar' | 'lines' | 'none';
 

@@ -4,7 +4,7 @@ import type { Scores } from '../../core/classifier.js';
 import { errorMessage, InputError } from '../../core/errors.js';
 import { sha256Hex } from '../../core/model-files.js';
 import { isRecord } from '../../core/model-manifest.js';
-import { PACKAGE_ROOT } from '../paths.js';
+import { PACKAGE_ROOT } from '../../run/paths.js';
 
 export const SMOKE_FIXTURES_SCHEMA = 'framescore-smoke-fixtures/1';
 export const EXPECTED_FILE = 'expected.json';

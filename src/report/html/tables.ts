@@ -1,4 +1,4 @@
-import type { Report } from '../../../core/report.js';
+import type { Report } from '../../core/report.js';
 import { labelColour } from './chart-geometry.js';
 import { escapeHtml } from './escape.js';
 import { flattenFacts, formatBytes, formatFact, formatMs, formatScore, formatTime, keyToWords } from './format.js';

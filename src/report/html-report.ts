@@ -1,5 +1,5 @@
-import type { FrameImage } from '../../core/image-decode.js';
-import type { Report } from '../../core/report.js';
+import type { FrameImage } from '../core/image-decode.js';
+import type { Report } from '../core/report.js';
 import { renderHtmlPage } from './html/page.js';
 import { makeThumbnails } from './html/thumbnails.js';
 import { writeOutputFile } from './output-files.js';

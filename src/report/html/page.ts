@@ -1,6 +1,6 @@
-import type { Report } from '../../../core/report.js';
-import { frameTime, type FrameTelemetry } from '../../../core/results.js';
-import { formatTimecode } from '../../../core/timestamps.js';
+import type { Report } from '../../core/report.js';
+import { frameTime, type FrameTelemetry } from '../../core/results.js';
+import { formatTimecode } from '../../core/timestamps.js';
 import { renderChart } from './chart.js';
 import { labelColour, timeScale } from './chart-geometry.js';
 import { escapeHtml, jsonForScript } from './escape.js';

@@ -1,5 +1,5 @@
-import type { Report } from '../../../core/report.js';
-import { frameTime } from '../../../core/results.js';
+import type { Report } from '../../core/report.js';
+import { frameTime } from '../../core/results.js';
 
 /** Tableau 10: distinguishable, and still readable for the common colour-vision deficiencies. */
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'] as const;

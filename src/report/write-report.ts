@@ -1,9 +1,9 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import type { Report } from '../../core/report.js';
-import { renderReport, type ReportFormat } from '../../core/report-formats.js';
-import type { Messages } from './messages.js';
+import type { Report } from '../core/report.js';
+import { renderReport, type ReportFormat } from '../core/report-formats.js';
+import type { Messages } from '../run/events.js';
 import { OutputError, writeOutputFile } from './output-files.js';
 
 export type ReportTarget =

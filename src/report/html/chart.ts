@@ -1,5 +1,5 @@
-import type { Report } from '../../../core/report.js';
-import { frameTime, type FrameResult } from '../../../core/results.js';
+import type { Report } from '../../core/report.js';
+import { frameTime, type FrameResult } from '../../core/results.js';
 import { CHART, labelColour, laneFrames, round, scoreY, tickStep, timeScale, type TimeScale } from './chart-geometry.js';
 import { escapeHtml } from './escape.js';
 import { formatClock } from './format.js';

@@ -1,7 +1,7 @@
 /** The index of a multi-video run: one row per input, as CSV and JSON, beside the reports. */
 import path from 'node:path';
-import type { Messages } from '../output/messages.js';
-import { writeKept, type WrittenFiles } from '../output/write-report.js';
+import type { Messages } from './events.js';
+import { writeKept, type WrittenFiles } from '../report/write-report.js';
 
 export interface IndexedRun {
   readonly source: string;

@@ -2,15 +2,15 @@
  * What classify and sample share: open an input, probe it, plan its frames
  * (scene detection included), and the sampler options that decode them.
  */
-import type { FitMode } from '../../core/preprocess.js';
-import { planFrames, planFromScenes, samplingWindow, type PlannedFrame, type SamplingSettings } from '../../core/sampling-plan.js';
-import type { FrameFormat } from '../../media/decode/frame-output.js';
-import { detectScenes } from '../../media/decode/scenes.js';
-import { probeMedia, type MediaInfo } from '../../media/probe.js';
-import type { SamplerOptions, SamplingMethod } from '../../media/sampling/sampler.js';
-import type { Binaries } from '../binaries.js';
-import { openInput, refuseOversizedStill, type InputContext, type OpenedInput } from '../input.js';
-import type { Messages } from '../output/messages.js';
+import type { FitMode } from '../core/preprocess.js';
+import { planFrames, planFromScenes, samplingWindow, type PlannedFrame, type SamplingSettings } from '../core/sampling-plan.js';
+import type { FrameFormat } from '../media/decode/frame-output.js';
+import { detectScenes } from '../media/decode/scenes.js';
+import { probeMedia, type MediaInfo } from '../media/probe.js';
+import type { SamplerOptions, SamplingMethod } from '../media/sampling/sampler.js';
+import type { Binaries } from '../media/binaries.js';
+import { openInput, refuseOversizedStill, type InputContext, type OpenedInput } from './input.js';
+import type { Messages } from './events.js';
 
 /** The sampling half of a run's options. */
 export interface InputSampling {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { errorMessage, InputError } from '../../../core/errors.js';
-import { isRecord } from '../../../core/model-manifest.js';
-import { REPORT_SCHEMA, type Report } from '../../../core/report.js';
+import { errorMessage, InputError } from '../../core/errors.js';
+import { isRecord } from '../../core/model-manifest.js';
+import { REPORT_SCHEMA, type Report } from '../../core/report.js';
 
 /**
  * Reads a JSON report written by `classify --format json`, checking the parts

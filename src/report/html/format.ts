@@ -1,4 +1,4 @@
-import { formatTimecode } from '../../../core/timestamps.js';
+import { formatTimecode } from '../../core/timestamps.js';
 
 /** Scores with three decimals: enough to compare frames by eye. */
 export function formatScore(score: number): string {

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isRecord } from '../../core/model-manifest.js';
-import type { FrameResult } from '../../core/results.js';
-import { makeDirectory } from '../output/output-files.js';
+import { isRecord } from '../core/model-manifest.js';
+import type { FrameResult } from '../core/results.js';
+import { makeDirectory } from '../report/output-files.js';
 
 export const JOURNAL_SCHEMA = 'framescore-journal/1';
 

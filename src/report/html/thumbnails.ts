@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { isEncoded, type FrameImage, type RgbImage } from '../../../core/image-decode.js';
-import { resolveBinaries } from '../../binaries.js';
-import { runProcess } from '../../../media/process.js';
-import { encodePng } from '../../../media/sampling/saved-frames.js';
+import { isEncoded, type FrameImage, type RgbImage } from '../../core/image-decode.js';
+import { resolveBinaries } from '../../media/binaries.js';
+import { runProcess } from '../../media/process.js';
+import { encodePng } from '../../media/sampling/saved-frames.js';
 
 /** Thumbnail width in pixels: big enough to recognise a scene, small enough for 150 of them in one file. */
 export const THUMBNAIL_WIDTH = 96;

@@ -1,0 +1,84 @@
+/**
+ * The library's classify: one input sampled and scored here, results as they
+ * finish, the report at the end. The CLI's `classify --local` runs the same
+ * engine (run/score-video.ts) and writes this report to files.
+ */
+import type { Report } from '../core/report.js';
+import type { FrameResult } from '../core/results.js';
+import { resolveBinaries } from '../media/binaries.js';
+import type { FrameFormat } from '../media/decode/frame-output.js';
+import { OptionError } from '../run/errors.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../run/local/backend.js';
+import { LazyLocalScorer } from '../run/local/lazy-scorer.js';
+import { prepareInput } from '../run/prepare-input.js';
+import { buildReport, scoreVideo } from '../run/score-video.js';
+import { openModel, type Model } from './model.js';
+import { eventSinks, inputSampling, integer, oneOf, type SamplingOptions } from './options.js';
+import { ResultQueue } from './result-queue.js';
+
+export interface ClassifyOptions extends SamplingOptions {
+  /** What openModel returned, or a model directory or s3:// prefix; default the bundled MobileNetV2. */
+  readonly model?: Model | string | undefined;
+  /** Inference engine: auto (ONNX Runtime, else tfjs-node, else wasm), onnx, wasm, node or cpu. */
+  readonly backend?: BackendChoice | undefined;
+  /** Inference worker threads (default one per core, at most 4). */
+  readonly workers?: number | undefined;
+  readonly batchSize?: number | 'auto' | undefined;
+  /** Score at which a frame counts in the summary and segments (default 0.5). */
+  readonly threshold?: number | undefined;
+  /** How frames leave the decoder: lossless (default) or jpeg. */
+  readonly frameFormat?: FrameFormat | undefined;
+}
+
+/** A run in progress: iterate it (or `frames`) for results in completion order; `report` settles when it ends. */
+export interface ClassifyRun extends AsyncIterable<FrameResult> {
+  readonly frames: AsyncIterable<FrameResult>;
+  /** The report, frames in index order; rejects with InputError, ModelError, OptionError, … when the run cannot start. */
+  readonly report: Promise<Report>;
+}
+
+/** Starts at once; results wait in memory until read, so awaiting only `report` is fine. */
+export function classify(input: string, options: ClassifyOptions = {}): ClassifyRun {
+  const queue = new ResultQueue<FrameResult>();
+  const report = run(input, options, (result) => { queue.push(result); }).then(
+    (finished) => { queue.close(); return finished; },
+    (error: unknown) => { queue.fail(error); throw error; },
+  );
+  // The caller may read only the frames (which throw the same error): no unhandled rejection for the report.
+  report.catch(() => {});
+  return { frames: queue, report, [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator]() };
+}
+
+async function run(input: string, options: ClassifyOptions, onResult: (result: FrameResult) => void): Promise<Report> {
+  const sampling = inputSampling(options, options.frameFormat ?? 'lossless');
+  const threshold = options.threshold ?? 0.5;
+  if (!(threshold >= 0 && threshold <= 1)) throw new OptionError(`threshold ${threshold} must be from 0 to 1`);
+  const backend = oneOf(options.backend ?? 'auto', 'backend', BACKEND_CHOICES);
+  const workers = options.workers === undefined ? undefined : integer(options.workers, 'workers', 1, 64);
+  const batchSize = options.batchSize === undefined || options.batchSize === 'auto' ? 'auto' : integer(options.batchSize, 'batchSize', 1, 256);
+  const signal = options.signal ?? new AbortController().signal;
+  const { messages, progress } = eventSinks(options.onEvent);
+  const model = typeof options.model === 'object' ? options.model : await openModel(options.model, options);
+  const binaries = resolveBinaries({ ffmpeg: options.ffmpeg });
+  const video = await prepareInput(input, sampling, { messages, signal }, binaries);
+  const scorer = new LazyLocalScorer(model.manifest, { workers, backend, modelDir: model.dir, batchSize, fit: sampling.fit }, (pool) => {
+    messages.debug(`engine: ${pool.description}${pool.fellBack === undefined ? '' : `; not ONNX Runtime because ${pool.fellBack}`}`);
+  });
+  try {
+    const startedAt = new Date();
+    const started = performance.now();
+    progress.begin(video.opened.source, video.plan.length);
+    const { results } = scoreVideo(video, video.plan, sampling, { messages, progress, signal, manifest: model.manifest, scorer }, binaries);
+    const frames: FrameResult[] = [];
+    for await (const result of results) {
+      frames.push(result);
+      onResult(result);
+    }
+    progress.end();
+    frames.sort((a, b) => a.index - b.index);
+    const run = { startedAt, wallMs: performance.now() - started, interrupted: signal.aborted, extra: { sampledOn: 'local' } };
+    return buildReport(video.opened, video.media, { ...sampling, threshold }, scorer, 'local', frames, run);
+  } finally {
+    await scorer.close();
+  }
+}
