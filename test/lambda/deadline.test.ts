@@ -124,7 +124,7 @@ test('a sample request stops seeking at its decode cut, kills what runs, scores 
   assert.ok(results.filter((result) => result.status === 'ok').every((result) => typeof result.actualTime === 'number'));
 });
 
-test('end to end: the packaged function with a 10 s timeout answers before it; the client resends only the rest until every frame is scored', async () => {
+test('end to end: the packaged function with a 10 s timeout answers before it; the client resends only the rest until every frame is scored', async (t) => {
   offline = await startPackagedOffline({
     lambdaPort: LAMBDA_PORT, httpPort: HTTP_PORT,
     env: { ...s3.env, VIDEO_URI_PREFIXES: 's3://media/episodes/', FFMPEG_PATH: resolveBinaries().ffmpeg, FRAMESCORE_FUNCTION_TIMEOUT: String(FUNCTION_TIMEOUT_S) },
@@ -142,6 +142,7 @@ test('end to end: the packaged function with a 10 s timeout answers before it; t
   assert.equal(report.frames.length, 120);
   assert.deepEqual(report.frames.filter((frame) => frame.status !== 'ok'), [], 'every frame scored');
   const lambda = report.run.lambda as { invocations: number; failedInvocations: number; deadline: { invocations: number; frames: number } };
+  t.diagnostic(`invocations ${lambda.invocations}, cut at their deadline ${lambda.deadline.invocations}, frames resent ${lambda.deadline.frames}`);
   assert.ok(lambda.deadline.invocations >= 1, `the function stopped at its deadline: ${JSON.stringify(lambda)}`);
   assert.ok(lambda.deadline.frames < 120 * lambda.deadline.invocations, 'each cut invocation finished some frames');
   assert.equal(lambda.failedInvocations, 0, 'no CLIENT_TIMEOUT, no Lambda timeout');

@@ -5,7 +5,7 @@ import type { ClassifyFlags } from '../commands/classify-flags.js';
 import { createProgress, progressStyle } from '../output/progress.js';
 import { createLambdaClient } from './client.js';
 import { describeRun } from './describe-run.js';
-import { NETWORK_MARGIN_MS, resolveInvokeTimeout } from './invoke-timeout.js';
+import { DEFAULT_INVOKE_TIMEOUT_MS, NETWORK_MARGIN_MS, resolveInvokeTimeout } from './invoke-timeout.js';
 import { parseLambdaSettings } from './options.js';
 import { LambdaScorer } from './scorer.js';
 import { SAMPLE_ON, type SampleOn } from './remote-sampling.js';
@@ -26,11 +26,15 @@ export async function classifyOnLambda(options: ClassifyOptions, flags: Classify
   });
   let scorer: LambdaScorer;
   try {
-    const timeout = await resolveInvokeTimeout(connection.client, settings.target, settings.timeoutMs);
-    context.messages.debug(timeout.note);
     scorer = await LambdaScorer.start({
       connection, target: settings.target, concurrency: settings.concurrency, batchSize: settings.batchSize, maxAttempts: settings.maxAttempts,
-      timeoutMs: timeout.timeoutMs, prices: settings.prices, signal: context.signal, fit: options.fit,
+      // The probe first (an unknown function fails on it alone), then the function's timeout for the run.
+      timeoutMs: settings.timeoutMs ?? DEFAULT_INVOKE_TIMEOUT_MS,
+      invokeTimeout: async () => {
+        const timeout = await resolveInvokeTimeout(connection.client, settings.target, settings.timeoutMs);
+        context.messages.debug(timeout.note);
+        return timeout.timeoutMs;
+      }, prices: settings.prices, signal: context.signal, fit: options.fit,
       warmCount: flags.warm === true ? settings.concurrency : 0, warmHoldMs: WARM_HOLD_MS,
       sampleOn: parseChoice<SampleOn>(flags.sampleOn ?? 'auto', '--sample-on', SAMPLE_ON),
     });

@@ -23,6 +23,8 @@ export interface LambdaScorerOptions extends Omit<FanoutOptions, 'client' | 'exp
   readonly warmHoldMs: number;
   /** --sample-on: where s3:// videos are sampled (auto: in the function when it can). */
   readonly sampleOn: SampleOn;
+  /** The invocations' timeout, decided once the probe found the function (timeoutMs is the probe's). */
+  readonly invokeTimeout?: () => Promise<number>;
 }
 
 export class LambdaScorer implements FrameScorer {
@@ -60,7 +62,8 @@ export class LambdaScorer implements FrameScorer {
     if (options.sampleOn === 'lambda' && warm.sampling?.available !== true) {
       throw new LambdaConfigError(`--sample-on lambda: Lambda function "${name}" does not sample videos (${warm.sampling?.reason ?? 'it predates sampling in the function'})`);
     }
-    const pool = new FanoutPool({ ...options, client, expectedModelSha256: warm.model.sha256 });
+    const timeoutMs = options.invokeTimeout === undefined ? options.timeoutMs : await options.invokeTimeout();
+    const pool = new FanoutPool({ ...options, timeoutMs, client, expectedModelSha256: warm.model.sha256 });
     return new LambdaScorer(pool, options.connection, warm.model, warm, options.sampleOn);
   }
 
