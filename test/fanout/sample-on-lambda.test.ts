@@ -26,6 +26,12 @@ import { runCli, tempDir } from './run-cli.js';
 const LAMBDA_PORT = 3032;
 const HTTP_PORT = 3033;
 const FUNCTION = 'framescore-dev-classify';
+/**
+ * Two invocations in flight: serverless-offline gives each concurrent invocation a worker
+ * thread of its own, each loading the model cold (seconds of CPU apiece); what these tests
+ * compare (frames, times, scores, bytes read) does not depend on how many run at once.
+ */
+const FEW_ENVIRONMENTS = ['--concurrency', '2'];
 const PREFIX = 's3://media/episodes/';
 
 let s3: S3rverHandle;
@@ -77,7 +83,7 @@ async function classify(key: string, sampleOn: 'lambda' | 'local' | 'auto', opti
   const base = path.join(await tempDir('sample-on'), 'report');
   const run = await runCli([
     'classify', `s3://media/${key}`, '--function', FUNCTION, '--endpoint-url', offline!.server.lambdaEndpoint, '--s3-endpoint', proxy.endpoint,
-    '--sample-on', sampleOn, ...(options.sampling ?? ['--frames', '8']), '--format', 'json', '--out', base, options.quiet === true ? '-q' : '-v',
+    ...FEW_ENVIRONMENTS, '--sample-on', sampleOn, ...(options.sampling ?? ['--frames', '8']), '--format', 'json', '--out', base, options.quiet === true ? '-q' : '-v',
   ], { env: s3.env });
   const clientBytes = proxy.servedBytes();
   const text = await readFile(`${base}.json`, 'utf8').catch(() => undefined);
@@ -136,7 +142,7 @@ test('--html with sampling in the function: the thumbnails come back with the sc
   const html = path.join(await tempDir('sample-on-html'), 'report.html');
   const run = await runCli([
     'classify', 's3://media/episodes/bframes.mp4', '--function', FUNCTION, '--endpoint-url', offline!.server.lambdaEndpoint, '--s3-endpoint', proxy.endpoint,
-    '--sample-on', 'lambda', '--frames', '6', '--html', html, '--out', html.replace(/\.html$/, ''), '-q',
+    ...FEW_ENVIRONMENTS, '--sample-on', 'lambda', '--frames', '6', '--html', html, '--out', html.replace(/\.html$/, ''), '-q',
   ], { env: s3.env });
   assert.equal(run.code, 0, run.stderr);
   const page = await readFile(html, 'utf8');

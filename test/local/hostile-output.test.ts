@@ -25,8 +25,9 @@ after(async () => { await rm(work, { recursive: true, force: true }); });
 
 const isRoot = process.getuid?.() === 0;
 
+/** A small run (one inference worker: a second would load the model again for three frames); the output is the point. */
 function classify(output: string[], frames = '3'): Promise<CliResult> {
-  return runCli(['classify', video, '--frames', frames, '--format', 'csv', ...output]);
+  return runCli(['classify', video, '--frames', frames, '--workers', '1', '--format', 'csv', ...output]);
 }
 
 /** Refused before any frame is decoded: exit 2, one line naming the output, no progress, no stack. */
