@@ -8,7 +8,7 @@ import type { FrameResult } from '../core/results.js';
 import { resolveBinaries } from '../media/binaries.js';
 import type { FrameFormat } from '../media/decode/frame-output.js';
 import { OptionError } from '../run/errors.js';
-import { BACKEND_CHOICES, type BackendChoice } from '../run/local/backend.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../run/local/backend-choice.js';
 import { LazyLocalScorer } from '../run/local/lazy-scorer.js';
 import { prepareInput } from '../run/prepare-input.js';
 import { buildReport, scoreVideo } from '../run/score-video.js';
