@@ -9,7 +9,6 @@ import { resolveBinaries } from '../media/binaries.js';
 import type { FrameFormat } from '../media/decode/frame-output.js';
 import { OptionError } from '../run/errors.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../run/local/backend-choice.js';
-import { LazyLocalScorer } from '../run/local/lazy-scorer.js';
 import { prepareInput } from '../run/prepare-input.js';
 import { buildReport, scoreVideo } from '../run/score-video.js';
 import { openModel, type Model } from './model.js';
@@ -61,6 +60,8 @@ async function run(input: string, options: ClassifyOptions, onResult: (result: F
   const model = typeof options.model === 'object' ? options.model : await openModel(options.model, options);
   const binaries = resolveBinaries({ ffmpeg: options.ffmpeg });
   const video = await prepareInput(input, sampling, { messages, signal }, binaries);
+  // Loaded here, not at import: the engines (ONNX Runtime, TF.js) are heavy and run in worker threads.
+  const { LazyLocalScorer } = await import('../run/local/lazy-scorer.js');
   const scorer = new LazyLocalScorer(model.manifest, { workers, backend, modelDir: model.dir, batchSize, fit: sampling.fit }, (pool) => {
     messages.debug(`engine: ${pool.description}${pool.fellBack === undefined ? '' : `; not ONNX Runtime because ${pool.fellBack}`}`);
   });
