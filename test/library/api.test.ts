@@ -8,7 +8,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { classify, InputError, OptionError, sample, type FrameResult, type RunEvent } from '../../src/index.js';
+import { classify, InputError, OptionError, renderHtmlReport, sample, type FrameResult, type RunEvent } from '../../src/index.js';
 import { ROOT, tempDir } from '../helpers/cli.js';
 import { fixture } from '../helpers/videos.js';
 
@@ -55,6 +55,15 @@ describe('the library (src/index.ts)', () => {
     }
     const progress = events.filter((event) => event.type === 'progress');
     assert.deepEqual(progress.at(-1), { type: 'progress', source: video, total: 4, sampled: 4, done: 4, failed: 0 });
+  });
+
+  it('keepImages keeps each frame for the HTML report, which embeds them as thumbnails', async () => {
+    const run = classify(await fixture('h264.mp4'), { frames: 2, keepImages: true });
+    const report = await run.report;
+    assert.deepEqual([...run.images.keys()].sort(), [0, 1]);
+    const html = await renderHtmlReport(report, run.images);
+    assert.ok((html.match(/data:image\/(?:jpeg|png);base64,/g)?.length ?? 0) >= 2, 'a thumbnail for each frame');
+    assert.equal((await renderHtmlReport(report, new Map())).match(/data:image\/(?:jpeg|png);base64,/g), null);
   });
 
   it('a program using it writes nothing to stdout or stderr and exits by itself when the run ends', async () => {
