@@ -18,17 +18,16 @@ export { BackendUnavailableError, OptionError } from './run/errors.js';
 export { OutputError } from './report/output-files.js';
 
 // Results and reports.
-export type { FramePosition, FrameResult, FrameTelemetry, SampledFrame } from './core/results.js';
+export type { FramePosition, FrameResult, FrameTelemetry, SampledFrame, Scores } from './core/results.js';
 export type { Report, RunFacts, VideoFacts } from './core/report.js';
 export type { LabelSummary, ScoreSummary, Segment } from './core/summary.js';
-export type { Scores } from './core/classifier.js';
 export type { FrameImage, RgbImage } from './core/image-decode.js';
 export type { ModelIdentity, ModelManifest } from './core/model-manifest.js';
 export type { SamplingMode, SamplingSettings } from './core/sampling-plan.js';
 export type { FitMode } from './core/preprocess.js';
 export type { FrameFormat } from './media/decode/frame-output.js';
 export type { SamplingMethod } from './media/sampling/sampler-options.js';
-export type { BackendChoice } from './run/local/backend.js';
+export type { BackendChoice } from './run/local/backend-choice.js';
 
 // The CLI ↔ function wire contract (src/core/contract*.ts).
 export { CONTRACT_VERSION } from './core/contract.js';

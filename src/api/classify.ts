@@ -3,13 +3,13 @@
  * finish, the report at the end. The CLI's `classify --local` runs the same
  * engine (run/score-video.ts) and writes this report to files.
  */
+import type { FrameImage } from '../core/image-decode.js';
 import type { Report } from '../core/report.js';
 import type { FrameResult } from '../core/results.js';
 import { resolveBinaries } from '../media/binaries.js';
 import type { FrameFormat } from '../media/decode/frame-output.js';
 import { OptionError } from '../run/errors.js';
-import { BACKEND_CHOICES, type BackendChoice } from '../run/local/backend.js';
-import { LazyLocalScorer } from '../run/local/lazy-scorer.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../run/local/backend-choice.js';
 import { prepareInput } from '../run/prepare-input.js';
 import { buildReport, scoreVideo } from '../run/score-video.js';
 import { openModel, type Model } from './model.js';
@@ -28,6 +28,8 @@ export interface ClassifyOptions extends SamplingOptions {
   readonly threshold?: number | undefined;
   /** How frames leave the decoder: lossless (default) or jpeg. */
   readonly frameFormat?: FrameFormat | undefined;
+  /** Keep each sampled frame's image in `images` (for renderHtmlReport's thumbnails). */
+  readonly keepImages?: boolean | undefined;
 }
 
 /** A run in progress: iterate it (or `frames`) for results in completion order; `report` settles when it ends. */
@@ -35,21 +37,24 @@ export interface ClassifyRun extends AsyncIterable<FrameResult> {
   readonly frames: AsyncIterable<FrameResult>;
   /** The report, frames in index order; rejects with InputError, ModelError, OptionError, … when the run cannot start. */
   readonly report: Promise<Report>;
+  /** Each frame's sampled image by index, with `keepImages` (else empty). */
+  readonly images: ReadonlyMap<number, FrameImage>;
 }
 
 /** Starts at once; results wait in memory until read, so awaiting only `report` is fine. */
 export function classify(input: string, options: ClassifyOptions = {}): ClassifyRun {
   const queue = new ResultQueue<FrameResult>();
-  const report = run(input, options, (result) => { queue.push(result); }).then(
+  const images = new Map<number, FrameImage>();
+  const report = run(input, options, images, (result) => { queue.push(result); }).then(
     (finished) => { queue.close(); return finished; },
     (error: unknown) => { queue.fail(error); throw error; },
   );
   // The caller may read only the frames (which throw the same error): no unhandled rejection for the report.
   report.catch(() => {});
-  return { frames: queue, report, [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator]() };
+  return { frames: queue, report, images, [Symbol.asyncIterator]: () => queue[Symbol.asyncIterator]() };
 }
 
-async function run(input: string, options: ClassifyOptions, onResult: (result: FrameResult) => void): Promise<Report> {
+async function run(input: string, options: ClassifyOptions, images: Map<number, FrameImage>, onResult: (result: FrameResult) => void): Promise<Report> {
   const sampling = inputSampling(options, options.frameFormat ?? 'lossless');
   const threshold = options.threshold ?? 0.5;
   if (!(threshold >= 0 && threshold <= 1)) throw new OptionError(`threshold ${threshold} must be from 0 to 1`);
@@ -61,6 +66,8 @@ async function run(input: string, options: ClassifyOptions, onResult: (result: F
   const model = typeof options.model === 'object' ? options.model : await openModel(options.model, options);
   const binaries = resolveBinaries({ ffmpeg: options.ffmpeg });
   const video = await prepareInput(input, sampling, { messages, signal }, binaries);
+  // Loaded here, not at import: the engines (ONNX Runtime, TF.js) are heavy and run in worker threads.
+  const { LazyLocalScorer } = await import('../run/local/lazy-scorer.js');
   const scorer = new LazyLocalScorer(model.manifest, { workers, backend, modelDir: model.dir, batchSize, fit: sampling.fit }, (pool) => {
     messages.debug(`engine: ${pool.description}${pool.fellBack === undefined ? '' : `; not ONNX Runtime because ${pool.fellBack}`}`);
   });
@@ -68,7 +75,9 @@ async function run(input: string, options: ClassifyOptions, onResult: (result: F
     const startedAt = new Date();
     const started = performance.now();
     progress.begin(video.opened.source, video.plan.length);
-    const { results } = scoreVideo(video, video.plan, sampling, { messages, progress, signal, manifest: model.manifest, scorer }, binaries);
+    const { results } = scoreVideo(video, video.plan, sampling, { messages, progress, signal, manifest: model.manifest, scorer }, binaries, {
+      thumbnails: options.keepImages === true ? images : undefined,
+    });
     const frames: FrameResult[] = [];
     for await (const result of results) {
       frames.push(result);

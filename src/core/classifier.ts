@@ -1,3 +1,4 @@
+import type { Scores } from './results.js';
 import type { EngineLoader, InferenceEngine } from './engine.js';
 import { loadTfjsEngine } from './engines/tfjs.js';
 import { ImageDecodeError, errorMessage } from './errors.js';
@@ -6,7 +7,7 @@ import type { ModelBundle } from './model-files.js';
 import { modelIdentity, type ModelIdentity, type ModelManifest } from './model-manifest.js';
 import { toModelInput, type FitMode } from './preprocess.js';
 
-export type Scores = Record<string, number>;
+export type { Scores } from './results.js';
 
 export interface ScoredImage {
   readonly status: 'ok';

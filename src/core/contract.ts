@@ -6,7 +6,7 @@
  */
 import { ContractError } from './errors.js';
 import { isRecord, type ModelIdentity } from './model-manifest.js';
-import type { Scores } from './classifier.js';
+import type { Scores } from './results.js';
 import { FIT_MODES, type FitMode } from './preprocess.js';
 import type { WirePixels } from './wire-image.js';
 

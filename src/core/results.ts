@@ -1,5 +1,7 @@
-import type { Scores } from './classifier.js';
 import type { FrameImage } from './image-decode.js';
+
+/** A label's score for each of the model's labels (softmax: they sum to 1). */
+export type Scores = Record<string, number>;
 
 /** Where a frame sits in the video: what was asked for and what was decoded. */
 export interface FramePosition {

@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { BinaryNotFoundError } from './errors.js';
@@ -65,11 +65,29 @@ function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
 }
 
 function fromPackage(name: string): string | undefined {
+  let file: string;
   try {
-    const file = (require(name) as { path: string }).path;
-    return isExecutable(file) ? file : undefined;
+    file = (require(name) as { path: string }).path;
   } catch {
     return undefined;
+  }
+  if (isExecutable(file)) return file;
+  if (!isFile(file)) return undefined;
+  // The binary is there without its execute bit: its package's postinstall (chmod u+x) did not run,
+  // as npm 11 skips dependencies' install scripts unless allowed and --ignore-scripts skips them all.
+  try {
+    chmodSync(file, statSync(file).mode | 0o100);
+  } catch (error) {
+    throw new BinaryNotFoundError(`${file} (from ${name}) is not executable and cannot be made so (${(error as NodeJS.ErrnoException).code ?? 'error'}): run chmod u+x on it, or set ${path.basename(file).toUpperCase()}_PATH`, { cause: error });
+  }
+  return isExecutable(file) ? file : undefined;
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
   }
 }
 

@@ -6,8 +6,8 @@ import { FRAME_FORMATS, type FrameFormat } from '../../media/decode/frame-output
 import { BACKEND_CHOICES } from '../../run/local/backend.js';
 import { LazyLocalScorer } from '../../run/local/lazy-scorer.js';
 import { parseChoice, parseFormats, parseInteger, parseNumber } from '../option-values.js';
-import { parseInputSampling, readInputs } from './sampling-flags.js';
-import type { ClassifyFlags } from './classify-flags.js';
+import { parseInputSampling, readInputs } from '../flags/sampling-flags.js';
+import type { ClassifyFlags } from '../flags/classify-flags.js';
 import { createProgress, progressStyle } from '../output/progress.js';
 import { resolveModelDir } from '../../run/model-source.js';
 import { classify, type ClassifyOutcome } from '../../run/classify.js';

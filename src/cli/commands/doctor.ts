@@ -33,11 +33,11 @@ export async function doctorCommand(flags: { model?: string; backend: string; ff
       }
     }
     if (healthy) {
-      const { checkSampling } = await import('./sampling-check.js');
+      const { checkSampling } = await import('../doctor/sampling-check.js');
       const sampling = await checkSampling(binaries);
       lines.push(['sampling', sampling.text]);
       if (!sampling.ok) healthy = false;
-      const { checkContainers } = await import('./doctor-containers.js');
+      const { checkContainers } = await import('../doctor/containers.js');
       const containers = await checkContainers(binaries);
       if (containers.ok) lines.push(['containers', containers.text]);
       else {

@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 import { parseChoice, parseSize } from '../option-values.js';
 import { createProgress, progressStyle } from '../output/progress.js';
 import { sample, type SampleOutcome } from '../../run/sample.js';
-import { parseInputSampling, readInputs, type SamplingRunFlags } from './sampling-flags.js';
+import { parseInputSampling, readInputs, type SamplingRunFlags } from '../flags/sampling-flags.js';
 
 /** The flags commander hands over, all as given on the command line. */
 export interface SampleFlags extends SamplingRunFlags {

@@ -1,7 +1,7 @@
 /** classify --function: the same pipeline as local mode, with the Lambda fan-out as the scorer. */
 import type { CommandContext } from '../context.js';
 import { classify, type ClassifyOptions, type ClassifyOutcome } from '../../run/classify.js';
-import type { ClassifyFlags } from '../commands/classify-flags.js';
+import type { ClassifyFlags } from '../flags/classify-flags.js';
 import { createProgress, progressStyle } from '../output/progress.js';
 import { createLambdaClient } from './client.js';
 import { describeRun } from './describe-run.js';

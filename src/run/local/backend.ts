@@ -7,8 +7,9 @@ import { BackendUnavailableError } from '../errors.js';
 import type { ModelBundle } from '../../core/model-files.js';
 import { activateBackend } from '../../core/tf-backend.js';
 
-export type BackendChoice = 'auto' | 'onnx' | 'wasm' | 'node' | 'cpu';
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'onnx', 'wasm', 'node', 'cpu'];
+import type { BackendChoice } from './backend-choice.js';
+
+export { BACKEND_CHOICES, type BackendChoice } from './backend-choice.js';
 
 const require = createRequire(import.meta.url);
 
