@@ -25,9 +25,9 @@ import { startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
 import { runCli } from '../fanout/run-cli.js';
 import { base64, makeImage, startPackagedOffline, tempDir, type PackagedOffline } from './fixtures.js';
 
-// Ports of their own (other offline suites: 3002, 3012, 3022, 3032, 3042).
-const LAMBDA_PORT = 3052;
-const HTTP_PORT = 3053;
+// Ports of their own (other offline suites: 3002, 3012, 3022, 3032, 3042, 3052).
+const LAMBDA_PORT = 3062;
+const HTTP_PORT = 3063;
 const FUNCTION = 'framescore-dev-classify';
 const FUNCTION_TIMEOUT_S = 10;
 const SCORES = { Drawing: 0.1, Hentai: 0.05, Neutral: 0.7, Porn: 0.05, Sexy: 0.1 };
