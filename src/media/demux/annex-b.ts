@@ -98,8 +98,9 @@ export function hvcConfigFrom(units: readonly Buffer[]): Buffer | undefined {
 }
 
 /** NAL unit payload with emulation-prevention bytes (00 00 03) removed. */
-function unescapeRbsp(bytes: Buffer): Buffer {
-  const out: number[] = [];
+export function unescapeRbsp(bytes: Buffer): Buffer {
+  const out = Buffer.alloc(bytes.length);
+  let length = 0;
   let zeros = 0;
   for (const byte of bytes) {
     if (zeros >= 2 && byte === 3) {
@@ -107,7 +108,7 @@ function unescapeRbsp(bytes: Buffer): Buffer {
       continue;
     }
     zeros = byte === 0 ? zeros + 1 : 0;
-    out.push(byte);
+    out[length++] = byte;
   }
-  return Buffer.from(out);
+  return out.subarray(0, length);
 }

@@ -9,6 +9,7 @@
  * keyframe is also where decoding can start and give the picture a full decode gives.
  */
 import type { VideoCodec } from '../mp4/nal-units.js';
+import { unescapeRbsp } from './annex-b.js';
 
 /** Whether ffmpeg's decoder flags the picture key. */
 export type AccessUnitKind = 'key' | 'delta';
@@ -71,7 +72,7 @@ function nextStartCode(data: Buffer, from: number): number {
 
 /** recovery_frame_cnt of a recovery-point message in this SEI payload (after the NAL header), if any. */
 function recoveryFrames(escaped: Buffer): number | undefined {
-  const sei = unescape(escaped);
+  const sei = unescapeRbsp(escaped);
   let at = 0;
   while (at < sei.length && sei[at] !== 0x80) {
     let type = 0;
@@ -84,22 +85,6 @@ function recoveryFrames(escaped: Buffer): number | undefined {
     at += size;
   }
   return undefined;
-}
-
-/** Emulation-prevention bytes (the 03 of 00 00 03) removed. */
-function unescape(bytes: Buffer): Buffer {
-  const out = Buffer.alloc(bytes.length);
-  let length = 0;
-  let zeros = 0;
-  for (const byte of bytes) {
-    if (zeros >= 2 && byte === 3) {
-      zeros = 0;
-      continue;
-    }
-    zeros = byte === 0 ? zeros + 1 : 0;
-    out[length++] = byte;
-  }
-  return out.subarray(0, length);
 }
 
 class BitReader {
