@@ -5,7 +5,7 @@ import { parseSampleRequest, parseSampleResponse, SAMPLE_KIND, type SampleReques
 import { ContractError } from '../../src/core/errors.js';
 import { FrameChooser } from '../../src/media/mp4/frame-choice.js';
 import type { Mp4VideoTrack } from '../../src/media/mp4/video-track.js';
-import { jobCost, packInvocations, planDecodeJobs } from '../../src/media/sampling/decode-jobs.js';
+import { jobCost, mp4Spans, packInvocations, planDecodeJobs } from '../../src/media/sampling/decode-jobs.js';
 
 /** 10 s at 10 fps, no B-frames, a keyframe every second; sample i lies at byte 1000·i and is 900 bytes. */
 function track(): Mp4VideoTrack {
@@ -23,7 +23,7 @@ const planned = (times: readonly number[]) => times.map((requestedTime, index) =
 describe('decode jobs', () => {
   it('puts targets that share a GOP in one job, with the byte ranges from its keyframe to its last target', () => {
     const t = track();
-    const jobs = planDecodeJobs(planned([0.25, 0.75, 1.5, 5.05]), { track: t, chooser: new FrameChooser(t) }, { startTime: 0, keyframes: false });
+    const jobs = planDecodeJobs(planned([0.25, 0.75, 1.5, 5.05]), { times: t.times, chooser: new FrameChooser(t), spans: mp4Spans(t) }, { startTime: 0, keyframes: false });
     assert.equal(jobs.gops.length, 3);
     const [first, second, third] = jobs.gops;
     assert.deepEqual(first!.targets.map((target) => [target.id, target.at, target.time]), [['0', 3, 0.3], ['1', 8, 0.8]]);
@@ -39,14 +39,14 @@ describe('decode jobs', () => {
     assert.deepEqual(none.seeks.map((seek) => seek.requestedTime), [1, 2]);
     assert.deepEqual([...none.seekReasons], [['no index for this container', 2]]);
     const t = track();
-    const late = planDecodeJobs(planned([9.95]), { track: t, chooser: new FrameChooser(t) }, { startTime: 0, keyframes: false });
+    const late = planDecodeJobs(planned([9.95]), { times: t.times, chooser: new FrameChooser(t), spans: mp4Spans(t) }, { startTime: 0, keyframes: false });
     assert.equal(late.gops.length + late.seeks.length, 1, 'past the last frame: the seek decides');
   });
 
   it('packs jobs longest first into at most `lanes` invocations of balanced cost, never over the frame limit', () => {
     const t = track();
     const times = Array.from({ length: 100 }, (_, i) => i / 10 + 0.01);
-    const jobs = planDecodeJobs(planned(times), { track: t, chooser: new FrameChooser(t) }, { startTime: 0, keyframes: false });
+    const jobs = planDecodeJobs(planned(times), { times: t.times, chooser: new FrameChooser(t), spans: mp4Spans(t) }, { startTime: 0, keyframes: false });
     assert.equal(jobs.gops.length, 10, 'one job per GOP');
     const four = packInvocations(jobs.gops, jobs.seeks, { lanes: 4, maxTargets: 256 });
     assert.equal(four.length, 4);
