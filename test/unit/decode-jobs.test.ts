@@ -59,6 +59,18 @@ describe('decode jobs', () => {
     assert.equal(packInvocations([], [], { lanes: 10, maxTargets: 256 }).length, 0);
     assert.equal(packInvocations(jobs.gops, [], { lanes: 1000, maxTargets: 256 }).length, 10, 'no more invocations than jobs');
   });
+
+  it('plans from any index through its spans: a group whose frames cannot travel together goes to the seek, saying why', () => {
+    const t = track();
+    // An MPEG-TS-like index: frame i's packets from its PES start to the next frame's; the second second was not read with its keyframe.
+    const spans = (first: number, last: number) => (first <= 10 && last >= 10 ? 'its keyframe was not read with it' : {
+      offsets: Array.from({ length: last - first + 1 }, (_, i) => (first + i) * 188 * 5), sizes: Array.from({ length: last - first + 1 }, () => 188 * 5),
+    });
+    const jobs = planDecodeJobs(planned([0.25, 1.5, 2.05]), { times: t.times, chooser: new FrameChooser(t), spans }, { startTime: 0, keyframes: false });
+    assert.deepEqual(jobs.gops.map((gop) => [gop.offsets[0], gop.offsets.length, gop.sizes[0], gop.targets[0]!.time]), [[0, 4, 940, 0.3], [20 * 940, 2, 940, 2.1]]);
+    assert.deepEqual(jobs.seeks.map((seek) => seek.id), ['1']);
+    assert.deepEqual([...jobs.seekReasons], [['its keyframe was not read with it', 1]]);
+  });
 });
 
 describe('the sample request kind', () => {
@@ -83,6 +95,19 @@ describe('the sample request kind', () => {
       [{ ...request, seeks: [{ id: 'a', requestedTime: 1 }] }, /seeks\[0\]\.id.*repeated/],
       [{ ...request, gops: [], seeks: [] }, /hold no frames/],
       [{ ...request, thumbnails: 9999 }, /thumbnails/],
+    ];
+    for (const [event, message] of bad) assert.throws(() => parseSampleRequest(event), (error: unknown) => error instanceof ContractError && message.test(error.message), message.source);
+  });
+
+  it('takes an MPEG-TS track (its PID, length-prefixed frames) and refuses a container it does not decode', () => {
+    const ts = { ...request, track: { container: 'mpeg-ts' as const, pid: 256, codec: 'hevc' as const, config: 'AQID', width: 0, height: 0, nalLengthSize: 4 } };
+    assert.deepEqual(parseSampleRequest(ts), ts);
+    const bad: Array<[unknown, RegExp]> = [
+      [{ ...ts, track: { ...ts.track, container: 'avi' } }, /track\.container.*mp4, mpeg-ts/],
+      [{ ...ts, track: { ...ts.track, pid: undefined } }, /track\.pid/],
+      [{ ...ts, track: { ...ts.track, pid: 0x1fff } }, /track\.pid/],
+      [{ ...ts, track: { ...ts.track, nalLengthSize: 2 } }, /track\.nalLengthSize/],
+      [{ ...ts, track: { ...ts.track, width: -1 } }, /track\.width/],
     ];
     for (const [event, message] of bad) assert.throws(() => parseSampleRequest(event), (error: unknown) => error instanceof ContractError && message.test(error.message), message.source);
   });
