@@ -16,10 +16,12 @@ import { fromWirePixels } from '../../core/wire-image.js';
 import type { MediaInfo } from '../../media/probe.js';
 import { FrameChooser } from '../../media/mp4/frame-choice.js';
 import { readMp4VideoTrack } from '../../media/mp4/video-track.js';
-import { worthReadingAround } from '../../media/demux/mediabunny-index.js';
+import { DemuxedIndex, readDemuxedIndex, worthReadingAround } from '../../media/demux/mediabunny-index.js';
+import { matroskaSpans } from '../../media/sampling/matroska-spans.js';
+import { planGops } from '../../media/sampling/gop-plan.js';
 import { MpegTsIndex, readMpegTsIndex } from '../../media/demux/mpeg-ts-index.js';
 import { frameId, mp4Spans, packInvocations, planDecodeJobs, type Invocation, type JobIndex } from '../../media/sampling/decode-jobs.js';
-import { openByteSource } from '../../media/source/byte-source.js';
+import { openByteSource, type ByteSource } from '../../media/source/byte-source.js';
 import type { OpenedInput } from '../../run/opened-input.js';
 import type { RemoteVideo } from '../../run/scorer.js';
 import type { FanoutPool, PoolRequest } from './fanout.js';
@@ -123,7 +125,8 @@ interface JobTrack {
 /**
  * The index the jobs are planned from, read once through the relay: MP4/MOV H.264/HEVC
  * (own sample-table reader) or, when the function decodes them, MPEG-TS H.264/HEVC
- * (the local sampler's packet scan, read around the plan's times when they are sparse).
+ * (the local sampler's packet scan) or Matroska/WebM H.264/HEVC/VP9 (mediabunny's
+ * demuxer, as local sampling), each read around the plan's times when they are sparse.
  * Undefined sends every frame to the function's per-frame seek.
  */
 async function indexOf(opened: OpenedInput, video: RemoteVideo, containers: readonly string[]): Promise<JobTrack | undefined> {
@@ -138,9 +141,10 @@ async function indexOf(opened: OpenedInput, video: RemoteVideo, containers: read
         track: { codec: track.codec, config: track.decoderConfig.toString('base64'), width: track.width, height: track.height, nalLengthSize: track.nalLengthSize },
       };
     }
-    if (!containers.includes('mpeg-ts')) return undefined;
     const times = video.plan.map((planned) => video.media.startTime + planned.requestedTime);
-    const ts = await readMpegTsIndex(source, worthReadingAround(times, video.media.duration) ? times : undefined);
+    const around = worthReadingAround(times, video.media.duration) ? times : undefined;
+    const ts = containers.includes('mpeg-ts') ? await readMpegTsIndex(source, around) : undefined;
+    if (ts === undefined && containers.includes('matroska')) return await matroskaJobTrack(source, video, around);
     if (!(ts instanceof MpegTsIndex)) return undefined;
     return {
       index: { times: ts.times, chooser: new FrameChooser(ts), spans: (first, last) => ts.frameSpans(first, last) },
@@ -150,6 +154,26 @@ async function indexOf(opened: OpenedInput, video: RemoteVideo, containers: read
     return undefined;
   } finally {
     await source.close();
+  }
+}
+
+/** A Matroska/WebM index (mediabunny's, as local sampling reads it) and its frames' block positions for the planned groups. */
+async function matroskaJobTrack(source: ByteSource, video: RemoteVideo, around: readonly number[] | undefined): Promise<JobTrack | undefined> {
+  const reading = await readDemuxedIndex(source, around);
+  if (!('index' in reading)) return undefined;
+  const { index } = reading;
+  try {
+    if (!(index instanceof DemuxedIndex) || index.annexB) return undefined;
+    const chooser = new FrameChooser(index);
+    const groups = planGops(video.plan, index, chooser, { startTime: video.media.startTime, keyframes: video.keyframes })
+      .flatMap((work) => ('group' in work ? [[work.group.start, Math.max(...work.group.members.map((member) => member.sample))] as const] : []));
+    const spans = await matroskaSpans(source, index, groups);
+    return {
+      index: { times: index.times, chooser, spans: (first, last) => spans.get(`${first}:${last}`) ?? 'its blocks were not laid out' },
+      track: { container: 'matroska', codec: index.codec, config: index.decoderConfig.toString('base64'), width: index.width, height: index.height, nalLengthSize: index.nalLengthSize },
+    };
+  } finally {
+    await index.close();
   }
 }
 
