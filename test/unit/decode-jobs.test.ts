@@ -99,7 +99,7 @@ describe('the sample request kind', () => {
     for (const [event, message] of bad) assert.throws(() => parseSampleRequest(event), (error: unknown) => error instanceof ContractError && message.test(error.message), message.source);
   });
 
-  it('takes an MPEG-TS track (its PID, length-prefixed frames) and refuses a container it does not decode', () => {
+  it('takes an MPEG-TS track (its PID, length-prefixed frames) and a WebM VP9 one, and refuses a container it does not decode', () => {
     const ts = { ...request, track: { container: 'mpeg-ts' as const, pid: 256, codec: 'hevc' as const, config: 'AQID', width: 0, height: 0, nalLengthSize: 4 } };
     assert.deepEqual(parseSampleRequest(ts), ts);
     const bad: Array<[unknown, RegExp]> = [
@@ -108,7 +108,10 @@ describe('the sample request kind', () => {
       [{ ...ts, track: { ...ts.track, pid: 0x1fff } }, /track\.pid/],
       [{ ...ts, track: { ...ts.track, nalLengthSize: 2 } }, /track\.nalLengthSize/],
       [{ ...ts, track: { ...ts.track, width: -1 } }, /track\.width/],
+      [{ ...ts, track: { codec: 'vp9', config: '', width: 16, height: 16, nalLengthSize: 4 } }, /track\.codec.*"vp9" in "matroska"/],
     ];
+    const webm = { ...request, track: { container: 'matroska' as const, codec: 'vp9' as const, config: '', width: 320, height: 240, nalLengthSize: 4 } };
+    assert.deepEqual(parseSampleRequest(webm), webm, 'VP9 in Matroska/WebM, with no codec record');
     for (const [event, message] of bad) assert.throws(() => parseSampleRequest(event), (error: unknown) => error instanceof ContractError && message.test(error.message), message.source);
   });
 

@@ -24,7 +24,7 @@ const FIRST_READ_BYTES = 256 * 1024;
 const MAX_CLUSTER_BYTES = 64 * 1024 * 1024;
 
 /** Spans for each planned group (first..last decode index), keyed `first:last`. */
-export async function matroskaSpans(source: ByteSource, index: DemuxedIndex, groups: ReadonlyArray<readonly [number, number]>): Promise<Map<string, Spans>> {
+export async function matroskaSpans(source: Pick<ByteSource, 'size' | 'read'>, index: Pick<DemuxedIndex, 'packetPlace' | 'trackNumber'>, groups: ReadonlyArray<readonly [number, number]>): Promise<Map<string, Spans>> {
   const clusters = new Map<number, Promise<Array<{ offset: number; size: number }> | string>>();
   const spans = new Map<string, Spans>();
   for (const [first, last] of groups) {
@@ -62,7 +62,7 @@ export async function matroskaSpans(source: ByteSource, index: DemuxedIndex, gro
 }
 
 /** The data of the first `need` blocks of `track` in the cluster whose data starts at `data`. */
-async function clusterBlocks(source: ByteSource, data: number, track: number, need: number): Promise<Array<{ offset: number; size: number }> | string> {
+async function clusterBlocks(source: Pick<ByteSource, 'size' | 'read'>, data: number, track: number, need: number): Promise<Array<{ offset: number; size: number }> | string> {
   for (let length = FIRST_READ_BYTES; ; length *= 2) {
     const bytes = await source.read(data, Math.min(length, source.size - data));
     if (bytes[0] !== TIMESTAMP && bytes[0] !== CRC32) return 'its cluster was not found where the index places it';
