@@ -17,7 +17,7 @@ import { openInput } from '../src/run/input.js';
 import { probeMedia } from '../src/media/probe.js';
 import { FrameChooser } from '../src/media/mp4/frame-choice.js';
 import { readMp4VideoTrack } from '../src/media/mp4/video-track.js';
-import { packInvocations, planDecodeJobs, type Invocation } from '../src/media/sampling/decode-jobs.js';
+import { mp4Spans, packInvocations, planDecodeJobs, type Invocation } from '../src/media/sampling/decode-jobs.js';
 import { sampleFrames } from '../src/media/sampling/sampler.js';
 import { openByteSource } from '../src/media/source/byte-source.js';
 import { startCountingProxy } from '../test/helpers/s3-counting-proxy.js';
@@ -50,7 +50,7 @@ try {
   await source.close();
   if (!('track' in reading)) throw new Error(reading.unsupported);
   const plan = planFrames({ mode: { kind: 'every', seconds: 1 }, keyframes: false }, media);
-  const jobs = planDecodeJobs(plan, { track: reading.track, chooser: new FrameChooser(reading.track) }, { startTime: media.startTime, keyframes: false });
+  const jobs = planDecodeJobs(plan, { times: reading.track.times, chooser: new FrameChooser(reading.track), spans: mp4Spans(reading.track) }, { startTime: media.startTime, keyframes: false });
   const packings = new Map<number, Invocation[]>([150, 1000].map((lanes) => [lanes, packInvocations(jobs.gops, jobs.seeks, { lanes, maxTargets: 256 })]));
   const clientMs = performance.now() - started;
   const used = process.cpuUsage(cpu);

@@ -1,9 +1,10 @@
 /**
  * The `sample` request kind of the CLI↔Lambda contract: the function reads an S3
  * video's coded frames itself (ranged GETs, in-region), decodes and scores them. The
- * client sends decode jobs it planned from the file's index: for MP4/MOV H.264/HEVC,
- * one job per group of pictures (the byte ranges of its coded frames, in decode order,
- * and the targets in it, so no GOP prefix is decoded twice); for other containers, the
+ * client sends decode jobs it planned from the file's index: for MP4/MOV, MPEG-TS and
+ * Matroska/WebM with H.264/HEVC (VP9 in Matroska/WebM), one job per group of pictures (the byte ranges of its coded frames,
+ * in decode order, and the targets in it, so no GOP prefix is decoded twice; the
+ * track's `container` says how the ranges hold the frames); for other containers, the
  * times alone (the function seeks per frame over the object). Validated both sides;
  * a malformed job is answered per frame.
  */
@@ -20,10 +21,25 @@ export const SAMPLE_KIND = 'sample';
 export const MAX_JOB_FRAMES = 2048;
 export const MAX_THUMBNAIL_WIDTH = 256;
 
+/**
+ * How a job's byte ranges hold its coded frames: `mp4`, each range one length-prefixed
+ * sample; `mpeg-ts`, each range the transport packets from the frame's PES start to the
+ * next frame's (the video PID's payloads, Annex B); `matroska` (and WebM), each range
+ * one block's frame as stored (length-prefixed H.264/HEVC, or VP9). A function advertises the ones it
+ * decodes in its warm-up answer (sampling.containers); absent means `mp4` only.
+ */
+export const JOB_CONTAINERS = ['mp4', 'mpeg-ts', 'matroska'] as const;
+export type JobContainer = (typeof JOB_CONTAINERS)[number];
+
 /** The coded stream's decoder setup, once per request. */
 export interface SampleTrack {
-  readonly codec: 'h264' | 'hevc';
-  /** base64 of the avcC / hvcC record. */
+  /** Absent: `mp4` (what every function decodes). */
+  readonly container?: JobContainer | undefined;
+  /** MPEG-TS: the video stream's PID. */
+  readonly pid?: number | undefined;
+  /** VP9 only in `matroska`. */
+  readonly codec: 'h264' | 'hevc' | 'vp9';
+  /** base64 of the avcC / hvcC record (empty for VP9). */
   readonly config: string;
   readonly width: number;
   readonly height: number;
@@ -161,11 +177,20 @@ export function parseSampleRequest(event: unknown): SampleRequest {
 
 function parseTrack(value: unknown, reject: ReturnType<typeof rejecter>): SampleTrack {
   if (!isRecord(value)) return reject('track', 'is not an object (needed for "gops")');
-  if (value.codec !== 'h264' && value.codec !== 'hevc') reject('track.codec', 'is not "h264" or "hevc"');
-  if (typeof value.config !== 'string' || value.config === '') reject('track.config', 'is not a base64 string');
-  for (const name of ['width', 'height'] as const) if (!Number.isInteger(value[name]) || (value[name] as number) <= 0) reject(`track.${name}`, 'is not a positive integer');
+  const vp9 = value.codec === 'vp9' && value.container === 'matroska';
+  if (value.codec !== 'h264' && value.codec !== 'hevc' && !vp9) reject('track.codec', 'is not "h264" or "hevc" (or "vp9" in "matroska")');
+  if (typeof value.config !== 'string' || (value.config === '' && !vp9)) reject('track.config', 'is not a base64 string');
+  // 0: the stream says (an MPEG-TS index, like the local sampler's, leaves the size to the decoder).
+  for (const name of ['width', 'height'] as const) if (!Number.isInteger(value[name]) || (value[name] as number) < 0) reject(`track.${name}`, 'is not a non-negative integer');
   if (![1, 2, 4].includes(value.nalLengthSize as number)) reject('track.nalLengthSize', 'is not 1, 2 or 4');
-  return { codec: value.codec as 'h264' | 'hevc', config: value.config as string, width: value.width as number, height: value.height as number, nalLengthSize: value.nalLengthSize as number };
+  if (value.container !== undefined && !JOB_CONTAINERS.includes(value.container as JobContainer)) reject('track.container', `is not one of ${JOB_CONTAINERS.join(', ')} (this function decodes those)`);
+  const ts = value.container === 'mpeg-ts';
+  if (ts && !(Number.isInteger(value.pid) && (value.pid as number) >= 0x10 && (value.pid as number) <= 0x1ffe)) reject('track.pid', 'is not a PID of 16–8190 (needed for "mpeg-ts")');
+  if (ts && value.nalLengthSize !== 4) reject('track.nalLengthSize', 'is not 4 (what "mpeg-ts" frames are converted to)');
+  return {
+    ...(value.container === undefined ? {} : { container: value.container as JobContainer }), ...(ts ? { pid: value.pid as number } : {}),
+    codec: value.codec as SampleTrack['codec'], config: value.config as string, width: value.width as number, height: value.height as number, nalLengthSize: value.nalLengthSize as number,
+  };
 }
 
 /** Validates a sample response against its request (as parseInvokeResponse does for a batch). */

@@ -96,6 +96,8 @@ export interface SamplingCapability {
   readonly available: boolean;
   readonly prefixes: readonly string[];
   readonly reason?: string;
+  /** Which containers' GOP jobs it decodes (contract-sample.ts JOB_CONTAINERS); absent: MP4 only. */
+  readonly containers?: readonly string[];
 }
 
 export function isWarmupRequest(event: unknown): event is WarmupRequest {
@@ -188,7 +190,13 @@ function samplingOf(value: unknown, reject: Reject): { sampling?: SamplingCapabi
   if (typeof value.available !== 'boolean') reject('sampling.available', 'is not true or false');
   if (!Array.isArray(value.prefixes) || !value.prefixes.every((prefix) => typeof prefix === 'string')) return reject('sampling.prefixes', 'is not a list of strings');
   if (value.reason !== undefined && typeof value.reason !== 'string') reject('sampling.reason', 'is not a string');
-  return { sampling: { available: value.available as boolean, prefixes: [...value.prefixes as string[]], ...(typeof value.reason === 'string' ? { reason: value.reason } : {}) } };
+  if (value.containers !== undefined && !(Array.isArray(value.containers) && value.containers.every((name) => typeof name === 'string'))) reject('sampling.containers', 'is not a list of strings');
+  return {
+    sampling: {
+      available: value.available as boolean, prefixes: [...value.prefixes as string[]], ...(typeof value.reason === 'string' ? { reason: value.reason } : {}),
+      ...(Array.isArray(value.containers) ? { containers: [...value.containers as string[]] } : {}),
+    },
+  };
 }
 
 /** What the Function URL / API Gateway front door answers for one image with HTTP 200. */

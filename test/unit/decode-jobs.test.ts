@@ -5,7 +5,7 @@ import { parseSampleRequest, parseSampleResponse, SAMPLE_KIND, type SampleReques
 import { ContractError } from '../../src/core/errors.js';
 import { FrameChooser } from '../../src/media/mp4/frame-choice.js';
 import type { Mp4VideoTrack } from '../../src/media/mp4/video-track.js';
-import { jobCost, packInvocations, planDecodeJobs } from '../../src/media/sampling/decode-jobs.js';
+import { jobCost, mp4Spans, packInvocations, planDecodeJobs } from '../../src/media/sampling/decode-jobs.js';
 
 /** 10 s at 10 fps, no B-frames, a keyframe every second; sample i lies at byte 1000·i and is 900 bytes. */
 function track(): Mp4VideoTrack {
@@ -23,7 +23,7 @@ const planned = (times: readonly number[]) => times.map((requestedTime, index) =
 describe('decode jobs', () => {
   it('puts targets that share a GOP in one job, with the byte ranges from its keyframe to its last target', () => {
     const t = track();
-    const jobs = planDecodeJobs(planned([0.25, 0.75, 1.5, 5.05]), { track: t, chooser: new FrameChooser(t) }, { startTime: 0, keyframes: false });
+    const jobs = planDecodeJobs(planned([0.25, 0.75, 1.5, 5.05]), { times: t.times, chooser: new FrameChooser(t), spans: mp4Spans(t) }, { startTime: 0, keyframes: false });
     assert.equal(jobs.gops.length, 3);
     const [first, second, third] = jobs.gops;
     assert.deepEqual(first!.targets.map((target) => [target.id, target.at, target.time]), [['0', 3, 0.3], ['1', 8, 0.8]]);
@@ -39,14 +39,14 @@ describe('decode jobs', () => {
     assert.deepEqual(none.seeks.map((seek) => seek.requestedTime), [1, 2]);
     assert.deepEqual([...none.seekReasons], [['no index for this container', 2]]);
     const t = track();
-    const late = planDecodeJobs(planned([9.95]), { track: t, chooser: new FrameChooser(t) }, { startTime: 0, keyframes: false });
+    const late = planDecodeJobs(planned([9.95]), { times: t.times, chooser: new FrameChooser(t), spans: mp4Spans(t) }, { startTime: 0, keyframes: false });
     assert.equal(late.gops.length + late.seeks.length, 1, 'past the last frame: the seek decides');
   });
 
   it('packs jobs longest first into at most `lanes` invocations of balanced cost, never over the frame limit', () => {
     const t = track();
     const times = Array.from({ length: 100 }, (_, i) => i / 10 + 0.01);
-    const jobs = planDecodeJobs(planned(times), { track: t, chooser: new FrameChooser(t) }, { startTime: 0, keyframes: false });
+    const jobs = planDecodeJobs(planned(times), { times: t.times, chooser: new FrameChooser(t), spans: mp4Spans(t) }, { startTime: 0, keyframes: false });
     assert.equal(jobs.gops.length, 10, 'one job per GOP');
     const four = packInvocations(jobs.gops, jobs.seeks, { lanes: 4, maxTargets: 256 });
     assert.equal(four.length, 4);
@@ -58,6 +58,18 @@ describe('decode jobs', () => {
     assert.ok(capped.length >= 4 && capped.every((invocation) => invocation.gops.reduce((sum, gop) => sum + gop.targets.length, 0) <= 25), 'split under the frame limit');
     assert.equal(packInvocations([], [], { lanes: 10, maxTargets: 256 }).length, 0);
     assert.equal(packInvocations(jobs.gops, [], { lanes: 1000, maxTargets: 256 }).length, 10, 'no more invocations than jobs');
+  });
+
+  it('plans from any index through its spans: a group whose frames cannot travel together goes to the seek, saying why', () => {
+    const t = track();
+    // An MPEG-TS-like index: frame i's packets from its PES start to the next frame's; the second second was not read with its keyframe.
+    const spans = (first: number, last: number) => (first <= 10 && last >= 10 ? 'its keyframe was not read with it' : {
+      offsets: Array.from({ length: last - first + 1 }, (_, i) => (first + i) * 188 * 5), sizes: Array.from({ length: last - first + 1 }, () => 188 * 5),
+    });
+    const jobs = planDecodeJobs(planned([0.25, 1.5, 2.05]), { times: t.times, chooser: new FrameChooser(t), spans }, { startTime: 0, keyframes: false });
+    assert.deepEqual(jobs.gops.map((gop) => [gop.offsets[0], gop.offsets.length, gop.sizes[0], gop.targets[0]!.time]), [[0, 4, 940, 0.3], [20 * 940, 2, 940, 2.1]]);
+    assert.deepEqual(jobs.seeks.map((seek) => seek.id), ['1']);
+    assert.deepEqual([...jobs.seekReasons], [['its keyframe was not read with it', 1]]);
   });
 });
 
@@ -84,6 +96,22 @@ describe('the sample request kind', () => {
       [{ ...request, gops: [], seeks: [] }, /hold no frames/],
       [{ ...request, thumbnails: 9999 }, /thumbnails/],
     ];
+    for (const [event, message] of bad) assert.throws(() => parseSampleRequest(event), (error: unknown) => error instanceof ContractError && message.test(error.message), message.source);
+  });
+
+  it('takes an MPEG-TS track (its PID, length-prefixed frames) and a WebM VP9 one, and refuses a container it does not decode', () => {
+    const ts = { ...request, track: { container: 'mpeg-ts' as const, pid: 256, codec: 'hevc' as const, config: 'AQID', width: 0, height: 0, nalLengthSize: 4 } };
+    assert.deepEqual(parseSampleRequest(ts), ts);
+    const bad: Array<[unknown, RegExp]> = [
+      [{ ...ts, track: { ...ts.track, container: 'avi' } }, /track\.container.*mp4, mpeg-ts/],
+      [{ ...ts, track: { ...ts.track, pid: undefined } }, /track\.pid/],
+      [{ ...ts, track: { ...ts.track, pid: 0x1fff } }, /track\.pid/],
+      [{ ...ts, track: { ...ts.track, nalLengthSize: 2 } }, /track\.nalLengthSize/],
+      [{ ...ts, track: { ...ts.track, width: -1 } }, /track\.width/],
+      [{ ...ts, track: { codec: 'vp9', config: '', width: 16, height: 16, nalLengthSize: 4 } }, /track\.codec.*"vp9" in "matroska"/],
+    ];
+    const webm = { ...request, track: { container: 'matroska' as const, codec: 'vp9' as const, config: '', width: 320, height: 240, nalLengthSize: 4 } };
+    assert.deepEqual(parseSampleRequest(webm), webm, 'VP9 in Matroska/WebM, with no codec record');
     for (const [event, message] of bad) assert.throws(() => parseSampleRequest(event), (error: unknown) => error instanceof ContractError && message.test(error.message), message.source);
   });
 

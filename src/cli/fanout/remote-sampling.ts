@@ -6,7 +6,7 @@
  */
 import { CONTRACT_VERSION } from '../../core/contract.js';
 import {
-  parseSampleResponse, SAMPLE_KIND, uriUnderPrefixes, type GopJob, type SampleFigures, type SampleRequest, type SampleResponse,
+  parseSampleResponse, SAMPLE_KIND, uriUnderPrefixes, type GopJob, type SampleFigures, type SampleRequest, type SampleResponse, type SampleTrack,
 } from '../../core/contract-sample.js';
 import { ContractError } from '../../core/errors.js';
 import type { FrameImage } from '../../core/image-decode.js';
@@ -15,9 +15,13 @@ import type { PlannedFrame } from '../../core/sampling-plan.js';
 import { fromWirePixels } from '../../core/wire-image.js';
 import type { MediaInfo } from '../../media/probe.js';
 import { FrameChooser } from '../../media/mp4/frame-choice.js';
-import { readMp4VideoTrack, type Mp4VideoTrack } from '../../media/mp4/video-track.js';
-import { frameId, packInvocations, planDecodeJobs, type Invocation } from '../../media/sampling/decode-jobs.js';
-import { openByteSource } from '../../media/source/byte-source.js';
+import { readMp4VideoTrack } from '../../media/mp4/video-track.js';
+import { DemuxedIndex, readDemuxedIndex, worthReadingAround } from '../../media/demux/mediabunny-index.js';
+import { matroskaSpans } from '../../media/sampling/matroska-spans.js';
+import { planGops } from '../../media/sampling/gop-plan.js';
+import { MpegTsIndex, readMpegTsIndex } from '../../media/demux/mpeg-ts-index.js';
+import { frameId, mp4Spans, packInvocations, planDecodeJobs, type Invocation, type JobIndex } from '../../media/sampling/decode-jobs.js';
+import { openByteSource, type ByteSource } from '../../media/source/byte-source.js';
 import type { OpenedInput } from '../../run/opened-input.js';
 import type { RemoteVideo } from '../../run/scorer.js';
 import type { FanoutPool, PoolRequest } from './fanout.js';
@@ -66,11 +70,12 @@ export function remoteSamplingRefusal(opened: OpenedInput, media: MediaInfo, pre
   return undefined;
 }
 
-export async function* sampleOnLambda(pool: FanoutPool, video: RemoteVideo, session: Telemetry, figures: SamplingFigures): AsyncGenerator<FrameResult> {
+/** `containers`: which containers' GOP jobs the function decodes (its warm-up answer; MP4 only when it does not say). */
+export async function* sampleOnLambda(pool: FanoutPool, video: RemoteVideo, session: Telemetry, figures: SamplingFigures, containers: readonly string[] = ['mp4']): AsyncGenerator<FrameResult> {
   const { opened, media, plan } = video;
   const s3 = opened.s3!;
-  const track = await indexOf(opened);
-  const jobs = planDecodeJobs(plan, track === undefined ? undefined : { track, chooser: new FrameChooser(track) }, { startTime: media.startTime, keyframes: video.keyframes });
+  const indexed = await indexOf(opened, video, containers);
+  const jobs = planDecodeJobs(plan, indexed?.index, { startTime: media.startTime, keyframes: video.keyframes });
   const byIndex = new Map(plan.map((planned) => [frameId(planned), planned]));
   for (const { planned, error } of jobs.late) yield failedFrame({ ...planned, actualTime: null }, error.code, error.message);
   const invocations = packInvocations(jobs.gops, jobs.seeks, {
@@ -85,7 +90,7 @@ export async function* sampleOnLambda(pool: FanoutPool, video: RemoteVideo, sess
     object: { uri: `s3://${s3.bucket}/${s3.key}`, etag: s3.etag, size: s3.size },
     video: { startTime: media.startTime, rotation: media.rotation, keyframes: video.keyframes },
     fit: video.fit,
-    ...(track === undefined ? {} : { track: { codec: track.codec, config: track.decoderConfig.toString('base64'), width: track.width, height: track.height, nalLengthSize: track.nalLengthSize } }),
+    ...(indexed === undefined ? {} : { track: indexed.track }),
     ...(video.thumbnails === undefined ? {} : { thumbnails: REMOTE_THUMBNAIL_WIDTH }),
   } as const;
   const finished: FrameResult[] = [];
@@ -111,17 +116,64 @@ export async function* sampleOnLambda(pool: FanoutPool, video: RemoteVideo, sess
   if (pool.fatal !== undefined) throw pool.fatal;
 }
 
-/** The MP4/MOV H.264/HEVC index, read once through the relay; undefined sends every frame to the function's per-frame seek. */
-async function indexOf(opened: OpenedInput): Promise<Mp4VideoTrack | undefined> {
+/** A video's decode-job index and the track the function decodes its jobs with. */
+interface JobTrack {
+  readonly index: JobIndex;
+  readonly track: SampleTrack;
+}
+
+/**
+ * The index the jobs are planned from, read once through the relay: MP4/MOV H.264/HEVC
+ * (own sample-table reader) or, when the function decodes them, MPEG-TS H.264/HEVC
+ * (the local sampler's packet scan) or Matroska/WebM H.264/HEVC/VP9 (mediabunny's
+ * demuxer, as local sampling), each read around the plan's times when they are sparse.
+ * Undefined sends every frame to the function's per-frame seek.
+ */
+async function indexOf(opened: OpenedInput, video: RemoteVideo, containers: readonly string[]): Promise<JobTrack | undefined> {
   const source = await openByteSource(opened.input, opened.sizeBytes).catch(() => undefined);
   if (source === undefined) return undefined;
   try {
     const reading = await readMp4VideoTrack(source);
-    return 'track' in reading ? reading.track : undefined;
+    if ('track' in reading) {
+      const { track } = reading;
+      return {
+        index: { times: track.times, chooser: new FrameChooser(track), spans: mp4Spans(track) },
+        track: { codec: track.codec, config: track.decoderConfig.toString('base64'), width: track.width, height: track.height, nalLengthSize: track.nalLengthSize },
+      };
+    }
+    const times = video.plan.map((planned) => video.media.startTime + planned.requestedTime);
+    const around = worthReadingAround(times, video.media.duration) ? times : undefined;
+    const ts = containers.includes('mpeg-ts') ? await readMpegTsIndex(source, around) : undefined;
+    if (ts === undefined && containers.includes('matroska')) return await matroskaJobTrack(source, video, around);
+    if (!(ts instanceof MpegTsIndex)) return undefined;
+    return {
+      index: { times: ts.times, chooser: new FrameChooser(ts), spans: (first, last) => ts.frameSpans(first, last) },
+      track: { container: 'mpeg-ts', pid: ts.pid, codec: ts.codec, config: ts.decoderConfig.toString('base64'), width: ts.width, height: ts.height, nalLengthSize: 4 },
+    };
   } catch {
     return undefined;
   } finally {
     await source.close();
+  }
+}
+
+/** A Matroska/WebM index (mediabunny's, as local sampling reads it) and its frames' block positions for the planned groups. */
+async function matroskaJobTrack(source: ByteSource, video: RemoteVideo, around: readonly number[] | undefined): Promise<JobTrack | undefined> {
+  const reading = await readDemuxedIndex(source, around);
+  if (!('index' in reading)) return undefined;
+  const { index } = reading;
+  try {
+    if (!(index instanceof DemuxedIndex) || index.annexB) return undefined;
+    const chooser = new FrameChooser(index);
+    const groups = planGops(video.plan, index, chooser, { startTime: video.media.startTime, keyframes: video.keyframes })
+      .flatMap((work) => ('group' in work ? [[work.group.start, Math.max(...work.group.members.map((member) => member.sample))] as const] : []));
+    const spans = await matroskaSpans(source, index, groups);
+    return {
+      index: { times: index.times, chooser, spans: (first, last) => spans.get(`${first}:${last}`) ?? 'its blocks were not laid out' },
+      track: { container: 'matroska', codec: index.codec, config: index.decoderConfig.toString('base64'), width: index.width, height: index.height, nalLengthSize: index.nalLengthSize },
+    };
+  } finally {
+    await index.close();
   }
 }
 

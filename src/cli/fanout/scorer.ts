@@ -84,7 +84,7 @@ export class LambdaScorer implements FrameScorer {
           return undefined;
         }
         remote = video;
-        return sampleOnLambda(this.pool, video, session.telemetry, figures);
+        return sampleOnLambda(this.pool, video, session.telemetry, figures, this.warm.sampling?.containers ?? ['mp4']);
       },
       facts: (wallMs) => {
         const facts = session.facts(wallMs);

@@ -1,7 +1,8 @@
 /**
  * The `sample` request: the function reads its frames' bytes from S3 itself, decodes
- * them with a long-lived ffmpeg per vCPU (one walk per group of pictures) or seeks per
- * frame for other containers, and scores them with the same classifier as a batch.
+ * them with a long-lived ffmpeg per vCPU (one walk per group of pictures, MP4 or
+ * MPEG-TS, through the same feed and decoder as local sampling) or seeks per frame for
+ * other containers, and scores them with the same classifier as a batch.
  * Every frame ends ok or failed with its cause; nothing from the request can crash it.
  */
 import os from 'node:os';
@@ -19,7 +20,7 @@ import { toWireImage } from '../../core/wire-image.js';
 import { extractFrame, FrameExtractError } from '../../media/decode/extract.js';
 import { StreamDecoder } from '../../media/decode/stream-decoder.js';
 import { createFeed } from '../../media/feed/feed.js';
-import { segmentFromBytes } from '../../media/mp4/segment.js';
+import { segmentOfJob } from '../../media/sampling/job-segment.js';
 import { errorResponse, type Outcome } from '../batch.js';
 import { ModelUnavailableError } from '../errors.js';
 import { Deadline, deadlineFailure, scoreInTime } from '../deadline.js';
@@ -176,8 +177,7 @@ async function decodeGop(
   seek: (id: string, time: number) => Promise<Decoded>, deadline: Deadline, counted: (frames: number) => void,
 ): Promise<Decoded[]> {
   const samples = [...new Set(gop.targets.map((target) => target.at))].sort((a, b) => a - b);
-  const index = { offsets: Float64Array.from(gop.offsets), sizes: Uint32Array.from(gop.sizes), times: Float64Array.from(gop.times), nalLengthSize: track.nalLengthSize, codec: track.codec };
-  const segment = segmentFromBytes(bytes, from, index, 0, samples);
+  const segment = segmentOfJob(bytes, from, gop, track, samples);
   if (typeof segment === 'string' || decoder.failed) return Promise.all(gop.targets.map((target) => seek(target.id, target.time)));
   counted(segment.frames.length);
   // An open GOP's keyframe is not an IDR: it decodes only in a decoder with nothing before it.

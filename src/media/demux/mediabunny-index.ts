@@ -147,7 +147,7 @@ async function groupFrom(sink: EncodedPacketSink, key: EncodedPacket): Promise<E
   return group;
 }
 
-class DemuxedIndex implements VideoIndex {
+export class DemuxedIndex implements VideoIndex {
   readonly sampleCount: number;
   readonly times: Float64Array;
   readonly keyframes: Uint8Array;
@@ -155,6 +155,8 @@ class DemuxedIndex implements VideoIndex {
   readonly width: number;
   readonly height: number;
   readonly partial: string | undefined;
+  /** The container's number for the video track (Matroska: its TrackNumber). */
+  readonly trackNumber: number;
   private readonly packets: readonly EncodedPacket[];
   /** Which run of contiguous packets each is in, when only the groups around the targets were read. */
   private readonly runs: Uint32Array | undefined;
@@ -167,9 +169,10 @@ class DemuxedIndex implements VideoIndex {
     readonly container: string,
     readonly codec: IndexCodec,
     readonly decoderConfig: Buffer,
-    private readonly nalLengthSize: number,
-    private readonly annexB: boolean,
+    readonly nalLengthSize: number,
+    readonly annexB: boolean,
   ) {
+    this.trackNumber = track.id;
     this.packets = read.packets;
     this.runs = read.runs;
     this.partial = read.runs === undefined ? undefined : aroundNote(read.runs[read.runs.length - 1]! + 1);
@@ -199,6 +202,15 @@ class DemuxedIndex implements VideoIndex {
     }
     if (data.length !== target - start + 1) return 'the file ended early';
     return segmentFromFrames(data, start, { sampleCount: this.sampleCount, times: this.times, nalLengthSize: this.nalLengthSize, codec: this.codec }, targets);
+  }
+
+  /**
+   * Where packet `sample` lies, as mediabunny numbers packets: in Matroska/WebM its
+   * cluster's data start plus its place among the track's blocks there; and its size.
+   */
+  packetPlace(sample: number): { readonly sequence: number; readonly bytes: number; readonly run: number } {
+    const packet = this.packets[sample]!;
+    return { sequence: packet.sequenceNumber, bytes: packet.byteLength, run: this.runs?.[sample] ?? 0 };
   }
 
   /** Packet `sample` with its bytes: after the one before it in the same run, else the keyframe found again by its time. */

@@ -479,7 +479,7 @@ function timestamp(b: Buffer): number {
  * The Annex B data of each video PES that starts in `bytes` (PES headers removed; the first
  * must start at byte 0), split where the index's scan splits frames.
  */
-function videoPayloads(bytes: Buffer, videoPid: number): Buffer[] {
+export function videoPayloads(bytes: Buffer, videoPid: number): Buffer[] {
   const frames: Buffer[][] = [];
   walkPackets(bytes, 0, (packet) => {
     if (packet.pid !== videoPid || packet.payload >= packet.end) return true;
@@ -492,7 +492,7 @@ function videoPayloads(bytes: Buffer, videoPid: number): Buffer[] {
   return frames.map((parts) => Buffer.concat(parts));
 }
 
-class MpegTsIndex implements VideoIndex {
+export class MpegTsIndex implements VideoIndex {
   readonly container = 'MPEG-TS';
   decoderConfig: Buffer = Buffer.alloc(0);
   readonly width = 0;
@@ -508,7 +508,7 @@ class MpegTsIndex implements VideoIndex {
   private readonly runs: Uint32Array | undefined;
   private readonly runEnds: readonly number[] | undefined;
 
-  constructor(private readonly source: ByteSource, private readonly pid: number, readonly codec: VideoCodec, read: TsFrames, damage: readonly TsDamage[]) {
+  constructor(private readonly source: ByteSource, readonly pid: number, readonly codec: VideoCodec, read: TsFrames, damage: readonly TsDamage[]) {
     const { frames } = read;
     this.offsets = Float64Array.from(frames, (pes) => pes.offset);
     this.runs = read.runs;
@@ -522,6 +522,25 @@ class MpegTsIndex implements VideoIndex {
     this.damage = notes.filter(Boolean).join('; ') || undefined;
     this.shown = shownByTime(this.times);
     this.partial = read.runs === undefined || read.runs.length === 0 ? undefined : aroundNote(read.runs[read.runs.length - 1]! + 1);
+  }
+
+  /**
+   * Where frames first..last lie: each from its PES start to the next frame's (so the
+   * span from the first's start to the last's end holds them all, for videoPayloads);
+   * a string says why they cannot be read together. The function's decode jobs carry these.
+   */
+  frameSpans(first: number, last: number): { offsets: number[]; sizes: number[] } | string {
+    if (this.runs !== undefined && this.runs[first] !== this.runs[last]) return 'its keyframe was not read with it';
+    const offsets: number[] = [];
+    const sizes: number[] = [];
+    for (let frame = first; frame <= last; frame += 1) {
+      const endsRun = this.runs !== undefined && (frame + 1 >= this.sampleCount || this.runs[frame + 1] !== this.runs[frame]);
+      const to = endsRun ? this.runEnds![this.runs![frame]!]! : this.offsets[frame + 1] ?? this.source.size;
+      offsets.push(this.offsets[frame]!);
+      sizes.push(to - this.offsets[frame]!);
+    }
+    if (offsets.length > 0 && offsets.at(-1)! + sizes.at(-1)! - offsets[0]! > MAX_SEGMENT_BYTES) return 'its group of pictures is too large to read at once';
+    return { offsets, sizes };
   }
 
   /** The Annex B data of frames first..last (PES headers removed), which must lie in one run. */

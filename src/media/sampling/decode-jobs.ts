@@ -11,6 +11,22 @@ import type { FrameChooser } from '../mp4/frame-choice.js';
 import type { Mp4VideoTrack } from '../mp4/video-track.js';
 import { planGops } from './gop-plan.js';
 
+/** Where coded frames first..last lie in the file (decode order), or why they cannot travel as one job. */
+export type FrameSpans = (first: number, last: number) => { readonly offsets: readonly number[]; readonly sizes: readonly number[] } | string;
+
+/** What the planner needs of an index, whatever the container: the frames' times, the chooser over them, their byte ranges. */
+export interface JobIndex {
+  readonly times: Float64Array;
+  readonly chooser: FrameChooser;
+  readonly spans: FrameSpans;
+}
+
+/** An MP4/MOV track's spans: one sample each. */
+export function mp4Spans(track: Pick<Mp4VideoTrack, 'offsets' | 'sizes'>): FrameSpans {
+  const range = (array: ArrayLike<number>, first: number, last: number): number[] => Array.from({ length: last - first + 1 }, (_, i) => array[first + i]!);
+  return (first, last) => ({ offsets: range(track.offsets, first, last), sizes: range(track.sizes, first, last) });
+}
+
 export interface PlannedJobs {
   readonly gops: readonly GopJob[];
   readonly seeks: readonly SeekTarget[];
@@ -24,7 +40,7 @@ export interface PlannedJobs {
 export const frameId = (planned: PlannedFrame): string => String(planned.index);
 
 export function planDecodeJobs(
-  plan: readonly PlannedFrame[], index: { track: Mp4VideoTrack; chooser: FrameChooser } | undefined, options: { startTime: number; keyframes: boolean; maxLateSeconds?: number | undefined },
+  plan: readonly PlannedFrame[], index: JobIndex | undefined, options: { startTime: number; keyframes: boolean; maxLateSeconds?: number | undefined },
 ): PlannedJobs {
   const seekReasons = new Map<string, number>();
   const seeks: SeekTarget[] = [];
@@ -36,18 +52,22 @@ export function planDecodeJobs(
     for (const planned of plan) seek(planned, 'no index for this container');
     return { gops: [], seeks, late: [], seekReasons };
   }
-  const { track, chooser } = index;
+  const { times, chooser } = index;
   const gops: GopJob[] = [];
   const late: Array<{ planned: PlannedFrame; error: FrameExtractError }> = [];
-  for (const work of planGops(plan, track, chooser, options)) {
+  for (const work of planGops(plan, { times }, chooser, options)) {
     if ('late' in work) late.push({ planned: work.planned, error: work.late });
     else if ('fallback' in work) seek(work.planned, work.fallback);
     else {
       const { start, members } = work.group;
       const last = Math.max(...members.map((member) => member.sample));
-      const range = (array: ArrayLike<number>): number[] => Array.from({ length: last - start + 1 }, (_, i) => array[start + i]!);
+      const spans = index.spans(start, last);
+      if (typeof spans === 'string') {
+        for (const member of members) seek(member.planned, spans);
+        continue;
+      }
       gops.push({
-        offsets: range(track.offsets), sizes: range(track.sizes), times: range(track.times),
+        offsets: [...spans.offsets], sizes: [...spans.sizes], times: Array.from({ length: last - start + 1 }, (_, i) => times[start + i]!),
         targets: members.map((member) => ({ id: frameId(member.planned), at: member.sample - start, time: member.time })),
       });
     }
