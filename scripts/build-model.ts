@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { directoryModelFiles, DEFAULT_MODEL_NAME } from '../src/core/model-directory.js';
 import { MANIFEST_FILE, MANIFEST_SCHEMA, type ModelManifest } from '../src/core/model-manifest.js';
 import { digestModel, readModelBundle, sha256Hex } from '../src/core/model-files.js';
-import { layersModelToOnnx } from '../src/core/onnx-export/index.js';
+import { layersModelToOnnx } from '../src/onnx-export/index.js';
 import { activateBackend } from '../src/core/tf-backend.js';
 import { wasmDirectory } from '../src/run/local/backend.js';
 import { compareOnnxWithTfjs, loadParityImages, parityFailures } from './onnx-parity.js';

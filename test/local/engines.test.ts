@@ -14,7 +14,7 @@ import { runProcess } from '../../src/media/process.js';
 import { decodeImage } from '../../src/core/image-decode.js';
 import { sha256Hex } from '../../src/core/model-files.js';
 import { MANIFEST_FILE, MANIFEST_SCHEMA } from '../../src/core/model-manifest.js';
-import { encodeModel, TensorType, type OnnxNode } from '../../src/core/onnx-export/onnx-proto.js';
+import { encodeModel, TensorType, type OnnxNode } from '../../src/onnx-export/onnx-proto.js';
 import { ROOT, runCli, tempDir } from '../helpers/cli.js';
 import { fixture } from '../helpers/videos.js';
 

@@ -13,7 +13,7 @@ import * as ort from 'onnxruntime-node';
 import { readModelBundle, type ModelBundle } from '../../src/core/model-files.js';
 import { directoryModelFiles } from '../../src/core/model-directory.js';
 import { parseManifest } from '../../src/core/model-manifest.js';
-import { layersModelToOnnx, UnsupportedLayerError, type OnnxExportOptions } from '../../src/core/onnx-export/index.js';
+import { layersModelToOnnx, UnsupportedLayerError, type OnnxExportOptions } from '../../src/onnx-export/index.js';
 import { activateBackend, tf } from '../../src/core/tf-backend.js';
 import { wasmDirectory } from '../../src/run/local/backend.js';
 import { DEFAULT_MODEL_DIR } from '../../src/run/paths.js';

@@ -8,7 +8,7 @@ import type * as Ort from 'onnxruntime-node';
 import type { InferenceEngine } from '../engine.js';
 import { errorMessage, ModelError } from '../errors.js';
 import type { ModelBundle } from '../model-files.js';
-import { layersModelToOnnx, OnnxExportError, UnsupportedLayerError } from '../onnx-export/index.js';
+import { layersModelToOnnx, OnnxExportError, UnsupportedLayerError } from '../../onnx-export/index.js';
 
 export type OnnxRuntime = typeof Ort;
 
