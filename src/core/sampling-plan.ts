@@ -108,6 +108,18 @@ export function planFromScenes(changes: readonly SceneChange[], settings: Sampli
 }
 
 /**
+ * For results of `plan` as they come back: a frame planned at the last frame for a time
+ * after it is reported at the time asked for (see clampToLastFrame).
+ */
+export function withAskedTimes(plan: readonly PlannedFrame[]): <T extends { readonly index: number; readonly requestedTime: number }>(frame: T) => T {
+  const asked = new Map(plan.flatMap((planned) => (planned.askedTime === undefined ? [] : [[planned.index, planned.askedTime] as const])));
+  return (frame) => {
+    const askedTime = asked.get(frame.index);
+    return askedTime === undefined ? frame : { ...frame, requestedTime: askedTime };
+  };
+}
+
+/**
  * A time after the last frame gets the last frame, the picture on screen then: it is
  * decoded at the last frame's time and reported at the time asked for.
  */

@@ -6,7 +6,7 @@
 import type { FrameImage } from '../core/image-decode.js';
 import { REPORT_SCHEMA, type Report } from '../core/report.js';
 import type { FrameResult, SampledFrame } from '../core/results.js';
-import { describeSampling, type PlannedFrame } from '../core/sampling-plan.js';
+import { describeSampling, withAskedTimes, type PlannedFrame } from '../core/sampling-plan.js';
 import { summarise } from '../core/summary.js';
 import type { Binaries } from '../media/binaries.js';
 import type { MediaInfo } from '../media/probe.js';
@@ -53,11 +53,10 @@ export function scoreVideo(
 }
 
 async function* counted(scored: AsyncIterable<FrameResult>, plan: readonly PlannedFrame[], remote: boolean, progress: Progress): AsyncGenerator<FrameResult> {
-  // A time after the last frame was sampled at the last frame; its row keeps the time asked for (local sampling does this itself).
-  const asked = new Map(plan.flatMap((planned) => (planned.askedTime === undefined ? [] : [[planned.index, planned.askedTime] as const])));
+  // Frames sampled in the function come back at the time they were planned at; local sampling restores the time asked for itself.
+  const asAsked = remote ? withAskedTimes(plan) : (result: FrameResult): FrameResult => result;
   for await (const scoredResult of scored) {
-    const askedTime = asked.get(scoredResult.index);
-    const result = askedTime === undefined ? scoredResult : { ...scoredResult, requestedTime: askedTime };
+    const result = asAsked(scoredResult);
     if (remote) progress.sampled();
     progress.classified(result.status === 'failed');
     yield result;

@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { mapBounded } from '../../core/bounded-map.js';
 import { sniffImage } from '../../core/image-decode.js';
-import type { PlannedFrame } from '../../core/sampling-plan.js';
+import { withAskedTimes, type PlannedFrame } from '../../core/sampling-plan.js';
 import type { SampledFrame } from '../../core/results.js';
 import { extractFrame, FrameExtractError, redact, type ExtractedFrame, type ExtractOptions } from '../decode/extract.js';
 import { settleFrame, type SamplerOptions } from './sampler-options.js';
@@ -54,11 +54,10 @@ export async function* sampleFrames(plan: readonly PlannedFrame[], options: Samp
     }
   }
   // Times asked for after the last frame were planned at the last frame; report what was asked.
-  const asked = new Map(plan.flatMap((planned) => (planned.askedTime === undefined ? [] : [[planned.index, planned.askedTime] as const])));
+  const asAsked = withAskedTimes(plan);
   try {
     for await (const decoded of frames ?? mapBounded(plan, options.concurrency, seekOne, options.signal)) {
-      const askedTime = asked.get(decoded.index);
-      const frame = askedTime === undefined ? decoded : { ...decoded, requestedTime: askedTime };
+      const frame = asAsked(decoded);
       if (options.saveFramesDir && frame.status === 'sampled') {
         await saveFrame(options.saveFramesDir, frame.index, frame.actualTime ?? frame.requestedTime, frame.image);
       }
