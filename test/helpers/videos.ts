@@ -45,6 +45,15 @@ const RECIPES = {
   'vp9.webm': ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=6`, '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-g', '25', '-pix_fmt', 'yuv420p'],
   /** The second half of `discontinuity.ts`: its timestamps start 20 s in. */
   'late-start.ts': ['-f', 'lavfi', '-i', `smptebars=size=${SIZE}:rate=25:duration=6`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-pix_fmt', 'yuv420p', '-output_ts_offset', '20'],
+  /**
+   * A programme then a 40 s still slate at 2 frames a second (as a VFR encoder writes one): it costs under 1 kB a second, so
+   * neighbouring points of the MPEG-TS bisection grid are far apart in time with no jump in the clock.
+   */
+  'slate.ts': [
+    '-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=6`, '-f', 'lavfi', '-i', `color=c=navy:size=${SIZE}:rate=2:duration=40`,
+    '-filter_complex', '[0:v]settb=1/1000,setsar=1[a];[1:v]settb=1/1000,setsar=1[b];[a][b]concat=n=2:v=1:a=0[v]',
+    '-map', '[v]', '-vsync', 'vfr', '-enc_time_base', '1/1000', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-pix_fmt', 'yuv420p',
+  ],
   'audio-only.m4a': ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=3', '-c:a', 'aac'],
   /** MPEG-TS: starts at a non-zero timestamp (1.4 s), which reports must subtract. */
   'h264.ts': ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=12`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-pix_fmt', 'yuv420p'],

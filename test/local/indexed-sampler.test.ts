@@ -147,6 +147,23 @@ describe('indexed sampling (real ffmpeg)', () => {
     assert.equal(around.frames.filter((frame) => frame.status === 'sampled').length, 9);
   });
 
+  it('reads an MPEG-TS with a long still slate around sparse times: far apart in time is not a clock jump', async () => {
+    const file = await fixture('slate.ts');
+    const media = await probeMedia(ffprobe, file, file);
+    const source = await openByteSource(file);
+    try {
+      const index = await readMpegTsIndex(source, [3, 20, 33.3, 44]);
+      assert.match(index?.partial ?? 'read whole', /around the requested times/);
+    } finally {
+      await source.close();
+    }
+    const slate = [3, 20, 33.3, 44];
+    const around = await sample('slate.ts', slate, 'indexed', { media: { ...media, duration: 1000 } });
+    assert.match(around.notes.join('\n'), /in \d+ stretch(es)? around the requested times/);
+    assert.ok(around.frames.every((frame) => frame.status === 'sampled'));
+    assert.deepEqual(outcome(around.frames), outcome((await sample('slate.ts', slate, 'indexed', { media })).frames));
+  });
+
   it('indexes a whole MPEG-TS whose clock goes back (a looped capture) even for sparse times, on a full decode\'s continuous timeline', async () => {
     // ffprobe finds no duration for such a file, so the CLI refuses it; the index alone must still not mis-order it.
     const source = await openByteSource(await fixture('looped.ts'));

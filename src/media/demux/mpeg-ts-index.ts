@@ -258,8 +258,8 @@ async function framesAround(source: ByteSource, stream: StreamState, times: read
       }
     }
     // A clock that jumps ahead between neighbouring points: only a full scan closes it up as ffmpeg does.
-    const [atLow, atHigh] = await Promise.all([probe(low), probe(low + 1)]);
-    if (atLow !== undefined && atHigh !== undefined && atHigh.dts - atLow.dts > DTS_JUMP_SECONDS) throw new NotBisectable();
+    // Far apart in time is not yet a jump (a still slate costs few bytes a second): look between them.
+    if (await jumpsBetween(probeAt, low * grid, Math.min(source.size, (low + 1) * grid))) throw new NotBisectable();
     return low;
   };
   const runs: PesStart[][] = [];
@@ -309,22 +309,42 @@ const LOOKAHEAD_BYTES = PACKET * 64;
  * 1.2 MB read in all).
  */
 const CLOCK_PROBES = 32;
-/** A step between spread probes this many times their median (beyond DTS_JUMP_SECONDS) is a jump. */
-const UNEVEN_STEP = 4;
 
 /**
  * Whether the decode times of PES starts spread evenly over the file go back anywhere, or
- * step ahead by more than a jump's threshold beyond what an uneven bit rate explains:
- * then ffmpeg's continuous timeline is not the file's clock, and only a full scan gives it.
+ * step ahead by more than a jump's threshold between two consecutive frames (a step between
+ * probes that large is looked into: a still slate is far apart in time too): then ffmpeg's
+ * continuous timeline is not the file's clock, and only a full scan gives it.
  */
 async function clockJumps(size: number, probeAt: (from: number) => Promise<PesStart | undefined>): Promise<boolean> {
   const last = Math.max(0, size - 2 * PACKET);
-  const offsets = Array.from({ length: CLOCK_PROBES + 1 }, (_, i) => Math.floor((last * i) / CLOCK_PROBES / PACKET) * PACKET);
-  const found = (await Promise.all(offsets.map(probeAt))).filter((pes) => pes !== undefined);
-  const steps = found.slice(1).map((pes, i) => pes.dts - found[i]!.dts);
-  if (steps.some((step) => step < -BACKWARDS_SECONDS)) return true;
-  const median = [...steps].sort((a, b) => a - b)[steps.length >> 1] ?? 0;
-  return steps.some((step) => step > DTS_JUMP_SECONDS + UNEVEN_STEP * median);
+  const offsets = [...new Set(Array.from({ length: CLOCK_PROBES + 1 }, (_, i) => Math.floor((last * i) / CLOCK_PROBES / PACKET) * PACKET))];
+  const found = await Promise.all(offsets.map(probeAt));
+  const known = found.flatMap((pes, i) => (pes === undefined ? [] : [{ pes, offset: offsets[i]! }]));
+  const steps = known.slice(1).map(({ pes, offset }, i) => ({ step: pes.dts - known[i]!.pes.dts, from: known[i]!.offset, to: offset }));
+  if (steps.some(({ step }) => step < -BACKWARDS_SECONDS)) return true;
+  for (const { step, from, to } of steps) {
+    if (step > DTS_JUMP_SECONDS && await jumpsBetween(probeAt, from, to)) return true;
+  }
+  return false;
+}
+
+/**
+ * Whether two consecutive video PES starts between bytes `from` and `to` (packet boundaries)
+ * are more than a jump's threshold apart in decode time: a clock that jumps, not a stretch
+ * of few bytes a second. Bisects the bytes towards each half that spans more than the
+ * threshold, so a gradual stretch answers in a probe or two and a jump in about log2 of
+ * the packets between.
+ */
+async function jumpsBetween(probeAt: (from: number) => Promise<PesStart | undefined>, from: number, to: number): Promise<boolean> {
+  const [first, last] = await Promise.all([probeAt(from), probeAt(to)]);
+  if (first === undefined || last === undefined || last.dts - first.dts <= DTS_JUMP_SECONDS) return false;
+  if (to - from <= PACKET) return true;
+  const middle = from + Math.floor((to - from) / PACKET / 2) * PACKET;
+  const inside = await probeAt(middle);
+  // No PES starts from the middle to `to`'s: everything between lies in the first half.
+  if (inside === undefined || inside.offset >= last.offset) return jumpsBetween(probeAt, from, middle);
+  return (await jumpsBetween(probeAt, from, middle)) || jumpsBetween(probeAt, middle, to);
 }
 
 /** The first video PES start at or after byte `from` (a packet boundary), within PROBE_BYTES; each offset read once. */
