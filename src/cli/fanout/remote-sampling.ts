@@ -14,12 +14,12 @@ import { failedFrame, type FramePosition, type FrameResult } from '../../core/re
 import type { PlannedFrame } from '../../core/sampling-plan.js';
 import { fromWirePixels } from '../../core/wire-image.js';
 import type { MediaInfo } from '../../media/probe.js';
-import { FrameChooser } from '../../media/mp4/frame-choice.js';
+import { FrameChooser } from '../../media/index/frame-choice.js';
 import { readMp4VideoTrack } from '../../media/mp4/video-track.js';
-import { DemuxedIndex, readDemuxedIndex, worthReadingAround } from '../../media/demux/mediabunny-index.js';
-import { matroskaSpans } from '../../media/sampling/matroska-spans.js';
+import { DemuxedIndex, readDemuxedIndex, worthReadingAround } from '../../media/matroska/matroska-index.js';
+import { matroskaSpans } from '../../media/matroska/matroska-spans.js';
 import { planGops } from '../../media/sampling/gop-plan.js';
-import { MpegTsIndex, readMpegTsIndex } from '../../media/demux/mpeg-ts-index.js';
+import { MpegTsIndex, readMpegTsIndex } from '../../media/mpeg-ts/mpeg-ts-index.js';
 import { frameId, mp4Spans, packInvocations, planDecodeJobs, type Invocation, type JobIndex } from '../../media/sampling/decode-jobs.js';
 import { openByteSource, type ByteSource } from '../../media/source/byte-source.js';
 import type { OpenedInput } from '../../run/opened-input.js';

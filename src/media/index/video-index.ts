@@ -5,7 +5,7 @@
  * read the coded frames of one group of pictures. MP4/MOV (own sample-table reader) and
  * Matroska/WebM/MPEG-TS (mediabunny's demuxers) are the implementations.
  */
-import type { VideoCodec } from '../mp4/nal-units.js';
+import type { VideoCodec } from '../codec/nal-units.js';
 
 /** Codecs a long-lived decoder can be fed: H.264/HEVC (length-prefixed NAL units) and VP9. */
 export interface CodedFrame {

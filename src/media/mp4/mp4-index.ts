@@ -1,7 +1,7 @@
 /** MP4/MOV as a VideoIndex: framescore's own sample-table reader, frames read by byte range. */
 import type { ByteSource } from '../source/byte-source.js';
 import type { VideoIndex } from '../index/video-index.js';
-import { readSegment, type CodedSegment } from './segment.js';
+import { readSegment, type CodedSegment } from '../index/segment.js';
 import { readMp4VideoTrack, type Mp4VideoTrack } from './video-track.js';
 
 export type Mp4IndexReading = { readonly index: VideoIndex } | { readonly unsupported: string };

@@ -15,9 +15,9 @@
 import pLimit from 'p-limit';
 import { ALL_FORMATS, EncodedPacketSink, Input, StreamSource, type EncodedPacket, type InputVideoTrack } from 'mediabunny';
 import type { ByteSource } from '../source/byte-source.js';
-import { segmentFromFrames, type CodedSegment } from '../mp4/segment.js';
+import { segmentFromFrames, type CodedSegment } from '../index/segment.js';
 import { aroundNote, flattenRuns, shownByTime, type IndexCodec, type VideoIndex } from '../index/video-index.js';
-import { annexBUnits, avcConfigFrom, hvcConfigFrom, lengthPrefixed } from './annex-b.js';
+import { annexBUnits, avcConfigFrom, hvcConfigFrom, lengthPrefixed } from '../codec/annex-b.js';
 
 const CONTAINERS: Record<string, string> = { Matroska: 'Matroska', WebM: 'WebM', 'MPEG Transport Stream': 'MPEG-TS' };
 const CODECS: Partial<Record<string, IndexCodec>> = { avc: 'h264', hevc: 'hevc', vp9: 'vp9' };
