@@ -55,6 +55,9 @@ export interface VideoIndex {
   close(): Promise<void>;
 }
 
+/** An index, or why the file has none a long-lived decoder can be fed from (its frames then take the per-frame seek). */
+export type IndexReading = { readonly index: VideoIndex } | { readonly unsupported: string };
+
 /** `shown` from presentation times: every frame, ordered by time (ties keep decode order). */
 export function shownByTime(times: Float64Array): Uint32Array {
   const order = Array.from({ length: times.length }, (_, index) => index);

@@ -143,7 +143,7 @@ export async function readMpegTsIndex(source: ByteSource, around?: readonly numb
 }
 
 /** Sync bytes at a packet's spacing at the file's start: three of four (one may be damaged). */
-function looksLikeTs(head: Buffer): boolean {
+export function looksLikeTs(head: Buffer): boolean {
   for (let first = 0; first < PACKET; first += 1) {
     let syncs = 0;
     for (let at = first; at < head.length; at += PACKET) if (head[at] === SYNC) syncs += 1;

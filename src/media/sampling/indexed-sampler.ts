@@ -15,9 +15,8 @@ import { openByteSource, type ByteSource } from '../source/byte-source.js';
 import { createFeed } from '../feed/feed.js';
 import { FrameChooser } from '../index/frame-choice.js';
 import type { CodedSegment } from '../index/segment.js';
-import { readMp4Index } from '../mp4/mp4-index.js';
-import { readDemuxedIndex, worthReadingAround } from '../matroska/matroska-index.js';
-import { readMpegTsIndex } from '../mpeg-ts/mpeg-ts-index.js';
+import { worthReadingAround } from '../matroska/matroska-index.js';
+import { readVideoIndex } from '../formats.js';
 import type { VideoIndex } from '../index/video-index.js';
 import { groupSamples, planGops, type GopWork } from './gop-plan.js';
 import { settleFrame, type SamplerOptions } from './sampler-options.js';
@@ -39,16 +38,9 @@ export async function openIndexedVideo(options: SamplerOptions, plan?: readonly 
     return `cannot open it for reading: ${(error as Error).message}`;
   }
   try {
-    let reading = await readMp4Index(source);
-    // Not MP4 at all: Matroska, WebM and MPEG-TS are indexed by mediabunny's demuxers.
-    if ('unsupported' in reading && reading.unsupported === 'not an MP4/MOV file') {
-      // Sparse times are read around (Matroska: the Cues; MPEG-TS: bisection), denser ones by a pass over the file.
-      const times = plan?.map((planned) => options.startTime + planned.requestedTime) ?? [];
-      const around = worthReadingAround(times, options.media?.duration) ? times : undefined;
-      // MPEG-TS with H.264 or HEVC: framescore's own packet scan; else mediabunny.
-      const ts = process.env.FRAMESCORE_TS_DEMUXER === 'mediabunny' ? undefined : await readMpegTsIndex(source, around);
-      reading = ts !== undefined ? { index: ts } : await readDemuxedIndex(source, around);
-    }
+    // Sparse times are read around (Matroska: the Cues; MPEG-TS: bisection), denser ones by a pass over the file.
+    const times = plan?.map((planned) => options.startTime + planned.requestedTime) ?? [];
+    const reading = await readVideoIndex(source, worthReadingAround(times, options.media?.duration) ? times : undefined);
     if ('unsupported' in reading) {
       await source.close();
       return reading.unsupported;
