@@ -3,6 +3,8 @@
  * processEpisode for each record → a partial batch response. Clients and
  * settings are created once per environment.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { errorMessage } from '../../core/errors.js';
@@ -27,11 +29,25 @@ const log = (fields: Record<string, unknown>): void => { process.stdout.write(`$
 
 let deps: EpisodeDeps | undefined;
 
+/** The package's own ffprobe (scripts/package-episode.ts puts it beside the bundle), unless FFPROBE_PATH names another. */
+function useBundledFfprobe(): void {
+  const bundled = fileURLToPath(new URL('./bin/ffprobe', import.meta.url));
+  if ((process.env.FFPROBE_PATH ?? '') === '' && existsSync(bundled)) process.env.FFPROBE_PATH = bundled;
+}
+
+/** An endpoint from the environment (an emulator in tests); empty means AWS's own. */
+function endpoint(name: string): string | undefined {
+  const value = process.env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
 function setUp(): EpisodeDeps {
   const settings = settingsFromEnv(process.env);
-  // Path-style only for an S3-compatible endpoint (tests); AWS_ENDPOINT_URL_S3 is honoured by the SDK itself.
-  const s3 = new S3Client({ forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined && process.env.AWS_ENDPOINT_URL_S3 !== '' });
-  const events = new EventBridgeClient({});
+  useBundledFfprobe();
+  const s3Endpoint = endpoint('AWS_ENDPOINT_URL_S3');
+  // Path-style only for an S3-compatible endpoint (tests).
+  const s3 = new S3Client({ endpoint: s3Endpoint, forcePathStyle: s3Endpoint !== undefined });
+  const events = new EventBridgeClient({ endpoint: endpoint('AWS_ENDPOINT_URL_EVENTBRIDGE') });
   return {
     settings, storage: new EpisodeStorage(s3), publish: eventPublisher(events, settings.eventBusName),
     classify: classifierEpisodeRunner({ functionName: settings.classifier, invokeTimeoutMs: settings.invokeTimeoutMs }, process.env, (message) => log({ message })),
