@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { elfMachine, nativeEntries, zipFiles } from './lambda-zip.js';
 import { readTgz } from './tar.js';
 import { runProcess } from '../src/media/process.js';
@@ -68,12 +68,28 @@ async function bundle(): Promise<Map<string, Uint8Array>> {
     sourcemap: 'linked', sourcesContent: false, legalComments: 'linked', metafile: true, logLevel: 'warning',
     // ESM output still meets CommonJS dependencies (the AWS SDK) that call require().
     banner: { js: "import { createRequire as __framescoreCreateRequire } from 'node:module'; const require = __framescoreCreateRequire(import.meta.url);" },
+    plugins: [inlineVersion(JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')).version as string)],
   });
   const forbidden = Object.keys(built.metafile.inputs).filter((input) => FORBIDDEN_INPUTS.some((pattern) => pattern.test(input)));
   if (forbidden.length > 0) throw new Error(`the episode bundle pulled in the classifier's engines: ${forbidden.slice(0, 5).join(', ')}`);
   const files = new Map<string, Uint8Array>();
   for (const output of built.outputFiles) files.set(path.relative(path.dirname(outfile), output.path).split(path.sep).join('/'), output.contents);
   return files;
+}
+
+/** run/paths.ts reads the version from package.json beside the sources at import; the zip has no package.json, so the bundle carries the string. */
+function inlineVersion(version: string): Plugin {
+  return {
+    name: 'inline-version',
+    setup(esbuild) {
+      esbuild.onLoad({ filter: /[\\/]src[\\/]run[\\/]paths\.ts$/ }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        const inlined = source.replace(/^export const VERSION: string = .*$/m, `export const VERSION: string = ${JSON.stringify(version)};`);
+        if (inlined === source) throw new Error('src/run/paths.ts no longer declares VERSION as packaging expects');
+        return { contents: inlined, loader: 'ts' };
+      });
+    },
+  };
 }
 
 /** x86_64's from node_modules (npm installs it here); arm64's tarball fetched once with `npm pack` and checked against its pinned integrity. */

@@ -44,7 +44,7 @@ export function classifierEpisodeRunner(target: ClassifierTarget, env: NodeJS.Pr
       every: options.every, frames: options.frames, keyframes: options.keyframes, signal, aws: { env },
       // Only a local fallback decodes here; the function has one or two vCPUs.
       sampleConcurrency: 2,
-    }, 'jpeg');
+    }, 'lossless');
     const { messages, progress } = eventSinks((event) => { if (event.type === 'message' && event.level !== 'debug') log(event.message); });
     const lambdaTarget = { functionName: target.functionName };
     const connection = createLambdaClient(lambdaTarget, { env, maxSockets: options.concurrency + 8, timeoutMs: MAX_FUNCTION_TIMEOUT_MS + NETWORK_MARGIN_MS });
