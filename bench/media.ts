@@ -28,8 +28,8 @@ export function benchLengths(argv: readonly string[] = process.argv): number[] {
 
 /** "10 min", "6.7 min": the length printed beside every figure. */
 export function lengthLabel(seconds: number): string {
-  const minutes = seconds / 60;
-  return `${Number.isInteger(minutes) ? minutes : minutes.toFixed(1)} min`;
+  // 600.04 s is "10 min"; 400 s is "6.7 min".
+  return `${Number((seconds / 60).toFixed(1))} min`;
 }
 
 const exists = (file: string): Promise<boolean> => stat(file).then((info) => info.size > 0, () => false);
