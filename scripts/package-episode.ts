@@ -68,7 +68,7 @@ async function bundle(): Promise<Map<string, Uint8Array>> {
     sourcemap: 'linked', sourcesContent: false, legalComments: 'linked', metafile: true, logLevel: 'warning',
     // ESM output still meets CommonJS dependencies (the AWS SDK) that call require().
     banner: { js: "import { createRequire as __framescoreCreateRequire } from 'node:module'; const require = __framescoreCreateRequire(import.meta.url);" },
-    plugins: [inlineVersion(JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')).version as string)],
+    plugins: [inlineVersion(JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')).version as string), withoutLocalScoring()],
   });
   const forbidden = Object.keys(built.metafile.inputs).filter((input) => FORBIDDEN_INPUTS.some((pattern) => pattern.test(input)));
   if (forbidden.length > 0) throw new Error(`the episode bundle pulled in the classifier's engines: ${forbidden.slice(0, 5).join(', ')}`);
@@ -88,6 +88,21 @@ function inlineVersion(version: string): Plugin {
         if (inlined === source) throw new Error('src/run/paths.ts no longer declares VERSION as packaging expects');
         return { contents: inlined, loader: 'ts' };
       });
+    },
+  };
+}
+
+/**
+ * The library's classify loads the local engine pool with a dynamic import only when it
+ * scores here; the episode function always scores on the classifier function, so that
+ * import is left out of the bundle (an episode that asked for local scoring would fail
+ * on that import, naming the module, instead of carrying ONNX Runtime and TF.js).
+ */
+function withoutLocalScoring(): Plugin {
+  return {
+    name: 'without-local-scoring',
+    setup(esbuild) {
+      esbuild.onResolve({ filter: /[\\/]local[\\/]lazy-scorer\.js$/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, external: true } : undefined));
     },
   };
 }
