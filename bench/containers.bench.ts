@@ -18,8 +18,8 @@ import { runProcess } from '../src/media/process.js';
 import { sampleFrames } from '../src/media/sampling/sampler.js';
 import { planFrames } from '../src/core/sampling-plan.js';
 import { openByteSource } from '../src/media/source/byte-source.js';
-import { readDemuxedIndex } from '../src/media/demux/mediabunny-index.js';
-import { readMpegTsIndex } from '../src/media/demux/mpeg-ts-index.js';
+import { readDemuxedIndex } from '../src/media/matroska/matroska-index.js';
+import { readMpegTsIndex } from '../src/media/mpeg-ts/mpeg-ts-index.js';
 import { BENCH_CACHE, childCpuSeconds } from './media.js';
 
 const FRAMES = Number(process.env.FRAMESCORE_BENCH_FRAMES ?? 150);

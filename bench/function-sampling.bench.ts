@@ -15,7 +15,7 @@ import { planFrames } from '../src/core/sampling-plan.js';
 import { resolveBinaries } from '../src/media/binaries.js';
 import { openInput } from '../src/run/input.js';
 import { probeMedia } from '../src/media/probe.js';
-import { FrameChooser } from '../src/media/mp4/frame-choice.js';
+import { FrameChooser } from '../src/media/index/frame-choice.js';
 import { readMp4VideoTrack } from '../src/media/mp4/video-track.js';
 import { mp4Spans, packInvocations, planDecodeJobs, type Invocation } from '../src/media/sampling/decode-jobs.js';
 import { sampleFrames } from '../src/media/sampling/sampler.js';

@@ -19,7 +19,7 @@ import { scaleFilter } from '../src/media/decode/extract.js';
 import { probeMedia, type MediaInfo } from '../src/media/probe.js';
 import { runProcess } from '../src/media/process.js';
 import { openByteSource } from '../src/media/source/byte-source.js';
-import { FrameChooser } from '../src/media/mp4/frame-choice.js';
+import { FrameChooser } from '../src/media/index/frame-choice.js';
 import { readMp4VideoTrack } from '../src/media/mp4/video-track.js';
 import { planGops } from '../src/media/sampling/gop-plan.js';
 import { sampleFrames, type SamplingMethod } from '../src/media/sampling/sampler.js';

@@ -4,7 +4,7 @@ import { isRecord } from '../core/model-manifest.js';
 import type { VideoFacts } from '../core/report.js';
 import { SubprocessError } from './errors.js';
 import { runProcess } from './process.js';
-import { readJumpedMpegTsIndex } from './demux/mpeg-ts-index.js';
+import { readJumpedMpegTsIndex } from './mpeg-ts/mpeg-ts-index.js';
 import { openByteSource } from './source/byte-source.js';
 import { toolInput } from './tool-input.js';
 
@@ -19,7 +19,7 @@ export interface MediaInfo extends VideoFacts {
   readonly lastFrameTime?: number | undefined;
   /**
    * An MPEG-TS whose clock jumps (files joined with `cat`): duration and times are on
-   * ffmpeg's continuous timeline (see demux/ts-timeline.ts), not the file's clock.
+   * ffmpeg's continuous timeline (see mpeg-ts/ts-timeline.ts), not the file's clock.
    */
   readonly clockJumps?: boolean | undefined;
 }

@@ -1,9 +1,9 @@
 /** The pure parts of the container work: Annex B to MP4-style samples, the avcC built for it, open-GOP segments, the VP9 feed. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { annexBUnits, avcConfigFrom, lengthPrefixed } from '../../src/media/demux/annex-b.js';
+import { annexBUnits, avcConfigFrom, lengthPrefixed } from '../../src/media/codec/annex-b.js';
 import { createFeed } from '../../src/media/feed/feed.js';
-import { segmentFromBytes } from '../../src/media/mp4/segment.js';
+import { segmentFromBytes } from '../../src/media/index/segment.js';
 import { shownByTime } from '../../src/media/index/video-index.js';
 
 const SPS = Buffer.from([0x67, 0x64, 0x00, 0x1f, 0xac, 0xd9]);

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { CONTRACT_VERSION } from '../../src/core/contract.js';
 import { parseSampleRequest, parseSampleResponse, SAMPLE_KIND, type SampleRequest } from '../../src/core/contract-sample.js';
 import { ContractError } from '../../src/core/errors.js';
-import { FrameChooser } from '../../src/media/mp4/frame-choice.js';
+import { FrameChooser } from '../../src/media/index/frame-choice.js';
 import type { Mp4VideoTrack } from '../../src/media/mp4/video-track.js';
 import { jobCost, mp4Spans, packInvocations, planDecodeJobs } from '../../src/media/sampling/decode-jobs.js';
 

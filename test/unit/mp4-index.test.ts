@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import jpeg from 'jpeg-js';
 import { JpegSplitter } from '../../src/media/decode/jpeg-splitter.js';
-import { FrameChooser } from '../../src/media/mp4/frame-choice.js';
+import { FrameChooser } from '../../src/media/index/frame-choice.js';
 import { createFeed } from '../../src/media/feed/feed.js';
-import { accessUnitFacts } from '../../src/media/mp4/nal-units.js';
-import type { CodedSegment } from '../../src/media/mp4/segment.js';
+import { accessUnitFacts } from '../../src/media/codec/nal-units.js';
+import type { CodedSegment } from '../../src/media/index/segment.js';
 import { parseMoov, type Mp4VideoTrack } from '../../src/media/mp4/video-track.js';
 
 function box(type: string, ...payload: Buffer[]): Buffer {

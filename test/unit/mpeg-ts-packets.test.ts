@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { PACKET, SYNC, walkPackets, type TsDamage, type TsPacket } from '../../src/media/demux/ts-packets.js';
-import { accessUnitKind, NO_SLICE } from '../../src/media/demux/ts-access-units.js';
-import { ContinuousTimeline } from '../../src/media/demux/ts-timeline.js';
+import { PACKET, SYNC, walkPackets, type TsDamage, type TsPacket } from '../../src/media/mpeg-ts/ts-packets.js';
+import { accessUnitKind, NO_SLICE } from '../../src/media/mpeg-ts/ts-access-units.js';
+import { ContinuousTimeline } from '../../src/media/mpeg-ts/ts-timeline.js';
 
 /** A packet of `pid` with `fill` as payload (and the random-access flag in an adaptation field when asked). */
 function packet(pid: number, fill: number, randomAccess = false): Buffer {

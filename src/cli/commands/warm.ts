@@ -1,7 +1,7 @@
 import type { CommandContext, CommandStatus } from '../context.js';
-import { createLambdaClient } from '../fanout/client.js';
-import { parseTarget } from '../fanout/options.js';
-import { warmEnvironments } from '../fanout/warmup.js';
+import { createLambdaClient } from '../../run/fleet/client.js';
+import { parseTarget } from '../flags/lambda-flags.js';
+import { warmEnvironments } from '../../run/fleet/warmup.js';
 import { parseInteger, parseNumber } from '../option-values.js';
 import { MAX_HOLD_MS } from '../../core/contract.js';
 

@@ -12,13 +12,15 @@ import pLimit from 'p-limit';
 import { BlockCache } from '../../media/source/block-cache.js';
 import { startRangeRelay, type RangeRelay } from '../../media/source/range-relay.js';
 import { CONTRACT_VERSION, type ErrorResponse } from '../../core/contract.js';
-import { parseSampleRequest, sampleRequestIds, type GopJob, type SampleRequest, type SampleResponse, type SampleResultWire } from '../../core/contract-sample.js';
+import { parseSampleRequest, sampleRequestIds, type GopJob, type SampleRequest, type SampleResponse, type SampleResultWire, type SampleTrack } from '../../core/contract-sample.js';
 import { ContractError, errorMessage } from '../../core/errors.js';
 import type { RgbImage } from '../../core/image-decode.js';
 import { shrinkImage } from '../../core/thumbnail.js';
 import { toWireImage } from '../../core/wire-image.js';
 import { extractFrame, FrameExtractError } from '../../media/decode/extract.js';
 import { StreamDecoder } from '../../media/decode/stream-decoder.js';
+import { DecoderLanes, type LaneTask } from '../../media/decode/decoder-lanes.js';
+import type { CodedSegment } from '../../media/index/segment.js';
 import { createFeed } from '../../media/feed/feed.js';
 import { segmentOfJob } from '../../media/sampling/job-segment.js';
 import { errorResponse, type Outcome } from '../batch.js';
@@ -96,42 +98,24 @@ async function sampleAndScore(
   const decoded: Decoded[] = [];
   const seek = seeker(request, deps, reader, object, width, height, deadline);
   if (request.gops.length > 0 && request.track !== undefined) {
-    const ranges = request.gops.map(gopRange);
-    const slice = await reader.read(ranges);
     const track = request.track;
-    const lanes = Math.max(1, Math.min(os.availableParallelism(), request.gops.length));
-    let next = 0;
-    await Promise.all(Array.from({ length: lanes }, async () => {
-      const newDecoder = (): StreamDecoder => new StreamDecoder({
-        ffmpeg: deps.access.ffmpeg, feed: createFeed({ codec: track.codec, decoderConfig: Buffer.from(track.config, 'base64'), width: track.width, height: track.height }),
-        width, height, fit: request.fit, rotation: request.video.rotation, frameFormat: 'lossless', timeoutMs: DECODER_TIMEOUT_MS,
+    const decoderConfig = Buffer.from(track.config, 'base64');
+    const take = await gopTasks(request.gops, track, reader, deadline, (frame) => decoded.push(frame), (count) => { framesDecoded += count; });
+    // The local sampler's lanes: one long-lived ffmpeg per vCPU, a fresh one per open GOP, the seek for what a walk cannot answer.
+    await new DecoderLanes<GopTarget>({
+      lanes: Math.min(os.availableParallelism(), request.gops.length),
+      take,
+      newDecoder: () => new StreamDecoder({
+        ffmpeg: deps.access.ffmpeg, feed: createFeed({ codec: track.codec, decoderConfig, width: track.width, height: track.height }), width, height, fit: request.fit, rotation: request.video.rotation, frameFormat: 'lossless', timeoutMs: DECODER_TIMEOUT_MS,
         signal: deadline.signal,
-      });
-      const decoder = newDecoder();
-      // Frames come out only once enough frames follow them or the stream ends: feed every walk, then end, then collect.
-      const answers: Promise<Decoded[]>[] = [];
-      try {
-        for (let g = next++; g < request.gops.length; g = next++) {
-          const gop = request.gops[g]!;
-          if (deadline.decodeOver()) {
-            answers.push(Promise.resolve(gop.targets.map((target) => deadlineFailure(target.id))));
-            continue;
-          }
-          const bytes = slice(ranges[g]!);
-          if (bytes instanceof ObjectReadError) {
-            // Damaged or missing bytes the index promised: the per-frame seek may still find the frames.
-            if (bytes.code === 'BAD_RANGE') answers.push(Promise.all(gop.targets.map((target) => seek(target.id, target.time))));
-            else answers.push(Promise.resolve(gop.targets.map((target) => ({ id: target.id, code: bytes.code, message: bytes.message }))));
-            continue;
-          }
-          while (!decoder.wantsMore && !decoder.failed) await decoder.settled();
-          answers.push(decodeGop(decoder, newDecoder, gop, bytes, ranges[g]!.from, track, seek, deadline, (count) => { framesDecoded += count; }));
-        }
-      } finally {
-        await decoder.end();
-      }
-      for (const answer of await Promise.all(answers)) decoded.push(...answer);
-    }));
+      }),
+      decoded: (target, image) => decoded.push(image instanceof Uint8Array
+        ? { id: target.id, code: 'DECODE_FAILED', message: 'the decoder gave an encoded image' }
+        : { id: target.id, image, time: target.time }),
+      // Stopped at the deadline: the client sends the frame again. Else the decoder stopped on damaged data: one seek per frame decides, as on the CLI.
+      missed: async (target) => { decoded.push(deadline.signal.aborted ? deadlineFailure(target.id) : await seek(target.id, target.time)); },
+      halted: () => deadline.signal.aborted,
+    }).run();
   }
   decoded.push(...(await Promise.all(request.seeks.map((target) => seek(target.id, target.requestedTime)))));
   await seek.close();
@@ -172,31 +156,43 @@ function gopRange(gop: GopJob): ByteRange {
   return { from, to };
 }
 
-async function decodeGop(
-  decoder: StreamDecoder, newDecoder: () => StreamDecoder, gop: GopJob, bytes: Buffer, from: number, track: NonNullable<SampleRequest['track']>,
-  seek: (id: string, time: number) => Promise<Decoded>, deadline: Deadline, counted: (frames: number) => void,
-): Promise<Decoded[]> {
-  const samples = [...new Set(gop.targets.map((target) => target.at))].sort((a, b) => a - b);
-  const segment = segmentOfJob(bytes, from, gop, track, samples);
-  if (typeof segment === 'string' || decoder.failed) return Promise.all(gop.targets.map((target) => seek(target.id, target.time)));
-  counted(segment.frames.length);
-  // An open GOP's keyframe is not an IDR: it decodes only in a decoder with nothing before it.
-  const fresh = segment.openGop ? newDecoder() : undefined;
-  const answers = (fresh ?? decoder).decode(segment);
-  const results = Promise.all(gop.targets.map(async (target): Promise<Decoded> => {
-    try {
-      const image = await answers[samples.indexOf(target.at)]!;
-      if (image instanceof Uint8Array) throw new Error('the decoder gave an encoded image');
-      return { id: target.id, image, time: target.time };
-    } catch {
-      // Stopped at the deadline: the client sends the frame again.
-      if (deadline.signal.aborted) return deadlineFailure(target.id);
-      // The decoder stopped on damaged data: one seek per frame decides, as on the CLI.
-      return seek(target.id, target.time);
-    }
-  }));
-  if (fresh) await fresh.end();
-  return results;
+type GopTarget = GopJob['targets'][number];
+
+/**
+ * The request's GOP jobs as the lanes take them, their bytes read first (one GET per run
+ * of nearby ranges). A task is made when a lane is free, so the decode deadline is checked
+ * then: past it, or when its bytes could not be read, a job's task answers its targets
+ * with the failure; else it is a walk of its bytes.
+ */
+async function gopTasks(
+  gops: readonly GopJob[], track: SampleTrack, reader: ObjectReader, deadline: Deadline, answer: (frame: Decoded) => void, counted: (frames: number) => void,
+): Promise<() => LaneTask<GopTarget> | undefined> {
+  const ranges = gops.map(gopRange);
+  const slice = await reader.read(ranges);
+  const failAll = (gop: GopJob, failure: (target: GopTarget) => Decoded): LaneTask<GopTarget> => ({
+    run: () => {
+      for (const target of gop.targets) answer(failure(target));
+      return Promise.resolve();
+    },
+  });
+  let next = 0;
+  return () => {
+    const g = next++;
+    const gop = gops[g];
+    if (gop === undefined) return undefined;
+    if (deadline.decodeOver()) return failAll(gop, (target) => deadlineFailure(target.id));
+    const bytes = slice(ranges[g]!);
+    // Damaged or missing bytes the index promised (BAD_RANGE): the per-frame seek may still find the frames.
+    if (bytes instanceof ObjectReadError && bytes.code !== 'BAD_RANGE') return failAll(gop, (target) => ({ id: target.id, code: bytes.code, message: bytes.message }));
+    const samples = [...new Set(gop.targets.map((target) => target.at))].sort((a, b) => a - b);
+    const read = (): CodedSegment | string => {
+      if (bytes instanceof ObjectReadError) return bytes.message;
+      const segment = segmentOfJob(bytes, ranges[g]!.from, gop, track, samples);
+      if (typeof segment !== 'string') counted(segment.frames.length);
+      return segment;
+    };
+    return { walk: { read: () => Promise.resolve(read()), members: gop.targets.map((target) => ({ request: target, answer: samples.indexOf(target.at) })) } };
+  };
 }
 
 /**

@@ -6,7 +6,7 @@
  * on a 1.35 GB MP4) with one process per core for the whole video.
  */
 import type { Feed, PackedSegment } from '../feed/feed.js';
-import type { CodedSegment } from '../mp4/segment.js';
+import type { CodedSegment } from '../index/segment.js';
 import type { FrameImage } from '../../core/image-decode.js';
 import type { FitMode } from '../../core/preprocess.js';
 import { CONCEALED } from './decode-damage.js';

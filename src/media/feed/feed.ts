@@ -6,7 +6,7 @@
  */
 import { flvFrame, flvHeader, flvSequenceHeader } from './flv.js';
 import { matroskaClusters, matroskaHeader } from './matroska.js';
-import { SegmentTimeline, type CodedSegment } from '../mp4/segment.js';
+import { SegmentTimeline, type CodedSegment } from '../index/segment.js';
 import type { VideoIndex } from '../index/video-index.js';
 
 export interface PackedSegment {

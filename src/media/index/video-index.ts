@@ -5,7 +5,7 @@
  * read the coded frames of one group of pictures. MP4/MOV (own sample-table reader) and
  * Matroska/WebM/MPEG-TS (mediabunny's demuxers) are the implementations.
  */
-import type { VideoCodec } from '../mp4/nal-units.js';
+import type { VideoCodec } from '../codec/nal-units.js';
 
 /** Codecs a long-lived decoder can be fed: H.264/HEVC (length-prefixed NAL units) and VP9. */
 export interface CodedFrame {
@@ -54,6 +54,9 @@ export interface VideoIndex {
   /** Releases what the index holds (not the byte source, which its opener closes). */
   close(): Promise<void>;
 }
+
+/** An index, or why the file has none a long-lived decoder can be fed from (its frames then take the per-frame seek). */
+export type IndexReading = { readonly index: VideoIndex } | { readonly unsupported: string };
 
 /** `shown` from presentation times: every frame, ordered by time (ties keep decode order). */
 export function shownByTime(times: Float64Array): Uint32Array {

@@ -1,12 +1,10 @@
 /** MP4/MOV as a VideoIndex: framescore's own sample-table reader, frames read by byte range. */
 import type { ByteSource } from '../source/byte-source.js';
-import type { VideoIndex } from '../index/video-index.js';
-import { readSegment, type CodedSegment } from './segment.js';
+import type { IndexReading, VideoIndex } from '../index/video-index.js';
+import { readSegment, type CodedSegment } from '../index/segment.js';
 import { readMp4VideoTrack, type Mp4VideoTrack } from './video-track.js';
 
-export type Mp4IndexReading = { readonly index: VideoIndex } | { readonly unsupported: string };
-
-export async function readMp4Index(source: ByteSource): Promise<Mp4IndexReading> {
+export async function readMp4Index(source: ByteSource): Promise<IndexReading> {
   const reading = await readMp4VideoTrack(source);
   return 'unsupported' in reading ? reading : { index: mp4Index(source, reading.track) };
 }

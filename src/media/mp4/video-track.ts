@@ -6,7 +6,7 @@
  */
 import { childBoxes, findChild, findPath, readBoxHeader, type Box } from './boxes.js';
 import type { ByteSource } from '../source/byte-source.js';
-import type { VideoCodec } from './nal-units.js';
+import type { VideoCodec } from '../codec/nal-units.js';
 
 export interface Mp4VideoTrack {
   readonly codec: VideoCodec;

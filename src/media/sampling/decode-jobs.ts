@@ -7,7 +7,7 @@
 import type { GopJob, SeekTarget } from '../../core/contract-sample.js';
 import type { PlannedFrame } from '../../core/sampling-plan.js';
 import type { FrameExtractError } from '../decode/extract.js';
-import type { FrameChooser } from '../mp4/frame-choice.js';
+import type { FrameChooser } from '../index/frame-choice.js';
 import type { Mp4VideoTrack } from '../mp4/video-track.js';
 import { planGops } from './gop-plan.js';
 

@@ -6,7 +6,7 @@
  */
 import type { PlannedFrame } from '../../core/sampling-plan.js';
 import { lateFrameError, type FrameExtractError } from '../decode/extract.js';
-import type { FrameChooser } from '../mp4/frame-choice.js';
+import type { FrameChooser } from '../index/frame-choice.js';
 import type { Mp4VideoTrack } from '../mp4/video-track.js';
 
 /** A requested frame that decodes from its group's keyframe. */

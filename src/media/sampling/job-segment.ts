@@ -6,9 +6,9 @@
  * is the CodedSegment the shared feed and stream decoder take.
  */
 import type { GopJob, SampleTrack } from '../../core/contract-sample.js';
-import { annexBUnits, lengthPrefixed } from '../demux/annex-b.js';
-import { videoPayloads } from '../demux/mpeg-ts-index.js';
-import { segmentFromBytes, segmentFromFrames, type CodedSegment } from '../mp4/segment.js';
+import { annexBUnits, lengthPrefixed } from '../codec/annex-b.js';
+import { videoPayloads } from '../mpeg-ts/mpeg-ts-index.js';
+import { segmentFromBytes, segmentFromFrames, type CodedSegment } from '../index/segment.js';
 
 /** `bytes` start at file offset `from` and cover every range of the job; `samples` are the `at`s asked for, ascending. */
 export function segmentOfJob(bytes: Buffer, from: number, gop: GopJob, track: SampleTrack, samples: readonly number[]): CodedSegment | string {

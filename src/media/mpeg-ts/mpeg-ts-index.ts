@@ -10,10 +10,10 @@
  */
 import pLimit from 'p-limit';
 import type { ByteSource } from '../source/byte-source.js';
-import { segmentFromFrames, type CodedSegment } from '../mp4/segment.js';
+import { segmentFromFrames, type CodedSegment } from '../index/segment.js';
 import { aroundNote, flattenRuns, shownByTime, type VideoIndex } from '../index/video-index.js';
-import type { VideoCodec } from '../mp4/nal-units.js';
-import { annexBUnits, avcConfigFrom, hvcConfigFrom, lengthPrefixed } from './annex-b.js';
+import type { VideoCodec } from '../codec/nal-units.js';
+import { annexBUnits, avcConfigFrom, hvcConfigFrom, lengthPrefixed } from '../codec/annex-b.js';
 import { accessUnitKind, NO_SLICE } from './ts-access-units.js';
 import { damageNote, PACKET, SYNC, walkPackets, type TsDamage } from './ts-packets.js';
 import { ContinuousTimeline, DTS_JUMP_SECONDS } from './ts-timeline.js';
@@ -143,7 +143,7 @@ export async function readMpegTsIndex(source: ByteSource, around?: readonly numb
 }
 
 /** Sync bytes at a packet's spacing at the file's start: three of four (one may be damaged). */
-function looksLikeTs(head: Buffer): boolean {
+export function looksLikeTs(head: Buffer): boolean {
   for (let first = 0; first < PACKET; first += 1) {
     let syncs = 0;
     for (let at = first; at < head.length; at += PACKET) if (head[at] === SYNC) syncs += 1;

@@ -7,7 +7,7 @@
  * frame as stored, which the function cuts out as it does MP4 samples. A group it cannot
  * lay out (laced blocks, an unexpected layout) says why and takes the per-frame seek.
  */
-import type { DemuxedIndex } from '../demux/mediabunny-index.js';
+import type { DemuxedIndex } from './matroska-index.js';
 import type { ByteSource } from '../source/byte-source.js';
 
 type Spans = { readonly offsets: number[]; readonly sizes: number[] } | string;

@@ -7,12 +7,12 @@
  * targets' are odd, so one select filter passes exactly the targets and each timestamp
  * names the request it answers.
  */
-import { accessUnitFacts, type AccessUnitFacts } from './nal-units.js';
+import { accessUnitFacts, type AccessUnitFacts } from '../codec/nal-units.js';
 import type { ByteSource } from '../source/byte-source.js';
-import type { Mp4VideoTrack } from './video-track.js';
-import type { CodedFrame, CodedSegment, IndexCodec } from '../index/video-index.js';
+import type { Mp4VideoTrack } from '../mp4/video-track.js';
+import type { CodedFrame, CodedSegment, IndexCodec } from './video-index.js';
 
-export type { CodedFrame, CodedSegment } from '../index/video-index.js';
+export type { CodedFrame, CodedSegment } from './video-index.js';
 
 /** Reading more than this at once for one sample means a strange file: give up on it. */
 const MAX_SEGMENT_BYTES = 256 * 1024 * 1024;

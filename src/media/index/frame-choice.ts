@@ -3,7 +3,7 @@
  * Same rules as the per-frame seek: exact mode takes the first frame shown at or
  * after the time; keyframe mode takes the last keyframe at or before it.
  */
-import type { VideoIndex } from '../index/video-index.js';
+import type { VideoIndex } from './video-index.js';
 
 /** Half a millisecond of slack, as the per-frame path's select filter allows. */
 const SLACK_SECONDS = 0.0005;

@@ -8,8 +8,8 @@
  * and decoding from it does not give a full decode's picture (measured with 4.1). So a
  * keyframe is also where decoding can start and give the picture a full decode gives.
  */
-import type { VideoCodec } from '../mp4/nal-units.js';
-import { unescapeRbsp } from './annex-b.js';
+import type { VideoCodec } from '../codec/nal-units.js';
+import { unescapeRbsp } from '../codec/annex-b.js';
 
 /** Whether ffmpeg's decoder flags the picture key. */
 export type AccessUnitKind = 'key' | 'delta';

@@ -15,9 +15,9 @@
 import pLimit from 'p-limit';
 import { ALL_FORMATS, EncodedPacketSink, Input, StreamSource, type EncodedPacket, type InputVideoTrack } from 'mediabunny';
 import type { ByteSource } from '../source/byte-source.js';
-import { segmentFromFrames, type CodedSegment } from '../mp4/segment.js';
-import { aroundNote, flattenRuns, shownByTime, type IndexCodec, type VideoIndex } from '../index/video-index.js';
-import { annexBUnits, avcConfigFrom, hvcConfigFrom, lengthPrefixed } from './annex-b.js';
+import { segmentFromFrames, type CodedSegment } from '../index/segment.js';
+import { aroundNote, flattenRuns, shownByTime, type IndexCodec, type IndexReading, type VideoIndex } from '../index/video-index.js';
+import { annexBUnits, avcConfigFrom, hvcConfigFrom, lengthPrefixed } from '../codec/annex-b.js';
 
 const CONTAINERS: Record<string, string> = { Matroska: 'Matroska', WebM: 'WebM', 'MPEG Transport Stream': 'MPEG-TS' };
 const CODECS: Partial<Record<string, IndexCodec>> = { avc: 'h264', hevc: 'hevc', vp9: 'vp9' };
@@ -39,14 +39,12 @@ export function worthReadingAround(times: readonly number[], duration: number | 
   return duration !== undefined && times.length > 0 && new Set(times).size * READ_AROUND_MIN_SECONDS_APART <= duration;
 }
 
-export type DemuxedReading = { readonly index: VideoIndex } | { readonly unsupported: string };
-
 /**
  * Indexes a Matroska/WebM/MPEG-TS file; `unsupported` says why it cannot. With `around`
  * (seconds on the stream's timeline), a Matroska/WebM index holds only the frames that
  * answer those times: each one's group of pictures from its keyframe, found by the Cues.
  */
-export async function readDemuxedIndex(source: ByteSource, around?: readonly number[]): Promise<DemuxedReading> {
+export async function readDemuxedIndex(source: ByteSource, around?: readonly number[]): Promise<IndexReading> {
   // mediabunny may still be prefetching when the input is disposed and the source closed: such reads give nothing, quietly.
   const state = { disposed: false };
   const sparse = around !== undefined && around.length > 0;
