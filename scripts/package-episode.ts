@@ -68,7 +68,7 @@ async function bundle(): Promise<Map<string, Uint8Array>> {
     sourcemap: 'linked', sourcesContent: false, legalComments: 'linked', metafile: true, logLevel: 'warning',
     // ESM output still meets CommonJS dependencies (the AWS SDK) that call require().
     banner: { js: "import { createRequire as __framescoreCreateRequire } from 'node:module'; const require = __framescoreCreateRequire(import.meta.url);" },
-    plugins: [inlineVersion(JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')).version as string)],
+    plugins: [inlineVersion(JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')).version as string), noLocalScoring()],
   });
   const forbidden = Object.keys(built.metafile.inputs).filter((input) => FORBIDDEN_INPUTS.some((pattern) => pattern.test(input)));
   if (forbidden.length > 0) throw new Error(`the episode bundle pulled in the classifier's engines: ${forbidden.slice(0, 5).join(', ')}`);
@@ -88,6 +88,25 @@ function inlineVersion(version: string): Plugin {
         if (inlined === source) throw new Error('src/run/paths.ts no longer declares VERSION as packaging expects');
         return { contents: inlined, loader: 'ts' };
       });
+    },
+  };
+}
+
+/**
+ * The library's classify imports the local scorer (TF.js, ONNX Runtime) lazily,
+ * only when it scores in-process; the episode function always scores on the
+ * classifier fleet. That one dynamic import becomes a module that says so, and
+ * the engines stay out of the zip.
+ */
+function noLocalScoring(): Plugin {
+  return {
+    name: 'no-local-scoring',
+    setup(esbuild) {
+      esbuild.onResolve({ filter: /[\\/]local[\\/]lazy-scorer\.js$/ }, (args) => (args.kind === 'dynamic-import' ? { path: 'lazy-scorer', namespace: 'episode-fleet-only' } : undefined));
+      esbuild.onLoad({ filter: /.*/, namespace: 'episode-fleet-only' }, () => ({
+        contents: "export class LazyLocalScorer { constructor() { throw new Error('the episode function scores on the classifier function only (classify with the lambda option)'); } }",
+        loader: 'js',
+      }));
     },
   };
 }

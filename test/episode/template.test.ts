@@ -132,7 +132,10 @@ test('IAM: the episode role reads the input prefix, writes only the report prefi
     }
   }
   assert.deepEqual(grants.get('s3:PutObject'), ['"arn:aws:s3:::media/framescore/*"']);
-  assert.deepEqual(grants.get('s3:GetObject')?.sort(), ['"arn:aws:s3:::media/framescore/*"', '"arn:aws:s3:::media/incoming/*"']);
+  // VideoPrefix '' (the default): the whole bucket, which submit's backfills need; with VideoPrefix=incoming/ only that.
+  assert.deepEqual(grants.get('s3:GetObject')?.sort(), ['"arn:aws:s3:::media/*"', '"arn:aws:s3:::media/framescore/*"']);
+  const narrow = evaluate(resources.EpisodeRole!.Properties.Policies[0].PolicyDocument.Statement, resolveParameters({ ...FLOW, VideoPrefix: 'incoming/' }).values) as Json[];
+  assert.ok(narrow.some((statement) => statement.Resource === 'arn:aws:s3:::media/incoming/*' && [statement.Action].flat().includes('s3:GetObject')));
   assert.deepEqual(grants.get('s3:ListBucket'), ['"arn:aws:s3:::media"']);
   assert.deepEqual(grants.get('lambda:InvokeFunction'), ['"arn:aws:lambda:us-east-1:111122223333:function:framescore-classifier"', '"arn:aws:lambda:us-east-1:111122223333:function:framescore-classifier:*"']);
   assert.deepEqual(grants.get('events:PutEvents'), ['"arn:aws:events:us-east-1:111122223333:event-bus/default"']);

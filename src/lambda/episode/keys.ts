@@ -31,11 +31,11 @@ function safe(text: string): string {
   return text.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
-/** Candidate config objects for key, nearest folder first, up to and including the input prefix. */
-export function configKeys(key: string, inputPrefix: string): string[] {
+/** Candidate config objects for key, nearest folder first, up to and including `root`. */
+export function configKeys(key: string, root: string): string[] {
   const keys: string[] = [];
   let folder = key.slice(0, key.lastIndexOf('/') + 1);
-  while (folder.length >= inputPrefix.length && folder.startsWith(inputPrefix)) {
+  while (folder.length >= root.length && folder.startsWith(root)) {
     keys.push(`${folder}${CONFIG_NAME}`);
     if (folder === '') break;
     folder = folder.slice(0, folder.slice(0, -1).lastIndexOf('/') + 1);
@@ -48,10 +48,22 @@ export function prefixesOverlap(a: string, b: string): boolean {
   return a.startsWith(b) || b.startsWith(a);
 }
 
+/** The prefixes that decide which objects the flow takes. */
+export interface FlowPrefixes {
+  readonly bucket: string;
+  /** New objects here start the flow (EventBridge). */
+  readonly inputPrefix: string;
+  /** What the classifier may read (VideoPrefix; '' is the whole bucket): `framescore submit` may send any object here. */
+  readonly videoPrefix: string;
+  readonly reportPrefix: string;
+}
+
 /** Why this object is not one the flow classifies, or undefined when it is. */
-export function outsideInput(ref: Pick<ObjectRef, 'bucket' | 'key'>, bucket: string, inputPrefix: string, reportPrefix: string): string | undefined {
+export function outsideInput(ref: Pick<ObjectRef, 'bucket' | 'key' | 'origin'>, prefixes: FlowPrefixes): string | undefined {
+  const { bucket, inputPrefix, videoPrefix, reportPrefix } = prefixes;
   if (ref.bucket !== bucket) return `bucket "${ref.bucket}" is not the stack's video bucket "${bucket}"`;
-  if (!ref.key.startsWith(inputPrefix)) return `key "${ref.key}" is not under the input prefix "${inputPrefix}"`;
+  if (ref.origin === 'eventbridge' && !ref.key.startsWith(inputPrefix)) return `key "${ref.key}" is not under the input prefix "${inputPrefix}"`;
+  if (!ref.key.startsWith(videoPrefix)) return `key "${ref.key}" is not under the prefix the classifier may read, "${videoPrefix}"`;
   if (ref.key.startsWith(reportPrefix)) return `key "${ref.key}" is under the report prefix "${reportPrefix}"`;
   if (ref.key.endsWith(CONFIG_NAME)) return `key "${ref.key}" is a config object`;
   return undefined;

@@ -7,7 +7,7 @@ import { toCsv, toJson } from '../../core/report-formats.js';
 import type { Report } from '../../core/report.js';
 import { renderHtmlReport } from '../../report/html-report.js';
 import { runBudgetMs } from './deadline.js';
-import { configKeys, outsideInput, reportKeys, type ObjectIdentity, type ReportExtension } from './keys.js';
+import { configKeys, outsideInput, reportKeys, type FlowPrefixes, type ObjectIdentity, type ReportExtension } from './keys.js';
 import { parseMessageBody, type ObjectRef } from './object-ref.js';
 import { applyOverride, EpisodeConfigError, optionsHash, type EpisodeOptions } from './options.js';
 import { classifiedDetail, DETAIL_TYPES, failedDetail, isFinal, type Attempt, type Cause } from './outcome.js';
@@ -15,10 +15,7 @@ import type { Publish } from './publish.js';
 import type { ClassifyEpisode } from './run-classify.js';
 import type { EpisodeStorage } from './storage.js';
 
-export interface EpisodeSettings {
-  readonly bucket: string;
-  readonly inputPrefix: string;
-  readonly reportPrefix: string;
+export interface EpisodeSettings extends FlowPrefixes {
   readonly classifier: string;
   readonly defaults: EpisodeOptions;
   readonly maxReceiveCount: number;
@@ -60,7 +57,7 @@ export async function processEpisode(message: EpisodeMessage, deps: EpisodeDeps)
   try {
     if (!parsed.ok) throw new EpisodeFailure({ code: 'INVALID_MESSAGE', message: parsed.problem });
     const { settings } = deps;
-    const outside = outsideInput(parsed.ref, settings.bucket, settings.inputPrefix, settings.reportPrefix);
+    const outside = outsideInput(parsed.ref, settings);
     if (outside !== undefined) throw new EpisodeFailure({ code: 'NOT_AN_INPUT', message: outside });
     const options = await effectiveOptions(parsed.ref, deps);
     identity = await currentIdentity(parsed.ref, deps);
@@ -97,10 +94,10 @@ export async function processEpisode(message: EpisodeMessage, deps: EpisodeDeps)
   }
 }
 
-/** The stack's options under the nearest config object (see keys.ts configKeys). */
+/** The stack's options under the nearest config object, looked for up to the readable prefix (keys.ts configKeys). */
 async function effectiveOptions(ref: ObjectRef, deps: EpisodeDeps): Promise<EpisodeOptions> {
   const { settings } = deps;
-  for (const key of configKeys(ref.key, settings.inputPrefix)) {
+  for (const key of configKeys(ref.key, settings.videoPrefix)) {
     const found = await deps.storage.readJson(settings.bucket, key);
     if (found === undefined) continue;
     const source = `config s3://${settings.bucket}/${key}`;
