@@ -58,6 +58,20 @@ export interface VideoIndex {
 /** An index, or why the file has none a long-lived decoder can be fed from (its frames then take the per-frame seek). */
 export type IndexReading = { readonly index: VideoIndex } | { readonly unsupported: string };
 
+/** The times a run will ask for (seconds on the stream's timeline) and the video's length, when the index is read for them. */
+export interface WantedTimes {
+  readonly times: readonly number[];
+  readonly duration: number | undefined;
+}
+
+/**
+ * Whether reading the index around `wanted` reads less than one pass over the file, for a
+ * container whose reading around one time costs about `secondsPerTime` seconds of video.
+ */
+export function worthReadingAround(wanted: WantedTimes | undefined, secondsPerTime: number): wanted is WantedTimes {
+  return wanted?.duration !== undefined && wanted.times.length > 0 && new Set(wanted.times).size * secondsPerTime <= wanted.duration;
+}
+
 /** `shown` from presentation times: every frame, ordered by time (ties keep decode order). */
 export function shownByTime(times: Float64Array): Uint32Array {
   const order = Array.from({ length: times.length }, (_, index) => index);
