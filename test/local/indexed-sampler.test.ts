@@ -17,6 +17,9 @@ import { openByteSource } from '../../src/media/source/byte-source.js';
 import { readMpegTsIndex } from '../../src/media/mpeg-ts/mpeg-ts-index.js';
 import { readMatroskaIndex } from '../../src/media/matroska/block-index.js';
 import { readDemuxedIndex } from '../../src/media/matroska/matroska-index.js';
+import { readVideoIndex } from '../../src/media/formats.js';
+import { jobTrackOf } from '../../src/media/sampling/decode-jobs.js';
+import { segmentOfJob } from '../../src/media/sampling/job-segment.js';
 import { createFeed } from '../../src/media/feed/feed.js';
 import { FrameChooser } from '../../src/media/index/frame-choice.js';
 import { readSegment, type CodedSegment } from '../../src/media/index/segment.js';
@@ -115,6 +118,38 @@ describe('indexed sampling (real ffmpeg)', () => {
         assert.deepEqual([...own.index.keyframes], [...reference.index.keyframes]);
         assert.deepEqual(own.index.decoderConfig, reference.index.decoderConfig);
         await reference.index.close();
+      } finally {
+        await source.close();
+      }
+    });
+  }
+
+  // The function's side cuts a job's frames out of its byte ranges: the same segment the local sampler reads.
+  for (const name of ['h264.mp4', 'h264-copy.mkv', 'open-gop.mkv', 'vp9.webm', 'h264.ts', 'hevc.ts'] as const) {
+    it(`plans ${name}'s decode jobs from its index: each job's bytes give the segment the local sampler reads`, async () => {
+      const source = await openByteSource(await fixture(name));
+      try {
+        const reading = await readVideoIndex(source);
+        assert.ok('index' in reading);
+        const { index } = reading;
+        const jobs = jobTrackOf(index);
+        assert.ok(jobs !== undefined, `${name} travels as GOP jobs`);
+        const keys = [...index.keyframes.keys()].filter((sample) => index.keyframes[sample] === 1);
+        for (const start of keys.slice(0, 3)) {
+          const targets = [start, Math.min(index.sampleCount - 1, start + 7)].filter((sample, i, all) => all.indexOf(sample) === i);
+          const last = Math.max(...targets);
+          const spans = jobs.index.spans(start, last);
+          assert.ok(typeof spans !== 'string', String(spans));
+          const from = Math.min(...spans.offsets);
+          const to = Math.max(...spans.offsets.map((offset, i) => offset + spans.sizes[i]!));
+          const gop = { offsets: [...spans.offsets], sizes: [...spans.sizes], times: Array.from(index.times.subarray(start, last + 1)), targets: [] };
+          const remote = segmentOfJob(await source.read(from, to - from), from, gop, jobs.track, targets.map((sample) => sample - start));
+          const local = await index.readFrames(start, targets);
+          assert.ok(typeof remote !== 'string' && typeof local !== 'string', `${String(remote)} / ${String(local)}`);
+          assert.deepEqual(remote.targets, local.targets);
+          assert.deepEqual(remote.frames.map((frame) => [frame.time, frame.keyframe, hash(frame.data)]), local.frames.map((frame) => [frame.time, frame.keyframe, hash(frame.data)]));
+        }
+        await index.close();
       } finally {
         await source.close();
       }

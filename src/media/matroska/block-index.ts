@@ -11,7 +11,7 @@
  * files this walk cannot read (laced video, damage) go to mediabunny's demuxer.
  */
 import type { ByteSource } from '../source/byte-source.js';
-import { aroundNote, flattenRuns, shownByTime, type IndexCodec, type IndexReading, type VideoIndex } from '../index/video-index.js';
+import { aroundNote, flattenRuns, shownByTime, type IndexCodec, type IndexReading, type IndexWire, type VideoIndex } from '../index/video-index.js';
 import { segmentFromBytes, type CodedSegment } from '../index/segment.js';
 import { WindowReader } from './ebml.js';
 import { BlockWalk, MatroskaWalkError, type BlockFrame } from './block-walk.js';
@@ -130,6 +130,7 @@ export class MatroskaIndex implements VideoIndex {
   readonly shown: Uint32Array;
   readonly offsets: Float64Array;
   readonly sizes: Uint32Array;
+  readonly wire: IndexWire;
 
   constructor(private readonly source: ByteSource, facts: MatroskaTrackFacts, frames: readonly BlockFrame[], private readonly runs: Uint32Array | undefined, clock: TickClock) {
     ({ container: this.container, codec: this.codec, decoderConfig: this.decoderConfig, nalLengthSize: this.nalLengthSize, width: this.width, height: this.height } = facts);
@@ -140,6 +141,7 @@ export class MatroskaIndex implements VideoIndex {
     this.offsets = Float64Array.from(frames, (frame) => frame.offset);
     this.sizes = Uint32Array.from(frames, (frame) => frame.size);
     this.partial = runs === undefined ? undefined : aroundNote(runs[runs.length - 1]! + 1);
+    this.wire = { container: 'matroska', nalLengthSize: this.nalLengthSize };
   }
 
   /** Where frames first..last lie (decode order), for the function's decode jobs; a string says why they cannot travel as one. */
