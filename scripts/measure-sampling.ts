@@ -6,6 +6,7 @@
  *   node dist/scripts/measure-sampling.js [--frames N | --every S] [--rounds R] [--baseline ffmpeg] FILE...
  * `--baseline ffmpeg` adds one sequential ffmpeg pass with `select` over the same frames of the first file.
  */
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { resolveBinaries } from '../src/media/binaries.js';
@@ -58,9 +59,10 @@ async function sampleOnce(file: string): Promise<{ wall: number; detail: string 
     onNote: (note) => notes.push(note),
   })) if (frame.status === 'sampled') count += 1;
   const wall = (performance.now() - started) / 1000;
-  const route = notes.find((note) => note.startsWith('indexed')) ?? notes[0] ?? '';
+  const choice = notes.find((note) => note.startsWith('estimated'));
+  const route = notes.find((note) => note.startsWith('indexed') || note.startsWith('one ffmpeg')) ?? '';
   const fell = notes.find((note) => note.includes('per-frame seek')) ?? 'none fell back';
-  return { wall, detail: `${count}/${plan.length} frames; ${route.replace(/; decoding.*/, '')}; ${fell}` };
+  return { wall, detail: `${count}/${plan.length} frames; ${choice === undefined ? '' : `${choice}; `}${route.replace(/; decoding.*/, '')}; ${fell}` };
 }
 
 /** One ffmpeg process decoding the whole file, `select` passing the planned frames (the sequential floor). */
@@ -76,6 +78,12 @@ async function sequentialOnce(file: string): Promise<{ wall: number; detail: str
   return { wall: (performance.now() - started) / 1000, detail: `${plan.length} frames asked (${media.duration ?? '?'} s)` };
 }
 
+/** CPU seconds of this process and of its finished children (ffmpeg), from /proc. */
+async function cpuSeconds(): Promise<{ self: number; children: number }> {
+  const fields = (await readFile('/proc/self/stat', 'utf8')).split(') ')[1]!.split(' ');
+  return { self: (Number(fields[11]) + Number(fields[12])) / 100, children: (Number(fields[13]) + Number(fields[14])) / 100 };
+}
+
 const median = (list: readonly number[]): number => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
 const runs: Array<{ label: string; once: () => Promise<{ wall: number; detail: string }> }> = files.map((file) => ({ label: file, once: () => sampleOnce(file) }));
 if (values.baseline === 'ffmpeg') runs.push({ label: `ffmpeg pass ${files[0]}`, once: () => sequentialOnce(files[0]!) });
@@ -87,9 +95,11 @@ for (const file of files) {
 const walls = new Map<string, number[]>();
 for (let round = 0; round < rounds; round += 1) {
   for (const { label, once } of runs) {
+    const before = await cpuSeconds();
     const { wall, detail } = await once();
+    const after = await cpuSeconds();
     walls.set(label, [...(walls.get(label) ?? []), wall]);
-    console.log(`round ${round + 1} ${label}: ${wall.toFixed(2)} s; ${detail}`);
+    console.log(`round ${round + 1} ${label}: ${wall.toFixed(2)} s wall, CPU ${(after.self - before.self).toFixed(1)} s node + ${(after.children - before.children).toFixed(1)} s ffmpeg; ${detail}`);
   }
 }
 const first = median(walls.get(runs[0]!.label)!);

@@ -191,7 +191,7 @@ describe('indexed sampling (real ffmpeg)', () => {
         const around = await sample(name, sparse, 'indexed', { media: { ...media, duration: 1000 } });
         assert.match(around.notes.join('\n'), /indexed \d+ frames \((Matroska|WebM|MPEG-TS), \w+\) in \d+ stretch(es)? around the requested times/);
         assert.doesNotMatch(around.notes.join('\n'), /took the per-frame seek/);
-        // How dense is dense is each container's cost model (Matroska reads around times 2 s apart, MPEG-TS 6 s): a 1-second duration makes any times dense.
+        // How dense is dense is each container's cost model (Matroska reads around times 4 s apart, MPEG-TS 6 s): a 1-second duration makes any times dense.
         const whole = await sample(name, sparse, 'indexed', { media: { ...media, duration: 1 } });
         assert.doesNotMatch(whole.notes.join('\n'), /around the requested times/, 'times denser than the cost model\'s threshold: one pass');
         assert.ok(around.frames.every((frame) => frame.status === 'sampled'));
