@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { ModelIdentity } from '../../src/core/model-manifest.js';
 import type { SqsBatchResponse } from '../../src/lambda/episode/batch-response.js';
 import type { ClassifiedDetail, FailedDetail } from '../../src/lambda/episode/outcome.js';
@@ -19,6 +20,9 @@ import { startConditionalProxy, type ConditionalProxy } from '../helpers/s3-cond
 import { startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
 import type { OfflineServer } from '../helpers/serverless-offline.js';
 import { fixture } from '../helpers/videos.js';
+import { drainQueue } from '../helpers/sqs-lambda-poller.js';
+import { startSqsServer } from '../helpers/sqs-server.js';
+import { runCli } from '../helpers/s3-fixtures.js';
 import { defaultModelDir } from '../lambda/fixtures.js';
 import { objectCreatedEvent, sqsEvent, sqsRecord } from './events.js';
 import { EPISODE_FUNCTION, startEpisodeOffline } from './offline.js';
@@ -133,4 +137,27 @@ test('an episode that cannot finish in time fails with DEADLINE before the funct
   assert.equal(done.length, 1);
   const keys = (await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'framescore/incoming/long.mp4/' }))).Contents?.map((object) => object.Key);
   assert.equal(keys?.length, 3);
+});
+
+test('a poison video goes to the dead-letter queue after MaxReceiveCount deliveries, each with its cause, and framescore status shows it', async () => {
+  const sqs = await startSqsServer([{ name: 'dlq' }, { name: 'episodes', visibilityTimeoutSeconds: 0, redrive: { deadLetter: 'dlq', maxReceiveCount: 3 } }]);
+  const client = new SQSClient({ region: 'us-east-1', endpoint: sqs.endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  try {
+    const junk = new Uint8Array(await readFile(await fixture('not-a-video.mp4')));
+    const put = await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/poison.mp4', Body: junk }));
+    await client.send(new SendMessageCommand({ QueueUrl: sqs.queueUrl('episodes'), MessageBody: JSON.stringify(objectCreatedEvent(BUCKET, 'incoming/poison.mp4', put.ETag!.replaceAll('"', ''), junk.byteLength)) }));
+    const stats = await drainQueue({ sqs: client, lambda, queueUrl: sqs.queueUrl('episodes'), queueArn: 'arn:aws:sqs:us-east-1:111122223333:episodes', functionName: EPISODE_FUNCTION, maxConcurrency: 1, visibilityTimeoutSeconds: 0 });
+    assert.deepEqual({ invocations: stats.invocations, retried: stats.retried, deleted: stats.deleted }, { invocations: 3, retried: 3, deleted: 0 });
+    assert.equal(sqs.bodies('dlq').length, 1);
+    const failures = bus.events.filter((event) => event.detail.key === 'incoming/poison.mp4').map((event) => event.detail as unknown as FailedDetail);
+    assert.deepEqual(failures.map((detail) => [detail.cause.code, detail.attempt, detail.willRetry, detail.deadLettered]), [
+      ['INPUT_UNREADABLE', 1, true, false], ['INPUT_UNREADABLE', 2, true, false], ['INPUT_UNREADABLE', 3, false, true],
+    ]);
+    const status = await runCli(['status', '--queue-url', sqs.queueUrl('episodes'), '--dead-letter-queue-url', sqs.queueUrl('dlq')], CREDENTIALS);
+    assert.equal(status.code, 3, status.stderr);
+    assert.match(status.stdout, /dead-letter {2}1 episode .*\n {2}s3:\/\/media\/incoming\/poison\.mp4 {2}received 3×/);
+  } finally {
+    client.destroy();
+    await sqs.stop();
+  }
 });

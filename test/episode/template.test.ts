@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { prefixesOverlap } from '../../src/lambda/episode/keys.js';
 import { settingsFromEnv } from '../../src/lambda/episode/settings.js';
+import { VIDEO_SUFFIXES } from '../../src/run/queue/video-keys.js';
 import { conditionHolds, evaluate, failedAssertions, patternMatches, resolveParameters, resources, template, type Json } from './template.js';
 import { objectCreatedEvent } from './events.js';
 
@@ -63,6 +64,8 @@ test('the rule sends S3\'s Object Created events for videos under InputPrefix to
   for (const key of ['framescore/incoming/ep1.mp4/e-abc.0123456789ab.json', 'framescore/incoming/ep1.mp4', 'incoming/notes.txt', 'incoming/_framescore.json', 'other/ep1.mp4', 'incoming.mp4']) assert.ok(!matches(key), key);
   assert.ok(!matches('incoming/ep1.mp4', 'other-bucket'));
   assert.ok(!matches('incoming/ep1.mp4', 'media', 'Object Deleted'));
+  // framescore submit takes what an upload would: the same suffixes.
+  assert.deepEqual((pattern.detail.object.key as Array<{ wildcard: string }>).map(({ wildcard }) => wildcard.replace('incoming/*', '')), [...VIDEO_SUFFIXES]);
   assert.deepEqual(rule.Properties.Targets[0].Arn, { 'Fn::GetAtt': ['EpisodeQueue', 'Arn'] });
   // Only this rule may send to the queue.
   const statement = resources.EpisodeQueuePolicy!.Properties.PolicyDocument.Statement[0] as Json;

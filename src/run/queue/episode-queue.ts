@@ -72,7 +72,8 @@ export async function peekDeadLetters(client: SQSClient, queueUrl: string, max =
     const sent = Number(message.Attributes?.SentTimestamp);
     return {
       input: parsed.ok ? `s3://${parsed.ref.bucket}/${parsed.ref.key}` : null,
-      receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? 0),
+      // SQS counts this look as a receive too.
+      receiveCount: Math.max(0, Number(message.Attributes?.ApproximateReceiveCount ?? 1) - 1),
       sentAt: Number.isFinite(sent) && sent > 0 ? new Date(sent).toISOString() : null,
     };
   });
