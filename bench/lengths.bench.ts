@@ -71,7 +71,12 @@ function selectPass(input: string, media: MediaInfo, plan: readonly PlannedFrame
   };
 }
 
-const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  // With an even count (2 rounds is the default), the mean of the middle two.
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
 const wall = (runs: readonly Run[]): number => median(runs.map((run) => run.wall));
 const cpu = (runs: readonly Run[]): number => median(runs.map((run) => run.cpu));
 const walls = (runs: readonly Run[]): string => runs.map((run) => run.wall.toFixed(1)).join(', ');

@@ -13,7 +13,7 @@
  * --wasm-fallback puts it back (TF.js in the bundle and its two wasm binaries beside
  * it), for a runtime where the binding may not load or for a TF.js model with no ONNX
  * form (a graph model). Usage:
- *   node dist/scripts/package-lambda.js [--out-dir dir] [--arch arm64|x86_64] [--wasm-fallback] [--onnx-weights float32|uint8]
+ *   node dist/scripts/package-lambda.js [--out-dir dir] [--arch arm64|x86_64] [--wasm-fallback] [--onnx-weights float32|uint8] [--single-bundle]
  */
 import { sha256Hex } from '../src/core/model-files.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -64,6 +64,12 @@ export interface PackageOptions {
    * repository's model.onnx has them (dequantised by ONNX Runtime as it loads).
    */
   readonly onnxWeights?: 'float32' | 'uint8';
+  /**
+   * 'split' (default): esbuild's code splitting, so what only some invocations need
+   * (the S3 client, the sampling handler) is a chunk imported on first use rather than
+   * parsed and evaluated at every INIT; 'single': one index.mjs.
+   */
+  readonly bundle?: 'split' | 'single';
 }
 
 export interface PackageResult {
@@ -109,8 +115,9 @@ const withoutTfjs: Plugin = {
 async function commonFiles(options: PackageOptions): Promise<ReadonlyMap<string, Uint8Array>> {
   const wasmFallback = options.wasmFallback === true;
   const built = await build({
-    entryPoints: [path.join(root, 'src', 'lambda', 'index.ts')],
-    outfile: virtualOutfile,
+    ...(options.bundle === 'single'
+      ? { entryPoints: [path.join(root, 'src', 'lambda', 'index.ts')], outfile: virtualOutfile }
+      : { entryPoints: { index: path.join(root, 'src', 'lambda', 'index.ts') }, outdir: path.dirname(virtualOutfile), outExtension: { '.js': '.mjs' }, splitting: true, chunkNames: 'chunk-[hash]' }),
     write: false,
     bundle: true,
     platform: 'node',
@@ -203,7 +210,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const architectures = arch === undefined ? ARCHITECTURES : [arch as LambdaArchitecture];
     const weights = option('--onnx-weights') ?? 'float32';
     if (weights !== 'float32' && weights !== 'uint8') throw new Error(`--onnx-weights must be float32 or uint8, not "${weights}"`);
-    const results = await packageLambdas(outDir, architectures, { wasmFallback: process.argv.includes('--wasm-fallback'), onnxWeights: weights });
+    const results = await packageLambdas(outDir, architectures, { wasmFallback: process.argv.includes('--wasm-fallback'), onnxWeights: weights, bundle: process.argv.includes('--single-bundle') ? 'single' : 'split' });
     const layers = await packageFfmpegLayers(outDir, architectures);
     for (const result of results) {
       const layer = layers.find((candidate) => candidate.architecture === result.architecture)!;

@@ -9,12 +9,12 @@
  * the EBML DocType when the index is opened.
  */
 import type { ByteSource } from './source/byte-source.js';
-import type { IndexReading } from './index/video-index.js';
+import type { IndexReading, WantedTimes } from './index/video-index.js';
 import { MATROSKA_FORMAT } from './matroska/matroska-format.js';
 import { MPEG_TS_FORMAT } from './mpeg-ts/mpeg-ts-format.js';
 import { MP4_FORMAT } from './mp4/mp4-format.js';
 
-export type { IndexReading } from './index/video-index.js';
+export type { IndexReading, WantedTimes } from './index/video-index.js';
 
 export interface ContainerFormat {
   /** For --verbose and errors. */
@@ -22,10 +22,10 @@ export interface ContainerFormat {
   /** Whether `head` (the first HEAD_BYTES of a `size`-byte file, fewer when it is shorter) is this container's. */
   recognises(head: Buffer, size: number): boolean;
   /**
-   * The index of the file's video, or why it cannot be read. With `around` (seconds on the
-   * stream's timeline), a format that can may read only the frames around those times.
+   * The index of the file's video, or why it cannot be read. Given the times wanted, a
+   * format may read only the frames around them, where its own costs say that reads less.
    */
-  readIndex(source: ByteSource, around: readonly number[] | undefined): Promise<IndexReading>;
+  readIndex(source: ByteSource, wanted: WantedTimes | undefined): Promise<IndexReading>;
 }
 
 /** Enough for every format's check: four 188-byte TS packets and an MP4 box header. */
@@ -44,8 +44,8 @@ export async function containerOf(source: ByteSource): Promise<ContainerFormat |
 }
 
 /** The video index through the format that recognises the file; `unsupported` says why there is none. */
-export async function readVideoIndex(source: ByteSource, around?: readonly number[]): Promise<IndexReading> {
+export async function readVideoIndex(source: ByteSource, wanted?: WantedTimes): Promise<IndexReading> {
   const format = await containerOf(source);
   if (format === undefined) return { unsupported: 'not an MP4/MOV, Matroska, WebM or MPEG-TS file' };
-  return format.readIndex(source, around);
+  return format.readIndex(source, wanted);
 }

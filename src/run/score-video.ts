@@ -53,13 +53,14 @@ export function scoreVideo(
   const executor = chooseExecutor(scorer, deps.sampleOn ?? 'auto', video);
   const note = (message: string): void => { deps.messages.debug(`${opened.source}: ${message}`); };
   if (executor.kind === 'lanes' && executor.note !== undefined) note(executor.note);
-  const session = scorer.kind === 'fleet' ? scorer.session(plan.length) : undefined;
   if (executor.kind === 'fleet') {
+    const session = executor.fleet.session(plan.length);
     const fleetVideo = { opened, media, plan, keyframes: options.sampling.keyframes, fit: options.fit, thumbnails: keep.thumbnails, onNote: note };
     // Frames sampled in the function come back at the time they were planned at: put back the time asked for.
-    const results = mapResults(executor.fleet.sampleAndScore(fleetVideo, session!), withAskedTimes(plan));
+    const results = mapResults(executor.fleet.sampleAndScore(fleetVideo, session), withAskedTimes(plan));
     return { results: counted(results, true, deps.progress), session, sampledOn: 'lambda' };
   }
+  const session = scorer.kind === 'fleet' ? scorer.session(plan.length) : undefined;
   const frames = sampleFrames([...plan], samplerOptions(video, options, deps.manifest.input, deps, binaries, keep.saveFrames));
   const scored = (session ?? scorer).score(tapSampled(frames, deps, keep.thumbnails));
   return { results: counted(scored, false, deps.progress), session, sampledOn: 'local' };

@@ -61,7 +61,7 @@ const RECIPES = {
   'still.jpg': ['-f', 'lavfi', '-i', 'smptebars=size=300x200', '-frames:v', '1', '-q:v', '3'],
 } as const;
 
-export type Fixture = keyof typeof RECIPES | 'h264-copy.mkv' | 'hevc.mkv' | 'hevc.ts' | 'open-gop-hevc.ts' | 'h264-copy.ts' | 'discontinuity.ts' | 'looped.ts' | 'open-gop.mkv' | 'sample.mp4' | 'rotated.mov' | 'vfr.mp4' | 'cut.mp4' | 'truncated.mp4' | 'corrupt-middle.mp4' | 'empty.mp4' | 'not-a-video.mp4';
+export type Fixture = keyof typeof RECIPES | 'h264-copy.mkv' | 'hevc.mkv' | 'hevc.ts' | 'open-gop-hevc.ts' | 'h264-copy.ts' | 'discontinuity.ts' | 'looped.ts' | 'open-gop.mkv' | 'sample.mp4' | 'rotated.mov' | 'vfr.mp4' | 'cut.mp4' | 'truncated.mp4' | 'corrupt-middle.mp4' | 'empty.mp4' | 'not-a-video.mp4' | 'live.webm';
 
 export async function fixture(name: Fixture): Promise<string> {
   await mkdir(cacheDir, { recursive: true });
@@ -109,6 +109,15 @@ export async function fixture(name: Fixture): Promise<string> {
       await writeFile(temp, Buffer.concat(parts));
       break;
     }
+    case 'live.webm': {
+      // As a browser's MediaRecorder or a live encoder writes WebM: no Cues, no duration, and the
+      // Segment's and every Cluster's size unknown (ffmpeg's live mode still writes the sizes: marked unknown here, in place).
+      await encode(ffmpeg, ['-i', await fixture('vp9.webm'), '-c', 'copy', '-f', 'webm', '-live', '1'], temp);
+      const bytes = await readFile(temp);
+      markSizesUnknown(bytes);
+      await writeFile(temp, bytes);
+      break;
+    }
     case 'vfr.mp4':
       await encode(ffmpeg, ['-i', await fixture('vfr.mkv'), '-c', 'copy'], temp);
       break;
@@ -140,6 +149,33 @@ export async function fixture(name: Fixture): Promise<string> {
   }
   await rename(temp, file);
   return file;
+}
+
+/** An EBML size field's length at `at`, and its value. */
+function ebmlSize(bytes: Buffer, at: number): { length: number; value: number } {
+  const length = Math.clz32(bytes[at]!) - 23;
+  let value = bytes[at]! & (0xff >> length);
+  for (let i = 1; i < length; i += 1) value = value * 256 + bytes[at + i]!;
+  return { length, value };
+}
+
+/** Rewrites the Segment's and each Cluster's size field as "unknown" (all value bits set, same length). */
+function markSizesUnknown(bytes: Buffer): void {
+  const idLength = (at: number): number => Math.clz32(bytes[at]!) - 23;
+  const unknown = (at: number, length: number): void => {
+    bytes[at] = 0xff >> (length - 1);
+    bytes.fill(0xff, at + 1, at + length);
+  };
+  const ebml = ebmlSize(bytes, 4);
+  const segment = 4 + ebml.length + ebml.value;
+  const segmentSize = ebmlSize(bytes, segment + 4);
+  unknown(segment + 4, segmentSize.length);
+  for (let at = segment + 4 + segmentSize.length; at < bytes.length;) {
+    const id = bytes.readUIntBE(at, idLength(at));
+    const size = ebmlSize(bytes, at + idLength(at));
+    if (id === 0x1f43b675) unknown(at + idLength(at), size.length);
+    at += idLength(at) + size.length + size.value;
+  }
 }
 
 async function encode(ffmpeg: string, args: string[], output: string): Promise<void> {

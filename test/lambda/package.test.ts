@@ -35,12 +35,13 @@ after(() => pkg?.cleanup());
 
 const COMMON_FILES = [
   'index.mjs',
-  'index.mjs.LEGAL.txt',
   'index.mjs.map',
   'models/nsfw-mobilenet-v2/LICENSE.txt',
   'models/nsfw-mobilenet-v2/framescore-model.json',
   'models/nsfw-mobilenet-v2/model.onnx',
 ];
+/** Not the chunks esbuild names by hash, nor the licence files it writes beside whichever outputs carry licensed code. */
+const listed = (files: readonly string[]): string[] => files.filter((name) => !name.startsWith('node_modules/') && !name.startsWith('chunk-') && !name.endsWith('.LEGAL.txt'));
 const FALLBACK_FILES = [
   'models/nsfw-mobilenet-v2/group1-shard1of1.bin',
   'models/nsfw-mobilenet-v2/model.json',
@@ -51,10 +52,15 @@ const FALLBACK_FILES = [
 test('each zip holds the bundle, the model\'s ONNX form, and onnxruntime-node with only its own linux binding; no TF.js', async () => {
   for (const [result, binDir] of [[pkg, 'linux/x64'], [arm64, 'linux/arm64']] as const) {
     assert.equal(result.wasmFallback, false);
-    assert.deepEqual(result.files.filter((name) => !name.startsWith('node_modules/')), COMMON_FILES);
+    assert.deepEqual(listed(result.files), COMMON_FILES);
+    assert.ok(result.files.some((name) => name.endsWith('.LEGAL.txt')), 'the bundled code\'s licences');
+    // esbuild's code splitting: what only some invocations need is a chunk imported on first use, each with its source map.
+    const chunks = result.files.filter((name) => name.startsWith('chunk-'));
+    assert.ok(chunks.some((name) => name.endsWith('.mjs')));
+    for (const name of chunks.filter((chunk) => chunk.endsWith('.mjs'))) assert.ok(chunks.includes(`${name}.map`), `${name}.map`);
     // TF.js registers its kernels by name; none of that code may reach the bundle.
-    const bundle = new TextDecoder().decode(unzipSync(new Uint8Array(await readFile(result.out)))['index.mjs']);
-    assert.doesNotMatch(bundle, /registerKernel/);
+    const entries = unzipSync(new Uint8Array(await readFile(result.out)));
+    for (const name of ['index.mjs', ...chunks]) assert.doesNotMatch(new TextDecoder().decode(entries[name]), /registerKernel/, name);
     const modules = result.files.filter((name) => name.startsWith('node_modules/'));
     for (const name of ['onnxruntime-node/package.json', 'onnxruntime-node/dist/index.js', 'onnxruntime-node/dist/binding.js', 'onnxruntime-common/package.json', 'onnxruntime-common/dist/cjs/package.json', 'onnxruntime-common/dist/cjs/index.js']) {
       assert.ok(modules.includes(`node_modules/${name}`), name);
@@ -151,7 +157,7 @@ test('built with --wasm-fallback, the zip carries TF.js, the wasm binaries and t
   const work = await tempDir('package-fallback');
   const fallback = await packageLambda(path.join(work, 'lambda-x86_64.zip'), 'x86_64', { wasmFallback: true });
   assert.equal(fallback.wasmFallback, true);
-  assert.deepEqual(fallback.files.filter((name) => !name.startsWith('node_modules/')), [...COMMON_FILES, ...FALLBACK_FILES].sort());
+  assert.deepEqual(listed(fallback.files), [...COMMON_FILES, ...FALLBACK_FILES].sort());
   const copy = path.join(work, 'task');
   await extractZip(new Uint8Array(await readFile(fallback.out)), copy);
   await rm(path.join(copy, allowedNativeEntries('x86_64').find((name) => name.endsWith('.node'))!));

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { classify, FunctionUnavailableError, OptionError, type FrameResult, type Report, type RunEvent } from '../../src/index.js';
+import { classify, FunctionUnavailableError, InputError, OptionError, type FrameResult, type Report, type RunEvent } from '../../src/index.js';
 import { resolveBinaries } from '../../src/media/binaries.js';
 import { putObject, readBytes } from '../helpers/s3-fixtures.js';
 import { startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
@@ -120,6 +120,11 @@ describe('classify(input, { lambda }) on the packaged function', () => {
     assertSameReport(report, cli);
     assert.equal(report.run.sampledOn, 'local');
     assert.equal((await run.lambda)?.sampling, undefined);
+  });
+
+  it('sampleOn lambda on a video the function cannot read rejects with InputError naming the video and why', async () => {
+    await assert.rejects(libraryRun(localVideo, 'lambda').report, (error: unknown) => error instanceof InputError
+      && error.message === `cannot sample "${localVideo}" in the function: it is not an s3:// object`);
   });
 
   it('an unknown function rejects with FunctionUnavailableError naming it; local-only options are refused', async () => {

@@ -15,6 +15,11 @@ import { StreamDecodeError, StreamDecoder } from '../../src/media/decode/stream-
 import { openIndexedVideo } from '../../src/media/sampling/indexed-sampler.js';
 import { openByteSource } from '../../src/media/source/byte-source.js';
 import { readMpegTsIndex } from '../../src/media/mpeg-ts/mpeg-ts-index.js';
+import { readMatroskaIndex } from '../../src/media/matroska/block-index.js';
+import { readDemuxedIndex } from '../../src/media/matroska/matroska-index.js';
+import { readVideoIndex } from '../../src/media/formats.js';
+import { jobTrackOf } from '../../src/media/sampling/decode-jobs.js';
+import { segmentOfJob } from '../../src/media/sampling/job-segment.js';
 import { createFeed } from '../../src/media/feed/feed.js';
 import { FrameChooser } from '../../src/media/index/frame-choice.js';
 import { readSegment, type CodedSegment } from '../../src/media/index/segment.js';
@@ -89,6 +94,7 @@ describe('indexed sampling (real ffmpeg)', () => {
   for (const [name, container] of [
     ['h264-copy.mkv', 'Matroska, h264'], ['h264.mkv', 'Matroska, h264'], ['hevc.mkv', 'Matroska, hevc'], ['vp9.webm', 'WebM, vp9'],
     ['h264-copy.ts', 'MPEG-TS, h264'], ['h264.ts', 'MPEG-TS, h264'], ['late-start.ts', 'MPEG-TS, h264'], ['hevc.ts', 'MPEG-TS, hevc'], ['open-gop-hevc.ts', 'MPEG-TS, hevc'], ['open-gop.mp4', 'MP4, h264'], ['open-gop-hevc.mp4', 'MP4, hevc'], ['open-gop.mkv', 'Matroska, h264'],
+    ['live.webm', 'WebM, vp9'],
   ] as const) {
     it(`gives ${name} the same frames, byte for byte, at the same times as one seek per frame, none falling back`, async () => {
       const indexed = await sample(name, times, 'auto');
@@ -99,6 +105,70 @@ describe('indexed sampling (real ffmpeg)', () => {
       assert.deepEqual(outcome(indexed.frames), outcome(seek.frames));
     });
   }
+
+  // framescore reads Matroska from block headers; mediabunny's demuxer (the reference it replaced) reads whole clusters.
+  for (const name of ['h264-copy.mkv', 'h264.mkv', 'hevc.mkv', 'vfr.mkv', 'open-gop.mkv', 'vp9.webm'] as const) {
+    it(`indexes ${name} from its block headers as mediabunny's demuxer does: the same times, key flags and codec record`, async () => {
+      const source = await openByteSource(await fixture(name));
+      try {
+        const own = await readMatroskaIndex(source);
+        const reference = await readDemuxedIndex(source);
+        assert.ok('index' in own && 'index' in reference);
+        assert.deepEqual([...own.index.times], [...reference.index.times]);
+        assert.deepEqual([...own.index.keyframes], [...reference.index.keyframes]);
+        assert.deepEqual(own.index.decoderConfig, reference.index.decoderConfig);
+        await reference.index.close();
+      } finally {
+        await source.close();
+      }
+    });
+  }
+
+  // The function's side cuts a job's frames out of its byte ranges: the same segment the local sampler reads.
+  for (const name of ['h264.mp4', 'h264-copy.mkv', 'open-gop.mkv', 'vp9.webm', 'h264.ts', 'hevc.ts'] as const) {
+    it(`plans ${name}'s decode jobs from its index: each job's bytes give the segment the local sampler reads`, async () => {
+      const source = await openByteSource(await fixture(name));
+      try {
+        const reading = await readVideoIndex(source);
+        assert.ok('index' in reading);
+        const { index } = reading;
+        const jobs = jobTrackOf(index);
+        assert.ok(jobs !== undefined, `${name} travels as GOP jobs`);
+        const keys = [...index.keyframes.keys()].filter((sample) => index.keyframes[sample] === 1);
+        for (const start of keys.slice(0, 3)) {
+          const targets = [start, Math.min(index.sampleCount - 1, start + 7)].filter((sample, i, all) => all.indexOf(sample) === i);
+          const last = Math.max(...targets);
+          const spans = jobs.index.spans(start, last);
+          assert.ok(typeof spans !== 'string', String(spans));
+          const from = Math.min(...spans.offsets);
+          const to = Math.max(...spans.offsets.map((offset, i) => offset + spans.sizes[i]!));
+          const gop = { offsets: [...spans.offsets], sizes: [...spans.sizes], times: Array.from(index.times.subarray(start, last + 1)), targets: [] };
+          const remote = segmentOfJob(await source.read(from, to - from), from, gop, jobs.track, targets.map((sample) => sample - start));
+          const local = await index.readFrames(start, targets);
+          assert.ok(typeof remote !== 'string' && typeof local !== 'string', `${String(remote)} / ${String(local)}`);
+          assert.deepEqual(remote.targets, local.targets);
+          assert.deepEqual(remote.frames.map((frame) => [frame.time, frame.keyframe, hash(frame.data)]), local.frames.map((frame) => [frame.time, frame.keyframe, hash(frame.data)]));
+        }
+        await index.close();
+      } finally {
+        await source.close();
+      }
+    });
+  }
+
+  it('indexes a live WebM (no Cues, no duration, Segment and Clusters of unknown size) that mediabunny\'s demuxer finds no frames in', async () => {
+    const source = await openByteSource(await fixture('live.webm'));
+    try {
+      const own = await readMatroskaIndex(source, [1, 3]);
+      assert.ok('index' in own, JSON.stringify(own));
+      // With no Cues there is nothing to read around: one walk over every block header.
+      assert.equal(own.index.partial, undefined);
+      assert.equal(own.index.sampleCount, 150);
+      assert.deepEqual(await readDemuxedIndex(source), { unsupported: 'no frames' });
+    } finally {
+      await source.close();
+    }
+  });
 
   for (const name of ['open-gop.mp4', 'open-gop-hevc.mp4', 'h264.ts', 'hevc.mkv', 'open-gop-hevc.ts'] as const) {
     it(`walks ${name} densely (every 0.04–0.1 s, across keyframes and their leading pictures), frames identical to one seek per frame`, async () => {
@@ -121,8 +191,9 @@ describe('indexed sampling (real ffmpeg)', () => {
         const around = await sample(name, sparse, 'indexed', { media: { ...media, duration: 1000 } });
         assert.match(around.notes.join('\n'), /indexed \d+ frames \((Matroska|WebM|MPEG-TS), \w+\) in \d+ stretch(es)? around the requested times/);
         assert.doesNotMatch(around.notes.join('\n'), /took the per-frame seek/);
-        const whole = await sample(name, sparse, 'indexed', { media });
-        assert.doesNotMatch(whole.notes.join('\n'), /around the requested times/, 'the file\'s own duration makes these times dense: one pass');
+        // How dense is dense is each container's cost model (Matroska reads around times 4 s apart, MPEG-TS 6 s): a 1-second duration makes any times dense.
+        const whole = await sample(name, sparse, 'indexed', { media: { ...media, duration: 1 } });
+        assert.doesNotMatch(whole.notes.join('\n'), /around the requested times/, 'times denser than the cost model\'s threshold: one pass');
         assert.ok(around.frames.every((frame) => frame.status === 'sampled'));
         assert.deepEqual(outcome(around.frames), outcome((await sample(seekReference(name), sparse, 'seek')).frames));
         assert.deepEqual(outcome(around.frames), outcome(whole.frames));

@@ -13,10 +13,10 @@ import { resolveModelDir } from '../../run/model-source.js';
 import { classify, type ClassifyOptions, type ClassifyOutcome } from '../../run/classify.js';
 import { SAMPLE_ON, type RunScorer, type SampleOn } from '../../run/executor.js';
 import { parseLambdaSettings } from '../flags/lambda-flags.js';
+import { isStdoutPath } from '../../report/output-files.js';
 
 /** Videos in flight at once on Lambda: the next one samples while the last one's frames finish remotely. */
 const LAMBDA_VIDEO_CONCURRENCY = 2;
-import { isStdoutPath } from '../../report/output-files.js';
 
 export async function classifyCommand(args: string[], flags: ClassifyFlags, context: CommandContext): Promise<CommandStatus> {
   const inputs = await readInputs(args, flags);

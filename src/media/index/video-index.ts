@@ -5,6 +5,7 @@
  * read the coded frames of one group of pictures. MP4/MOV (own sample-table reader) and
  * Matroska/WebM/MPEG-TS (mediabunny's demuxers) are the implementations.
  */
+import type { JobContainer } from '../../core/contract-sample.js';
 import type { VideoCodec } from '../codec/nal-units.js';
 
 /** Codecs a long-lived decoder can be fed: H.264/HEVC (length-prefixed NAL units) and VP9. */
@@ -51,12 +52,47 @@ export interface VideoIndex {
    * length-prefixed (4 bytes) for H.264/HEVC; a string says why it cannot.
    */
   readFrames(start: number, targets: readonly number[]): Promise<CodedSegment | string>;
+  /**
+   * Where coded frames first..last lie (decode order), for the function's decode jobs, or
+   * why they cannot travel as one job; absent where the function cannot cut frames out of
+   * byte ranges (mediabunny's reading).
+   */
+  frameSpans?(first: number, last: number): FrameByteSpans | string;
+  /** How the function finds the frames in those ranges: as stored (MP4, Matroska) or in the video PID's packets (MPEG-TS). */
+  readonly wire?: IndexWire;
   /** Releases what the index holds (not the byte source, which its opener closes). */
   close(): Promise<void>;
 }
 
+export interface FrameByteSpans {
+  readonly offsets: readonly number[];
+  readonly sizes: readonly number[];
+}
+
+export interface IndexWire {
+  readonly container: JobContainer;
+  /** MPEG-TS: the video stream's PID. */
+  readonly pid?: number;
+  /** Bytes in each NAL unit's length prefix as the frames are stored (4 after MPEG-TS's conversion). */
+  readonly nalLengthSize: number;
+}
+
 /** An index, or why the file has none a long-lived decoder can be fed from (its frames then take the per-frame seek). */
 export type IndexReading = { readonly index: VideoIndex } | { readonly unsupported: string };
+
+/** The times a run will ask for (seconds on the stream's timeline) and the video's length, when the index is read for them. */
+export interface WantedTimes {
+  readonly times: readonly number[];
+  readonly duration: number | undefined;
+}
+
+/**
+ * Whether reading the index around `wanted` reads less than one pass over the file, for a
+ * container whose reading around one time costs about `secondsPerTime` seconds of video.
+ */
+export function worthReadingAround(wanted: WantedTimes | undefined, secondsPerTime: number): wanted is WantedTimes {
+  return wanted?.duration !== undefined && wanted.times.length > 0 && new Set(wanted.times).size * secondsPerTime <= wanted.duration;
+}
 
 /** `shown` from presentation times: every frame, ordered by time (ties keep decode order). */
 export function shownByTime(times: Float64Array): Uint32Array {

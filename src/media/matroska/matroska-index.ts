@@ -13,10 +13,10 @@
  * 5.3 s on a 10-minute 1080p TS against 0.8 s, with identical times, keys and avcC.
  */
 import pLimit from 'p-limit';
-import { ALL_FORMATS, EncodedPacketSink, Input, StreamSource, type EncodedPacket, type InputVideoTrack } from 'mediabunny';
+import { ALL_FORMATS, EncodedPacketSink, Input, MATROSKA, StreamSource, WEBM, type EncodedPacket, type InputVideoTrack } from 'mediabunny';
 import type { ByteSource } from '../source/byte-source.js';
 import { segmentFromFrames, type CodedSegment } from '../index/segment.js';
-import { aroundNote, flattenRuns, shownByTime, type IndexCodec, type IndexReading, type VideoIndex } from '../index/video-index.js';
+import { aroundNote, flattenRuns, shownByTime, worthReadingAround as worthReadingAroundWith, type IndexCodec, type IndexReading, type VideoIndex } from '../index/video-index.js';
 import { annexBUnits, avcConfigFrom, hvcConfigFrom, lengthPrefixed } from '../codec/annex-b.js';
 
 const CONTAINERS: Record<string, string> = { Matroska: 'Matroska', WebM: 'WebM', 'MPEG Transport Stream': 'MPEG-TS' };
@@ -36,7 +36,7 @@ const READ_AROUND_MIN_SECONDS_APART = 6;
 
 /** Whether reading around `times` reads less than a full pass over a `duration`-second file. */
 export function worthReadingAround(times: readonly number[], duration: number | undefined): boolean {
-  return duration !== undefined && times.length > 0 && new Set(times).size * READ_AROUND_MIN_SECONDS_APART <= duration;
+  return worthReadingAroundWith({ times, duration }, READ_AROUND_MIN_SECONDS_APART);
 }
 
 /**
@@ -89,17 +89,53 @@ export async function readDemuxedIndex(source: ByteSource, around?: readonly num
       if (config === undefined) return { unsupported: `no ${codec === 'h264' ? 'SPS/PPS' : 'VPS/SPS/PPS'} before the first frame` };
       decoderConfig = config;
     } else {
-      const description = (await track.getDecoderConfig())?.description;
-      decoderConfig = description === undefined ? Buffer.alloc(0) : Buffer.from(description instanceof ArrayBuffer ? new Uint8Array(description) : new Uint8Array(description.buffer, description.byteOffset, description.byteLength));
-      if (codec !== 'vp9') {
-        if (decoderConfig.length < (codec === 'h264' ? 7 : 23)) return { unsupported: `no ${codec === 'h264' ? 'avcC' : 'hvcC'} record` };
-        nalLengthSize = ((codec === 'h264' ? decoderConfig[4]! : decoderConfig[21]!) & 3) + 1;
-      }
+      const record = await codecRecord(track, codec);
+      if (typeof record === 'string') return { unsupported: record };
+      ({ decoderConfig, nalLengthSize } = record);
     }
     keep = true;
     return { index: new DemuxedIndex(input, sink, track, { packets, runs }, container, codec, decoderConfig, nalLengthSize, annexB) };
   } finally {
     if (!keep) input.dispose();
+  }
+}
+
+/** The avcC/hvcC record (empty for VP9) a Matroska track stores as its CodecPrivate, and its NAL length size. */
+async function codecRecord(track: InputVideoTrack, codec: IndexCodec): Promise<{ decoderConfig: Buffer; nalLengthSize: number } | string> {
+  const description = (await track.getDecoderConfig())?.description;
+  const decoderConfig = description === undefined ? Buffer.alloc(0) : Buffer.from(description instanceof ArrayBuffer ? new Uint8Array(description) : new Uint8Array(description.buffer, description.byteOffset, description.byteLength));
+  if (codec === 'vp9') return { decoderConfig, nalLengthSize: 4 };
+  if (decoderConfig.length < (codec === 'h264' ? 7 : 23)) return `no ${codec === 'h264' ? 'avcC' : 'hvcC'} record`;
+  return { decoderConfig, nalLengthSize: ((codec === 'h264' ? decoderConfig[4]! : decoderConfig[21]!) & 3) + 1 };
+}
+
+/** What a Matroska/WebM video track is, from mediabunny's reading of the file's head (no clusters are read for it). */
+export interface MatroskaTrackFacts {
+  readonly container: string;
+  /** The Matroska TrackNumber its blocks carry. */
+  readonly trackNumber: number;
+  readonly codec: IndexCodec;
+  readonly decoderConfig: Buffer;
+  readonly nalLengthSize: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+export async function matroskaTrackFacts(source: ByteSource): Promise<MatroskaTrackFacts | string> {
+  const input = new Input({ source: new StreamSource({ getSize: () => source.size, read: (start, end) => source.read(start, end - start), prefetchProfile: 'none' }), formats: [MATROSKA, WEBM] });
+  try {
+    const format = await input.getFormat().catch(() => undefined);
+    const container = format === undefined ? undefined : CONTAINERS[format.name];
+    if (container === undefined) return 'not a Matroska or WebM file';
+    const track = await input.getPrimaryVideoTrack();
+    if (track === null) return 'no video track';
+    const codec = CODECS[track.codec ?? ''];
+    if (codec === undefined) return `codec ${track.codec ?? 'unknown'} (only H.264, HEVC and VP9 are indexed outside MP4)`;
+    const record = await codecRecord(track, codec);
+    if (typeof record === 'string') return record;
+    return { container, trackNumber: track.id, codec, ...record, width: track.codedWidth, height: track.codedHeight };
+  } finally {
+    input.dispose();
   }
 }
 

@@ -20,6 +20,8 @@ export function mp4Index(source: ByteSource, track: Mp4VideoTrack): VideoIndex {
     times: track.times,
     keyframes: track.keyframes,
     shown: track.shown,
+    frameSpans: (first, last) => ({ offsets: Array.from(track.offsets.subarray(first, last + 1)), sizes: Array.from(track.sizes.subarray(first, last + 1)) }),
+    wire: { container: 'mp4', nalLengthSize: track.nalLengthSize },
     readFrames: (start: number, targets: readonly number[]): Promise<CodedSegment | string> => readSegment(source, track, start, targets),
     // The source belongs to whoever opened it.
     close: () => Promise.resolve(),

@@ -11,7 +11,7 @@
 import pLimit from 'p-limit';
 import type { ByteSource } from '../source/byte-source.js';
 import { segmentFromFrames, type CodedSegment } from '../index/segment.js';
-import { aroundNote, flattenRuns, shownByTime, type VideoIndex } from '../index/video-index.js';
+import { aroundNote, flattenRuns, shownByTime, type IndexWire, type VideoIndex } from '../index/video-index.js';
 import type { VideoCodec } from '../codec/nal-units.js';
 import { annexBUnits, avcConfigFrom, hvcConfigFrom, lengthPrefixed } from '../codec/annex-b.js';
 import { accessUnitKind, NO_SLICE } from './ts-access-units.js';
@@ -527,11 +527,13 @@ export class MpegTsIndex implements VideoIndex {
   private readonly offsets: Float64Array;
   private readonly runs: Uint32Array | undefined;
   private readonly runEnds: readonly number[] | undefined;
+  readonly wire: IndexWire;
 
   constructor(private readonly source: ByteSource, readonly pid: number, readonly codec: VideoCodec, read: TsFrames, damage: readonly TsDamage[]) {
     const { frames } = read;
     this.offsets = Float64Array.from(frames, (pes) => pes.offset);
     this.runs = read.runs;
+    this.wire = { container: 'mpeg-ts', pid, nalLengthSize: 4 };
     this.runEnds = read.runEnds;
     this.sampleCount = frames.length;
     // Microseconds, as ffmpeg prints them.

@@ -4,10 +4,11 @@
  * and the targets in it) or, where the index cannot serve, the times for a per-frame
  * seek; then the jobs packed into invocations so the episode finishes soonest.
  */
-import type { GopJob, SeekTarget } from '../../core/contract-sample.js';
+import type { GopJob, SampleTrack, SeekTarget } from '../../core/contract-sample.js';
 import type { PlannedFrame } from '../../core/sampling-plan.js';
 import type { FrameExtractError } from '../decode/extract.js';
-import type { FrameChooser } from '../index/frame-choice.js';
+import { FrameChooser } from '../index/frame-choice.js';
+import type { VideoIndex } from '../index/video-index.js';
 import type { Mp4VideoTrack } from '../mp4/video-track.js';
 import { planGops } from './gop-plan.js';
 
@@ -25,6 +26,23 @@ export interface JobIndex {
 export function mp4Spans(track: Pick<Mp4VideoTrack, 'offsets' | 'sizes'>): FrameSpans {
   const range = (array: ArrayLike<number>, first: number, last: number): number[] => Array.from({ length: last - first + 1 }, (_, i) => array[first + i]!);
   return (first, last) => ({ offsets: range(track.offsets, first, last), sizes: range(track.sizes, first, last) });
+}
+
+/**
+ * The decode-job index and wire track of any index the function can decode jobs from
+ * (MP4/MOV, MPEG-TS, Matroska/WebM read by framescore's block walk); undefined sends the
+ * frames to the function's per-frame seek.
+ */
+export function jobTrackOf(index: VideoIndex): { readonly index: JobIndex; readonly track: SampleTrack } | undefined {
+  const { wire } = index;
+  if (index.frameSpans === undefined || wire === undefined) return undefined;
+  return {
+    index: { times: index.times, chooser: new FrameChooser(index), spans: (first, last) => index.frameSpans!(first, last) },
+    track: {
+      ...(wire.container === 'mp4' ? {} : { container: wire.container }), ...(wire.pid === undefined ? {} : { pid: wire.pid }),
+      codec: index.codec, config: index.decoderConfig.toString('base64'), width: index.width, height: index.height, nalLengthSize: wire.nalLengthSize,
+    },
+  };
 }
 
 export interface PlannedJobs {

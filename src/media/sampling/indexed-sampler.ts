@@ -14,7 +14,6 @@ import { StreamDecoder } from '../decode/stream-decoder.js';
 import { openByteSource, type ByteSource } from '../source/byte-source.js';
 import { createFeed } from '../feed/feed.js';
 import { FrameChooser } from '../index/frame-choice.js';
-import { worthReadingAround } from '../matroska/matroska-index.js';
 import { readVideoIndex } from '../formats.js';
 import type { VideoIndex } from '../index/video-index.js';
 import { groupSamples, planGops, type GopMember, type GopWork } from './gop-plan.js';
@@ -39,7 +38,7 @@ export async function openIndexedVideo(options: SamplerOptions, plan?: readonly 
   try {
     // Sparse times are read around (Matroska: the Cues; MPEG-TS: bisection), denser ones by a pass over the file.
     const times = plan?.map((planned) => options.startTime + planned.requestedTime) ?? [];
-    const reading = await readVideoIndex(source, worthReadingAround(times, options.media?.duration) ? times : undefined);
+    const reading = await readVideoIndex(source, { times, duration: options.media?.duration });
     if ('unsupported' in reading) {
       await source.close();
       return reading.unsupported;

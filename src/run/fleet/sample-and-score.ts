@@ -7,7 +7,7 @@
  * answers pass the same checks as scored frames' (interpret.ts).
  */
 import { CONTRACT_VERSION } from '../../core/contract.js';
-import { parseSampleResponse, SAMPLE_KIND, type GopJob, type SampleRequest, type SampleResponse, type SampleTrack } from '../../core/contract-sample.js';
+import { parseSampleResponse, SAMPLE_KIND, type GopJob, type JobContainer, type SampleRequest, type SampleResponse, type SampleTrack } from '../../core/contract-sample.js';
 import type { FrameImage } from '../../core/image-decode.js';
 import { failedFrame, type FramePosition, type FrameResult } from '../../core/results.js';
 import type { PlannedFrame } from '../../core/sampling-plan.js';
@@ -22,6 +22,10 @@ import { planGops } from '../../media/sampling/gop-plan.js';
 import { MpegTsIndex, readMpegTsIndex } from '../../media/mpeg-ts/mpeg-ts-index.js';
 import { frameId, mp4Spans, packInvocations, planDecodeJobs, type Invocation, type JobIndex } from '../../media/sampling/decode-jobs.js';
 import { openByteSource, type ByteSource } from '../../media/source/byte-source.js';
+import { containerOf } from '../../media/formats.js';
+import { MATROSKA_FORMAT } from '../../media/matroska/matroska-format.js';
+import { MP4_FORMAT } from '../../media/mp4/mp4-format.js';
+import { MPEG_TS_FORMAT } from '../../media/mpeg-ts/mpeg-ts-format.js';
 import type { OpenedInput } from '../opened-input.js';
 import type { FanoutPool, PoolRequest } from './fanout.js';
 import { interpretAnswer, type Verdict } from './interpret.js';
@@ -120,39 +124,56 @@ interface JobTrack {
   readonly track: SampleTrack;
 }
 
+type JobTrackReader = (source: ByteSource, video: FleetVideo, around: readonly number[] | undefined) => Promise<JobTrack | undefined>;
+
+/** The job index of each container the registry recognises (media/formats.ts), and its name in the function's warm-up answer. */
+const JOB_TRACKS: ReadonlyMap<string, { readonly wire: JobContainer; readonly read: JobTrackReader }> = new Map([
+  [MP4_FORMAT.name, { wire: 'mp4', read: mp4JobTrack }],
+  [MPEG_TS_FORMAT.name, { wire: 'mpeg-ts', read: mpegTsJobTrack }],
+  [MATROSKA_FORMAT.name, { wire: 'matroska', read: matroskaJobTrack }],
+]);
+
 /**
- * The index the jobs are planned from, read once through the relay: MP4/MOV H.264/HEVC
- * (own sample-table reader) or, when the function decodes them, MPEG-TS H.264/HEVC
- * (the local sampler's packet scan) or Matroska/WebM H.264/HEVC/VP9 (mediabunny's
- * demuxer, as local sampling), each read around the plan's times when they are sparse.
- * Undefined sends every frame to the function's per-frame seek.
+ * The index the jobs are planned from, read once through the relay by the reader of
+ * the container the format registry recognises, when the function decodes that
+ * container's jobs: MP4/MOV H.264/HEVC (the sample table), MPEG-TS H.264/HEVC (the
+ * local sampler's packet scan), Matroska/WebM H.264/HEVC/VP9 (mediabunny's demuxer, as
+ * local sampling), read around the plan's times when they are sparse. Undefined sends
+ * every frame to the function's per-frame seek (AVI, …).
  */
 async function indexOf(opened: OpenedInput, video: FleetVideo, containers: readonly string[]): Promise<JobTrack | undefined> {
   const source = await openByteSource(opened.input, opened.sizeBytes).catch(() => undefined);
   if (source === undefined) return undefined;
   try {
-    const reading = await readMp4VideoTrack(source);
-    if ('track' in reading) {
-      const { track } = reading;
-      return {
-        index: { times: track.times, chooser: new FrameChooser(track), spans: mp4Spans(track) },
-        track: { codec: track.codec, config: track.decoderConfig.toString('base64'), width: track.width, height: track.height, nalLengthSize: track.nalLengthSize },
-      };
-    }
+    const format = await containerOf(source);
+    const reader = format === undefined ? undefined : JOB_TRACKS.get(format.name);
+    if (reader === undefined || !containers.includes(reader.wire)) return undefined;
     const times = video.plan.map((planned) => video.media.startTime + planned.requestedTime);
-    const around = worthReadingAround(times, video.media.duration) ? times : undefined;
-    const ts = containers.includes('mpeg-ts') ? await readMpegTsIndex(source, around) : undefined;
-    if (ts === undefined && containers.includes('matroska')) return await matroskaJobTrack(source, video, around);
-    if (!(ts instanceof MpegTsIndex)) return undefined;
-    return {
-      index: { times: ts.times, chooser: new FrameChooser(ts), spans: (first, last) => ts.frameSpans(first, last) },
-      track: { container: 'mpeg-ts', pid: ts.pid, codec: ts.codec, config: ts.decoderConfig.toString('base64'), width: ts.width, height: ts.height, nalLengthSize: 4 },
-    };
+    return await reader.read(source, video, worthReadingAround(times, video.media.duration) ? times : undefined);
   } catch {
     return undefined;
   } finally {
     await source.close();
   }
+}
+
+async function mp4JobTrack(source: ByteSource): Promise<JobTrack | undefined> {
+  const reading = await readMp4VideoTrack(source);
+  if (!('track' in reading)) return undefined;
+  const { track } = reading;
+  return {
+    index: { times: track.times, chooser: new FrameChooser(track), spans: mp4Spans(track) },
+    track: { codec: track.codec, config: track.decoderConfig.toString('base64'), width: track.width, height: track.height, nalLengthSize: track.nalLengthSize },
+  };
+}
+
+async function mpegTsJobTrack(source: ByteSource, _video: FleetVideo, around: readonly number[] | undefined): Promise<JobTrack | undefined> {
+  const ts = await readMpegTsIndex(source, around);
+  if (!(ts instanceof MpegTsIndex)) return undefined;
+  return {
+    index: { times: ts.times, chooser: new FrameChooser(ts), spans: (first, last) => ts.frameSpans(first, last) },
+    track: { container: 'mpeg-ts', pid: ts.pid, codec: ts.codec, config: ts.decoderConfig.toString('base64'), width: ts.width, height: ts.height, nalLengthSize: 4 },
+  };
 }
 
 /** A Matroska/WebM index (mediabunny's, as local sampling reads it) and its frames' block positions for the planned groups. */
