@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { parseMessageBody, submitMessage } from '../../src/lambda/episode/object-ref.js';
+import { parseMessageBody, submitMessage } from '../../src/core/episode/object-ref.js';
 import type { FlowStatus } from '../../src/cli/commands/status.js';
 import { startCloudFormationServer, type CloudFormationServer } from '../helpers/cloudformation-server.js';
 import { runCli } from '../helpers/s3-fixtures.js';

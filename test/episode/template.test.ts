@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { prefixesOverlap } from '../../src/lambda/episode/keys.js';
+import { prefixesOverlap } from '../../src/core/episode/keys.js';
 import { settingsFromEnv } from '../../src/lambda/episode/settings.js';
 import { VIDEO_SUFFIXES } from '../../src/run/queue/video-keys.js';
 import { conditionHolds, evaluate, failedAssertions, patternMatches, resolveParameters, resources, template, type Json } from './template.js';

@@ -7,8 +7,8 @@
  */
 import { HeadObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { InputError } from '../../core/errors.js';
-import type { ObjectRef } from '../../lambda/episode/object-ref.js';
-import { CONFIG_NAME } from '../../lambda/episode/keys.js';
+import type { ObjectRef } from '../../core/episode/object-ref.js';
+import { CONFIG_NAME } from '../../core/episode/keys.js';
 import { sendEpisodes } from '../../run/queue/episode-queue.js';
 import { isVideoKey } from '../../run/queue/video-keys.js';
 import { createS3Client } from '../../run/s3/client.js';

@@ -6,8 +6,8 @@
  * a redelivered message whose report exists publishes it again).
  */
 import type { Report } from '../../core/report.js';
-import type { ReportExtension } from './keys.js';
-import { objectUri, type ObjectRef } from './object-ref.js';
+import type { ReportExtension } from '../../core/episode/keys.js';
+import { objectUri, type ObjectRef } from '../../core/episode/object-ref.js';
 import type { EpisodeOptions } from './options.js';
 
 export const EVENT_SOURCE = 'framescore';

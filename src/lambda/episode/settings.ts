@@ -1,5 +1,5 @@
 /** The episode function's configuration from its environment (set by infra/template.yaml). */
-import { prefixesOverlap } from './keys.js';
+import { prefixesOverlap } from '../../core/episode/keys.js';
 import { optionsFromEnv } from './options.js';
 import type { EpisodeSettings } from './process-episode.js';
 

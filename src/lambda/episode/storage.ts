@@ -4,8 +4,8 @@
  * If-None-Match: * so that it is the commit point (written once, by one run).
  */
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { unquote } from './object-ref.js';
-import type { ObjectIdentity, ReportExtension } from './keys.js';
+import { unquote } from '../../core/episode/object-ref.js';
+import type { ObjectIdentity, ReportExtension } from '../../core/episode/keys.js';
 
 export type Current =
   | { readonly status: 'found'; readonly identity: ObjectIdentity }

@@ -4,7 +4,7 @@
  * queue's and dead-letter queue's state out.
  */
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { parseMessageBody, submitMessage, type ObjectRef } from '../../lambda/episode/object-ref.js';
+import { parseMessageBody, submitMessage, type ObjectRef } from '../../core/episode/object-ref.js';
 
 /** SQS's most entries per SendMessageBatch. */
 const BATCH = 10;
