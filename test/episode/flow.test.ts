@@ -22,6 +22,7 @@ import type { OfflineServer } from '../helpers/serverless-offline.js';
 import { fixture } from '../helpers/videos.js';
 import { startPackagedOffline, tempDir, type PackagedOffline } from '../lambda/fixtures.js';
 import { objectCreatedEvent, sqsEvent, sqsRecord } from './events.js';
+import { optionsHash } from '../../src/lambda/episode/options.js';
 import { EPISODE_FUNCTION, startEpisodeOffline } from './offline.js';
 
 const CLASSIFIER_PORT = 3082; // and 3083
@@ -221,4 +222,23 @@ test('the nearest _framescore.json overrides the stack\'s options for its folder
   const failed = eventsFor('incoming/show/bad/ep1.mp4')[0]!.detail as unknown as FailedDetail;
   assert.equal(failed.cause.code, 'CONFIG_INVALID');
   assert.match(failed.cause.message, /_framescore\.json sets frame; only every, frames/);
+});
+
+test('a delivery that crashed after writing the CSV and HTML but before the JSON is redone by the next: the same report, complete', async () => {
+  const created = await upload('incoming/crashed.mp4', video);
+  const etag = (created.detail as { object: { etag: string } }).object.etag;
+  const hash = optionsHash({ frames: 6, threshold: 0.5, keyframes: false, sampleOn: 'auto', concurrency: 4 }, CLASSIFIER);
+  const base = `framescore/incoming/crashed.mp4/e-${etag}.${hash}`;
+  // What the crashed delivery left: two of the three files, half-written.
+  for (const extension of ['csv', 'html']) await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${base}.${extension}`, Body: 'trunc' }));
+  const { response } = await deliver(created, 2);
+  assert.deepEqual(response, { batchItemFailures: [] });
+  const detail = eventsFor('incoming/crashed.mp4')[0]!.detail as unknown as ClassifiedDetail;
+  assert.equal(detail.reused, false);
+  assert.equal(detail.reports.json, `s3://${BUCKET}/${base}.json`);
+  assert.match(await readText(s3.client, `${base}.csv`), /^video,index,/);
+  const report = JSON.parse(await readText(s3.client, `${base}.json`)) as Report;
+  // The same bytes as ep1.mp4 under the same options: the same scores.
+  const first = eventsFor('incoming/ep1.mp4')[0]!.detail as unknown as ClassifiedDetail;
+  for (const [label, facts] of Object.entries(first.labels)) assert.ok(Math.abs(report.summary.labels[label]!.max - facts.max) < 1e-6, label);
 });

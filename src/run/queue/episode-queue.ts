@@ -1,6 +1,6 @@
 /**
  * framescore submit and status on the episode queue: objects in, as the same
- * messages the flow's function reads (lambda/episode/object-ref.ts), and the
+ * messages the flow's function reads (core/episode/object-ref.ts), and the
  * queue's and dead-letter queue's state out.
  */
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
