@@ -309,11 +309,17 @@ const LOOKAHEAD_BYTES = PACKET * 64;
  * 1.2 MB read in all).
  */
 const CLOCK_PROBES = 32;
+/**
+ * A step between spread probes this many times their median (beyond DTS_JUMP_SECONDS) is
+ * looked into. Every step of a long file is far more than the threshold (43 s between the
+ * probes of a 23-minute file): looking into each would cost hundreds of range reads.
+ */
+const UNEVEN_STEP = 4;
 
 /**
  * Whether the decode times of PES starts spread evenly over the file go back anywhere, or
- * step ahead by more than a jump's threshold between two consecutive frames (a step between
- * probes that large is looked into: a still slate is far apart in time too): then ffmpeg's
+ * step ahead by more than a jump's threshold between two consecutive frames (an uneven step
+ * between probes is looked into: a still slate is far apart in time too): then ffmpeg's
  * continuous timeline is not the file's clock, and only a full scan gives it.
  */
 async function clockJumps(size: number, probeAt: (from: number) => Promise<PesStart | undefined>): Promise<boolean> {
@@ -323,8 +329,9 @@ async function clockJumps(size: number, probeAt: (from: number) => Promise<PesSt
   const known = found.flatMap((pes, i) => (pes === undefined ? [] : [{ pes, offset: offsets[i]! }]));
   const steps = known.slice(1).map(({ pes, offset }, i) => ({ step: pes.dts - known[i]!.pes.dts, from: known[i]!.offset, to: offset }));
   if (steps.some(({ step }) => step < -BACKWARDS_SECONDS)) return true;
+  const median = steps.map(({ step }) => step).sort((a, b) => a - b)[steps.length >> 1] ?? 0;
   for (const { step, from, to } of steps) {
-    if (step > DTS_JUMP_SECONDS && await jumpsBetween(probeAt, from, to)) return true;
+    if (step > DTS_JUMP_SECONDS + UNEVEN_STEP * median && await jumpsBetween(probeAt, from, to)) return true;
   }
   return false;
 }
