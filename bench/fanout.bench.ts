@@ -14,10 +14,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import type { SampledFrame } from '../src/core/results.js';
-import { createLambdaClient } from '../src/cli/fanout/client.js';
-import { FanoutPool } from '../src/cli/fanout/fanout.js';
-import type { BatchSizeSetting } from '../src/cli/fanout/batching.js';
-import { FanoutSession } from '../src/cli/fanout/session.js';
+import { createLambdaClient } from '../src/run/fleet/client.js';
+import { FanoutPool } from '../src/run/fleet/fanout.js';
+import type { BatchSizeSetting } from '../src/run/fleet/batching.js';
+import { FleetSession } from '../src/run/fleet/session.js';
 import { bundledModelIdentity, cannedClassifier, framescoreHandler, startFakeInvokeServer, type FakeInvokeStats } from '../test/helpers/fake-invoke-server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -70,7 +70,7 @@ async function fanOut(url: string, count: number, concurrency: number, batchSize
   const cpuBefore = process.cpuUsage();
   let ok = 0;
   let firstResultMs = 0;
-  for await (const result of new FanoutSession(pool, count).score(frames(count))) {
+  for await (const result of new FleetSession(pool, count).score(frames(count))) {
     if (result.status === 'ok') ok += 1;
     firstResultMs ||= performance.now() - started;
   }

@@ -2,7 +2,9 @@
  * framescore as a library: `import { classify } from 'framescore'`. The CLI
  * (src/cli) is a shell over the same engine (src/run).
  */
-export { classify, type ClassifyOptions, type ClassifyRun } from './api/classify.js';
+export { classify, type ClassifyOptions, type ClassifyRun, type LambdaFacts } from './api/classify.js';
+export type { LambdaOptions } from './api/lambda-options.js';
+export type { SampleOn } from './run/fleet/sampling-refusal.js';
 export { sample, type SampleOptions } from './api/sample.js';
 export { openModel, type Model } from './api/model.js';
 export type { RunEvent, SamplingOptions } from './api/options.js';
@@ -15,6 +17,7 @@ export { renderHtmlReport, writeHtmlReport, type HtmlReportOptions } from './rep
 export { ContractError, ImageDecodeError, InputError, ModelError } from './core/errors.js';
 export { BinaryNotFoundError, SubprocessError } from './media/errors.js';
 export { BackendUnavailableError, OptionError } from './run/errors.js';
+export { FunctionUnavailableError, LambdaConfigError } from './run/fleet/errors.js';
 export { OutputError } from './report/output-files.js';
 
 // Results and reports.

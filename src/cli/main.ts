@@ -4,6 +4,7 @@ import { EXIT_CODES, type CommandContext, type CommandStatus } from './context.j
 import { BackendUnavailableError, BinaryNotFoundError, UsageError } from './errors.js';
 import { createMessages } from './output/messages.js';
 import { OutputError } from '../report/output-files.js';
+import { FunctionUnavailableError, LambdaConfigError } from '../run/fleet/errors.js';
 import { buildProgram } from './program.js';
 
 export interface MainIo {
@@ -68,7 +69,8 @@ function exitCodeFor(error: unknown, messages: ReturnType<typeof createMessages>
   }
   if (
     error instanceof UsageError || error instanceof InputError || error instanceof ModelError || error instanceof BinaryNotFoundError ||
-    error instanceof BackendUnavailableError || error instanceof ImageDecodeError || error instanceof ContractError || error instanceof OutputError
+    error instanceof BackendUnavailableError || error instanceof ImageDecodeError || error instanceof ContractError || error instanceof OutputError ||
+    error instanceof FunctionUnavailableError || error instanceof LambdaConfigError
   ) {
     messages.error(errorMessage(error));
     if (verbose && error.cause) messages.error(`cause: ${errorMessage(error.cause)}`);

@@ -116,6 +116,35 @@ export function buildProgram(context: CommandContext, done: (status: Promise<Com
       done(warmCommand(flags, context));
     });
 
+  // The unattended flow (docs/unattended.md): backfill through its queue, and look at it.
+  const queueOptions = (command: Command): Command => command
+    .option('--function-stack <stack>', 'the deployed stack (infra/template.yaml with InputPrefix): its queues and report location')
+    .option('--queue-url <url>', 'the episode queue, instead of --function-stack')
+    .option('--cloudformation-endpoint <url>', 'CloudFormation endpoint (else AWS_ENDPOINT_URL_CLOUDFORMATION), e.g. an emulator')
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint (else AWS_ENDPOINT_URL_S3); path-style addressing')
+    .option('--profile <name>', 'AWS profile')
+    .option('--region <region>', 'AWS region');
+  queueOptions(program
+    .command('submit')
+    .description('send S3 videos (objects, prefixes ending in "/", or a manifest) to the unattended flow\'s queue')
+    .argument('[inputs...]', 's3://bucket/key or s3://bucket/prefix/')
+    .option('--manifest <file>', 'read inputs from FILE, one s3:// URI per line'))
+    .action(async (inputs: string[], flags) => {
+      const { submitCommand } = await import('./commands/submit.js');
+      done(submitCommand(inputs, flags, context));
+    });
+  queueOptions(program
+    .command('status')
+    .description('the unattended flow: episodes queued and in flight, the dead-letter queue, recent reports (exit 3 when episodes are dead-lettered)')
+    .option('--dead-letter-queue-url <url>', 'the dead-letter queue (default: from --function-stack)')
+    .option('--reports <s3uri>', 'where the reports are, s3://bucket/prefix/ (default: from --function-stack)')
+    .option('--recent <n>', 'newest reports to list', '10')
+    .option('--json', 'print the status as JSON on stdout'))
+    .action(async (flags) => {
+      const { statusCommand } = await import('./commands/status.js');
+      done(statusCommand(flags, context));
+    });
+
   const model = program.command('model').description('manage models');
   model
     .command('push')

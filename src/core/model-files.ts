@@ -94,7 +94,10 @@ export async function readModelBundle(files: ModelFiles): Promise<ModelBundle> {
   const manifestBytes = await files.read(MANIFEST_FILE);
   const declared = manifestBytes === undefined ? undefined : parseManifest(parseModelJson(manifestBytes, `${files.where}/${MANIFEST_FILE}`), `${files.where}/${MANIFEST_FILE}`);
   if (declared?.format === 'onnx-model') return { where: files.where, ...(await readOnnxBundle(files, declared)) };
-  const bundle = { where: files.where, ...(await readTfjsBundle(files, declared)) };
+  const modelJsonBytes = await files.read(MODEL_JSON);
+  // A TF.js model's ONNX form alone (the Lambda package ships no TF.js): the manifest's identity, the ONNX file sha256-checked.
+  if (modelJsonBytes === undefined && declared?.onnx !== undefined) return { where: files.where, manifest: declared, onnx: await readOnnxFile(files, declared.onnx) };
+  const bundle = { where: files.where, ...(await readTfjsBundle(files, declared, modelJsonBytes)) };
   return bundle.manifest.onnx === undefined ? bundle : { ...bundle, onnx: await readOnnxFile(files, bundle.manifest.onnx) };
 }
 
@@ -114,8 +117,7 @@ async function readOnnxFile(files: ModelFiles, entry: NonNullable<ModelManifest[
   return { bytes, layout: entry.layout };
 }
 
-async function readTfjsBundle(files: ModelFiles, declared: ModelManifest | undefined): Promise<ModelBundle & { artifacts: io.ModelArtifacts }> {
-  const modelJsonBytes = await files.read(MODEL_JSON);
+async function readTfjsBundle(files: ModelFiles, declared: ModelManifest | undefined, modelJsonBytes: Uint8Array | undefined): Promise<ModelBundle & { artifacts: io.ModelArtifacts }> {
   if (modelJsonBytes === undefined) throw new ModelError(`model ${files.where} has no ${MODEL_JSON}`);
   const modelJson = parseModelJson(modelJsonBytes, `${files.where}/${MODEL_JSON}`);
   if (!isRecord(modelJson) || !isRecord(modelJson.modelTopology)) {

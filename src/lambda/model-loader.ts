@@ -62,7 +62,9 @@ export async function loadModel(codeDir: string, env: Environment = process.env)
 /**
  * ONNX Runtime (the binding for the function's architecture ships in the zip), with
  * as many intra-op threads as the environment has vCPUs; TF.js wasm when the binding
- * cannot load or the model has no ONNX form, with the reason logged.
+ * cannot load or the model has no ONNX form, with the reason logged, in a package
+ * built with --wasm-fallback (the default package carries no TF.js: see
+ * core/engines/tfjs-absent.ts).
  */
 async function loadClassifier(dir: string, wasmDir: string | undefined): Promise<{ classifier: Classifier; fellBack?: string | undefined }> {
   const bundle = await readModelBundle(directoryModelFiles(dir));
@@ -74,7 +76,12 @@ async function loadClassifier(dir: string, wasmDir: string | undefined): Promise
     if (bundle.artifacts === undefined) throw error;
     fellBack = errorMessage(error);
   }
-  await activateBackend('wasm', { wasmDir });
+  try {
+    await activateBackend('wasm', { wasmDir });
+  } catch (error) {
+    // A package built without the fallback (the default) has no TF.js: say both reasons.
+    throw new Error(`${fellBack}; the TF.js wasm fallback cannot run either: ${errorMessage(error)}`, { cause: error });
+  }
   return { classifier: await Classifier.load(bundle), fellBack };
 }
 

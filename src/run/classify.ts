@@ -17,7 +17,10 @@ import type { OpenedInput } from './input.js';
 import { journalFile, journalKey, JournalWriter, readJournal, type JournalIdentity } from './journal.js';
 import { prepareInput, type InputSampling, type PreparedInput } from './prepare-input.js';
 import { INDEX_BASE, writeRunIndex } from './run-index.js';
-import { buildReport, scoreVideo, type ScoreVideoDeps } from './score-video.js';
+import { checkSampleOn } from './executor.js';
+import { describeRun } from './fleet/describe-run.js';
+import type { FleetVideoFacts } from './fleet/session.js';
+import { buildReport, runExtra, scoreVideo, type ScoreVideoDeps } from './score-video.js';
 
 /** The sampling settings (see prepare-input.ts) and what to do with the scores. */
 export interface ClassifyOptions extends InputSampling {
@@ -44,7 +47,6 @@ export interface ClassifyDeps extends ScoreVideoDeps {
   readonly stdout: Writable;
   readonly messages: Messages;
   readonly progress: Progress;
-  readonly mode: 'local' | 'lambda';
 }
 
 /** A scorer that keeps per-video statistics (the Lambda fan-out); they go into report.run. */
@@ -80,7 +82,15 @@ interface Prepared extends PreparedInput {
  * one report per input and, for several inputs, an index of all runs.
  */
 export async function classify(options: ClassifyOptions, deps: ClassifyDeps): Promise<ClassifyOutcome> {
+  const outcome = await classifyAll(options, deps);
+  // The fleet's whole run in one line (each report has its video's share).
+  if (deps.scorer.kind === 'fleet') deps.messages.info(describeRun(deps.scorer.facts()));
+  return outcome;
+}
+
+async function classifyAll(options: ClassifyOptions, deps: ClassifyDeps): Promise<ClassifyOutcome> {
   const binaries = resolveBinaries({ ffmpeg: options.ffmpeg });
+  checkSampleOn(deps.scorer, deps.sampleOn ?? 'auto');
   const outcomes: Array<VideoOutcome | undefined> = [];
   const prepared: Prepared[] = [];
   const bases = uniqueReportBases(options.inputs, options.outDir ?? '.', options.inputs.length > 1 ? [INDEX_BASE] : []);
@@ -158,12 +168,12 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
     }
   }
   const thumbnails = new Map<number, FrameImage>();
-  const { results: scored, session, remote } = scoreVideo(video, remaining, options, deps, binaries, {
+  const scoredVideo = scoreVideo(video, remaining, options, deps, binaries, {
     saveFrames: options.saveFrames, thumbnails: options.html !== undefined ? thumbnails : undefined,
   });
   const results: FrameResult[] = [...carried.values()];
   try {
-    for await (const result of scored) {
+    for await (const result of scoredVideo.results) {
       results.push(result);
       journal?.append(result);
     }
@@ -175,11 +185,8 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
   results.sort((a, b) => a.index - b.index);
   const interrupted = deps.signal.aborted;
   const wallMs = performance.now() - started;
-  const extra = {
-    sampledOn: remote ? 'lambda' : 'local',
-    ...(session === undefined ? {} : { lambda: session.facts(wallMs) }), ...(carried.size > 0 ? { resumedFrames: carried.size } : {}),
-  };
-  const report = buildReport(opened, media, options, deps.scorer, deps.mode, results, { startedAt, wallMs, interrupted, extra });
+  const extra = { ...runExtra(scoredVideo, wallMs), ...(carried.size > 0 ? { resumedFrames: carried.size } : {}) };
+  const report = buildReport(opened, media, options, deps.scorer, modeOf(deps), results, { startedAt, wallMs, interrupted, extra });
   const written = await writeReport(report, options.formats, target, deps.stdout, deps.messages);
   const { files } = written;
   if (options.html !== undefined) {
@@ -187,19 +194,24 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
     await writeKept(options.html, await renderHtmlReport(report, thumbnails, { ffmpeg: binaries.ffmpeg }), { messages: deps.messages }, written);
   }
   const { total, ok, failed } = report.summary.frames;
-  if (deps.mode === 'lambda') for (const line of describeFailures(results)) deps.messages.warn(`${opened.source}: ${line}`);
-  const where = deps.mode === 'lambda' ? `; ${describeSampledWhere(remote, extra.lambda, opened)}` : '';
+  if (modeOf(deps) === 'lambda') for (const line of describeFailures(results)) deps.messages.warn(`${opened.source}: ${line}`);
+  const where = modeOf(deps) === 'lambda' ? `; ${describeSampledWhere(scoredVideo.sampledOn === 'lambda', extra.lambda, opened)}` : '';
   if (files.length > 0) deps.messages.info(`${opened.source}: ${ok}/${plan.length} frames scored${failed ? `, ${failed} failed` : ''}${interrupted ? ' (interrupted)' : ''}${where}; wrote ${files.join(', ')}`);
   return { source: opened.source, status: interrupted ? 'interrupted' : failed > 0 ? 'failures' : 'complete', files, frames: { total, ok, failed }, wallMs: Math.round(wallMs), ...(written.lost ? { lost: true } : {}) };
 }
 
+/** report.run.mode: which scorer ran. */
+function modeOf(deps: Pick<ClassifyDeps, 'scorer'>): 'local' | 'lambda' {
+  return deps.scorer.kind === 'fleet' ? 'lambda' : 'local';
+}
+
 /** Where a Lambda run's frames were sampled, and what this machine downloaded of a remote input. */
-function describeSampledWhere(inFunction: boolean, facts: Record<string, unknown> | undefined, opened: OpenedInput): string {
+function describeSampledWhere(inFunction: boolean, facts: FleetVideoFacts | undefined, opened: OpenedInput): string {
   const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 0)} MB`;
   const client = opened.fetchedBytes?.();
   const downloaded = client === undefined ? '' : `, this machine downloaded ${mb(client)}${opened.sizeBytes === undefined ? '' : ` of ${mb(opened.sizeBytes)}`}`;
   if (!inFunction) return `sampled here${downloaded}`;
-  const sampling = (facts as { sampling?: { functionBytesRead: number; framesDecoded: number } } | undefined)?.sampling;
+  const sampling = facts?.sampling;
   return `sampled in the function (${sampling === undefined ? '' : `${mb(sampling.functionBytesRead)} read from S3, ${sampling.framesDecoded} frames decoded`}${downloaded})`;
 }
 

@@ -11,11 +11,13 @@ import { summarise } from '../core/summary.js';
 import type { Binaries } from '../media/binaries.js';
 import type { MediaInfo } from '../media/probe.js';
 import { sampleFrames } from '../media/sampling/sampler.js';
+import { chooseExecutor, type RunScorer, type SampleOn } from './executor.js';
 import type { Messages, Progress } from './events.js';
 import type { OpenedInput } from './opened-input.js';
 import { VERSION } from './paths.js';
 import { samplerOptions, type InputSampling, type PreparedInput } from './prepare-input.js';
-import type { FrameScorer, ScoringSession, SessionScorer } from './scorer.js';
+import type { FleetSession, FleetVideoFacts } from './fleet/session.js';
+import type { FrameScorer } from './scorer.js';
 
 export interface ScoreVideoDeps {
   readonly messages: Messages;
@@ -23,48 +25,58 @@ export interface ScoreVideoDeps {
   readonly signal: AbortSignal;
   /** The model the scorer runs: frames are sampled at its input size. */
   readonly manifest: { readonly input: { readonly width: number; readonly height: number } };
-  readonly scorer: FrameScorer;
+  readonly scorer: RunScorer;
+  /** Where s3:// videos are sampled when the scorer is the fleet (default auto: in the fleet when it can). */
+  readonly sampleOn?: SampleOn | undefined;
 }
 
 export interface ScoredVideo {
   /** Results in completion order; a time after the last frame keeps the time asked for. */
   readonly results: AsyncIterable<FrameResult>;
-  /** The scorer's per-video session (the Lambda fan-out keeps statistics in it). */
-  readonly session: ScoringSession | undefined;
-  /** The frames were sampled where the video lies (the function fleet), not here. */
-  readonly remote: boolean;
+  /** The video's session on a shared scorer (the fleet keeps its invocations, cost and sampling in it). */
+  readonly session: FleetSession | undefined;
+  /** Where the frames were sampled: here (the decoder lanes) or in the function fleet. */
+  readonly sampledOn: 'local' | 'lambda';
 }
 
-/** Samples and scores `plan` (the frames still to do) of a prepared video. */
+/**
+ * Samples and scores `plan` (the frames still to do) of a prepared video, with
+ * the executor the engine chooses (executor.ts). Throws InputError when told to
+ * sample in the fleet and it cannot.
+ */
 export function scoreVideo(
   video: PreparedInput, plan: readonly PlannedFrame[], options: InputSampling, deps: ScoreVideoDeps, binaries: Binaries,
   keep: { readonly saveFrames?: string | undefined; readonly thumbnails?: Map<number, FrameImage> | undefined } = {},
 ): ScoredVideo {
   const { opened, media } = video;
-  const session = isSessionScorer(deps.scorer) ? deps.scorer.session(plan.length) : undefined;
-  const remote = session?.remote?.({
-    opened, media, plan, keyframes: options.sampling.keyframes, fit: options.fit,
-    thumbnails: keep.thumbnails, onNote: (message) => deps.messages.debug(`${opened.source}: ${message}`),
-  });
-  const scored = remote ?? (session ?? deps.scorer).score(tapSampled(
-    sampleFrames([...plan], samplerOptions(video, options, deps.manifest.input, deps, binaries, keep.saveFrames)), deps, keep.thumbnails,
-  ));
-  return { results: counted(scored, plan, remote !== undefined, deps.progress), session, remote: remote !== undefined };
+  const { scorer } = deps;
+  const executor = chooseExecutor(scorer, deps.sampleOn ?? 'auto', video);
+  const note = (message: string): void => { deps.messages.debug(`${opened.source}: ${message}`); };
+  if (executor.kind === 'lanes' && executor.note !== undefined) note(executor.note);
+  if (executor.kind === 'fleet') {
+    const session = executor.fleet.session(plan.length);
+    const fleetVideo = { opened, media, plan, keyframes: options.sampling.keyframes, fit: options.fit, thumbnails: keep.thumbnails, onNote: note };
+    // Frames sampled in the function come back at the time they were planned at: put back the time asked for.
+    const results = mapResults(executor.fleet.sampleAndScore(fleetVideo, session), withAskedTimes(plan));
+    return { results: counted(results, true, deps.progress), session, sampledOn: 'lambda' };
+  }
+  const session = scorer.kind === 'fleet' ? scorer.session(plan.length) : undefined;
+  const frames = sampleFrames([...plan], samplerOptions(video, options, deps.manifest.input, deps, binaries, keep.saveFrames));
+  const scored = (session ?? scorer).score(tapSampled(frames, deps, keep.thumbnails));
+  return { results: counted(scored, false, deps.progress), session, sampledOn: 'local' };
 }
 
-async function* counted(scored: AsyncIterable<FrameResult>, plan: readonly PlannedFrame[], remote: boolean, progress: Progress): AsyncGenerator<FrameResult> {
-  // Frames sampled in the function come back at the time they were planned at; local sampling restores the time asked for itself.
-  const asAsked = remote ? withAskedTimes(plan) : (result: FrameResult): FrameResult => result;
-  for await (const scoredResult of scored) {
-    const result = asAsked(scoredResult);
-    if (remote) progress.sampled();
+async function* mapResults(results: AsyncIterable<FrameResult>, map: (result: FrameResult) => FrameResult): AsyncGenerator<FrameResult> {
+  for await (const result of results) yield map(result);
+}
+
+/** Counts finished frames for progress (and sampled ones too, when the fleet sampled them). */
+async function* counted(scored: AsyncIterable<FrameResult>, sampledElsewhere: boolean, progress: Progress): AsyncGenerator<FrameResult> {
+  for await (const result of scored) {
+    if (sampledElsewhere) progress.sampled();
     progress.classified(result.status === 'failed');
     yield result;
   }
-}
-
-function isSessionScorer(scorer: FrameScorer): scorer is SessionScorer {
-  return typeof (scorer as Partial<SessionScorer>).session === 'function';
 }
 
 /** Counts sampled frames for progress; drops frames cancelled by the signal (they were never attempted in full). */
@@ -77,13 +89,18 @@ async function* tapSampled(frames: AsyncIterable<SampledFrame>, deps: ScoreVideo
   }
 }
 
+/** What report.run adds for a video: where it was sampled, and the fleet's invocations, cost and sampling figures. */
+export function runExtra(scored: Pick<ScoredVideo, 'session' | 'sampledOn'>, wallMs: number): { readonly sampledOn: 'local' | 'lambda'; readonly lambda?: FleetVideoFacts } {
+  return { sampledOn: scored.sampledOn, ...(scored.session === undefined ? {} : { lambda: scored.session.facts(wallMs) }) };
+}
+
 /** What a report records of the run's settings. */
 export interface ReportSettings extends Pick<InputSampling, 'sampling' | 'fit' | 'frameFormat'> {
   readonly threshold: number;
 }
 
 export function buildReport(
-  opened: OpenedInput, media: MediaInfo, options: ReportSettings, scorer: FrameScorer, mode: 'local' | 'lambda', frames: FrameResult[],
+  opened: OpenedInput, media: MediaInfo, options: ReportSettings, scorer: Pick<FrameScorer, 'model' | 'description'>, mode: 'local' | 'lambda', frames: FrameResult[],
   run: { startedAt: Date; wallMs: number; interrupted: boolean; extra: Record<string, unknown> },
 ): Report {
   const ok = frames.filter((frame) => frame.status === 'ok').length;

@@ -1,17 +1,15 @@
-import type { ModelIdentity } from '../core/model-manifest.js';
-import type { FrameImage } from '../core/image-decode.js';
-import type { FitMode } from '../core/preprocess.js';
-import type { FrameResult, SampledFrame } from '../core/results.js';
-import type { PlannedFrame } from '../core/sampling-plan.js';
-import type { MediaInfo } from '../media/probe.js';
-import type { OpenedInput } from './opened-input.js';
-
 /**
- * Turns sampled frames into results. Local mode (worker threads) and Lambda
- * fan-out both implement it, so the classify command does not care which runs.
+ * Scorers turn sampled frames into results: the local engine pool (worker
+ * threads) or the classifier function (the fleet). Where frames are sampled is
+ * not theirs to decide: the run engine chooses an executor (executor.ts).
  * Results come back in completion order; failed samples pass through as failed.
  */
+import type { ModelIdentity } from '../core/model-manifest.js';
+import type { FrameResult, SampledFrame } from '../core/results.js';
+
 export interface FrameScorer {
+  /** Which kind of scorer this is: the engine picks the executor from it and the run's sampleOn. */
+  readonly kind: 'local' | 'fleet';
   readonly model: ModelIdentity;
   /** e.g. "local, wasm, 2 workers": shown in progress and recorded in the report. */
   readonly description: string;
@@ -19,26 +17,8 @@ export interface FrameScorer {
   close(): Promise<void>;
 }
 
-/** A video a session may sample where it lies instead of here. */
-export interface RemoteVideo {
-  readonly opened: OpenedInput;
-  readonly media: MediaInfo;
-  readonly plan: readonly PlannedFrame[];
-  readonly keyframes: boolean;
-  readonly fit: FitMode;
-  /** Fill with each frame's thumbnail (for --html). */
-  readonly thumbnails?: Map<number, FrameImage> | undefined;
-  readonly onNote?: ((message: string) => void) | undefined;
-}
-
-/** One video's scoring on a shared scorer, with its own statistics. */
+/** One video's scoring on a shared scorer, with its own statistics (the fleet's invocations, cost, sampling). */
 export interface ScoringSession {
   score(frames: AsyncIterable<SampledFrame>): AsyncIterable<FrameResult>;
-  /** Samples and scores the video where it lies (the function fleet), or undefined to sample here. Throws InputError when told to and it cannot. */
-  remote?(video: RemoteVideo): AsyncIterable<FrameResult> | undefined;
-  facts(wallMs: number): Record<string, unknown>;
-}
-
-export interface SessionScorer extends FrameScorer {
-  session(expectedFrames: number): ScoringSession;
+  facts(wallMs: number): object;
 }

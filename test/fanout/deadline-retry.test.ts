@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { CONTRACT_VERSION } from '../../src/core/contract.js';
 import { SAMPLE_KIND, type SampleRequest } from '../../src/core/contract-sample.js';
 import type { Report } from '../../src/core/report.js';
-import { narrowSampleRequest } from '../../src/cli/fanout/remote-sampling.js';
+import { narrowSampleRequest } from '../../src/run/fleet/sample-and-score.js';
 import { bundledModelIdentity, cannedClassifier, framescoreHandler, startFakeInvokeServer, type FakeInvokeServer } from '../helpers/fake-invoke-server.js';
 import { ensureSampleVideo, modelDir, runCli, sampleVideo, tempDir } from './run-cli.js';
 

@@ -10,9 +10,9 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { ModelIdentity } from '../../src/core/model-manifest.js';
 import type { FrameResult, SampledFrame } from '../../src/core/results.js';
-import { createLambdaClient, type LambdaConnection } from '../../src/cli/fanout/client.js';
-import { FanoutPool, type FanoutOptions } from '../../src/cli/fanout/fanout.js';
-import { FanoutSession } from '../../src/cli/fanout/session.js';
+import { createLambdaClient, type LambdaConnection } from '../../src/run/fleet/client.js';
+import { FanoutPool, type FanoutOptions } from '../../src/run/fleet/fanout.js';
+import { FleetSession } from '../../src/run/fleet/session.js';
 import { bundledModelIdentity, cannedClassifier, framescoreHandler, startFakeInvokeServer, type FakeInvokeOptions, type FakeInvokeServer } from '../helpers/fake-invoke-server.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -41,7 +41,7 @@ async function* frames(count: number, options: { bytes?: number; delayMs?: numbe
 
 async function run(
   server: Partial<FakeInvokeOptions>, pool: Partial<FanoutOptions>, input: AsyncIterable<SampledFrame>, expected = 0,
-): Promise<{ results: FrameResult[]; server: FakeInvokeServer; pool: FanoutPool; session: FanoutSession }> {
+): Promise<{ results: FrameResult[]; server: FakeInvokeServer; pool: FanoutPool; session: FleetSession }> {
   const fake = await startFakeInvokeServer({ handler: framescoreHandler(cannedClassifier(model, SCORES)), ...server });
   servers.push(fake);
   const target = { functionName: 'frame-classifier' };
@@ -53,7 +53,7 @@ async function run(
     prices: { architecture: 'arm64', perGbSecond: 0.0000133334, perRequest: 0.0000002 }, signal: new AbortController().signal,
     backoff: { baseMs: 20, capMs: 400 }, expectedModelSha256: model.sha256, ...pool,
   });
-  const session = new FanoutSession(fanout, expected);
+  const session = new FleetSession(fanout, expected);
   const results: FrameResult[] = [];
   for await (const result of session.score(input)) results.push(result);
   fanout.close();
@@ -180,7 +180,7 @@ test('frames stream in: the first invocation starts long before the input ends, 
   });
   let done = 0;
   let worstLead = 0;
-  for await (const result of new FanoutSession(pool, 0).score(frames(30, { pulled: slow }))) {
+  for await (const result of new FleetSession(pool, 0).score(frames(30, { pulled: slow }))) {
     assert.equal(result.status, 'ok');
     done += 1;
     worstLead = Math.max(worstLead, slow.count - done);

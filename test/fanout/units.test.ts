@@ -7,13 +7,13 @@ import { test } from 'node:test';
 import type { FrameResult } from '../../src/core/results.js';
 import { journalFile, journalKey, JournalWriter, readJournal } from '../../src/run/journal.js';
 import { MAX_REQUEST_BYTES, requestBytes } from '../../src/core/contract.js';
-import { AimdLimiter } from '../../src/cli/fanout/aimd.js';
-import { backoffDelay, retryDelay } from '../../src/cli/fanout/backoff.js';
-import { Batcher, chooseBatchSize } from '../../src/cli/fanout/batching.js';
-import { billedGbSeconds, estimateCost } from '../../src/cli/fanout/cost.js';
-import { classifyErrorResponse, classifyFunctionError, classifyInvokeError } from '../../src/cli/fanout/failure.js';
-import { parseReportLine, parseTailLog } from '../../src/cli/fanout/report-line.js';
-import { percentile, Telemetry } from '../../src/cli/fanout/telemetry.js';
+import { AimdLimiter } from '../../src/run/fleet/aimd.js';
+import { backoffDelay, retryDelay } from '../../src/run/fleet/backoff.js';
+import { Batcher, chooseBatchSize } from '../../src/run/fleet/batching.js';
+import { billedGbSeconds, estimateCost } from '../../src/run/fleet/cost.js';
+import { classifyErrorResponse, classifyFunctionError, classifyInvokeError } from '../../src/run/fleet/failure.js';
+import { parseReportLine, parseTailLog } from '../../src/run/fleet/report-line.js';
+import { percentile, Telemetry } from '../../src/run/fleet/telemetry.js';
 
 test('backoff: full jitter below an exponentially growing ceiling, capped', () => {
   const policy = { baseMs: 100, capMs: 2000 };

@@ -1,8 +1,10 @@
 /**
  * The packaged zips, one per architecture: deterministic, within Lambda's limits,
- * native code only in onnxruntime-node's binding for the zip's own CPU, and
- * self-contained: the x86_64 zip runs ONNX Runtime from an empty temp dir with no
- * node_modules in reach, and falls back to TF.js wasm when its binding is gone.
+ * native code only in onnxruntime-node's binding for the zip's own CPU, no TF.js,
+ * and self-contained: the x86_64 zip runs ONNX Runtime from an empty temp dir with no
+ * node_modules in reach (the model's float32 ONNX form scoring as the repository's
+ * model does) and says why when its binding is gone; built with --wasm-fallback it
+ * carries TF.js and answers on wasm instead.
  */
 import assert from 'node:assert/strict';
 import { cp, readFile, rm } from 'node:fs/promises';
@@ -16,7 +18,7 @@ import { loadOnnxEngine } from '../../src/core/engines/onnx.js';
 import { directoryModelFiles } from '../../src/core/model-directory.js';
 import { readModelBundle } from '../../src/core/model-files.js';
 import { activateBackend } from '../../src/core/tf-backend.js';
-import { elfMachine, nativeEntries } from '../../scripts/lambda-zip.js';
+import { elfMachine, extractZip, nativeEntries } from '../../scripts/lambda-zip.js';
 import { allowedNativeEntries, nativeViolations } from '../../scripts/onnxruntime-files.js';
 import { LIMITS, packageLambda, type PackageResult } from '../../scripts/package-lambda.js';
 import { base64, defaultModelDir, makeImage, runHandlerProcess, tempDir, unpackedPackage, type UnpackedPackage } from './fixtures.js';
@@ -33,20 +35,32 @@ after(() => pkg?.cleanup());
 
 const COMMON_FILES = [
   'index.mjs',
-  'index.mjs.LEGAL.txt',
   'index.mjs.map',
   'models/nsfw-mobilenet-v2/LICENSE.txt',
   'models/nsfw-mobilenet-v2/framescore-model.json',
+  'models/nsfw-mobilenet-v2/model.onnx',
+];
+/** Not the chunks esbuild names by hash, nor the licence files it writes beside whichever outputs carry licensed code. */
+const listed = (files: readonly string[]): string[] => files.filter((name) => !name.startsWith('node_modules/') && !name.startsWith('chunk-') && !name.endsWith('.LEGAL.txt'));
+const FALLBACK_FILES = [
   'models/nsfw-mobilenet-v2/group1-shard1of1.bin',
   'models/nsfw-mobilenet-v2/model.json',
-  'models/nsfw-mobilenet-v2/model.onnx',
   'tfjs-backend-wasm-simd.wasm',
   'tfjs-backend-wasm.wasm',
 ];
 
-test('each zip holds the bundle, wasm, model, and onnxruntime-node with only its own linux binding', () => {
+test('each zip holds the bundle, the model\'s ONNX form, and onnxruntime-node with only its own linux binding; no TF.js', async () => {
   for (const [result, binDir] of [[pkg, 'linux/x64'], [arm64, 'linux/arm64']] as const) {
-    assert.deepEqual(result.files.filter((name) => !name.startsWith('node_modules/')), COMMON_FILES);
+    assert.equal(result.wasmFallback, false);
+    assert.deepEqual(listed(result.files), COMMON_FILES);
+    assert.ok(result.files.some((name) => name.endsWith('.LEGAL.txt')), 'the bundled code\'s licences');
+    // esbuild's code splitting: what only some invocations need is a chunk imported on first use, each with its source map.
+    const chunks = result.files.filter((name) => name.startsWith('chunk-'));
+    assert.ok(chunks.some((name) => name.endsWith('.mjs')));
+    for (const name of chunks.filter((chunk) => chunk.endsWith('.mjs'))) assert.ok(chunks.includes(`${name}.map`), `${name}.map`);
+    // TF.js registers its kernels by name; none of that code may reach the bundle.
+    const entries = unzipSync(new Uint8Array(await readFile(result.out)));
+    for (const name of ['index.mjs', ...chunks]) assert.doesNotMatch(new TextDecoder().decode(entries[name]), /registerKernel/, name);
     const modules = result.files.filter((name) => name.startsWith('node_modules/'));
     for (const name of ['onnxruntime-node/package.json', 'onnxruntime-node/dist/index.js', 'onnxruntime-node/dist/binding.js', 'onnxruntime-common/package.json', 'onnxruntime-common/dist/cjs/package.json', 'onnxruntime-common/dist/cjs/index.js']) {
       assert.ok(modules.includes(`node_modules/${name}`), name);
@@ -128,9 +142,24 @@ test('the unpacked x86_64 zip runs ONNX Runtime in a fresh node process with no 
   assert.ok(!run.stdout.includes(base64(jpeg).slice(0, 40)), 'image bytes never reach the log');
 });
 
-test('without its binding the unpacked zip still answers on TF.js wasm and logs why', async () => {
+test('without its binding the unpacked zip answers MODEL_UNAVAILABLE naming the binding', async () => {
   const copy = path.join(await tempDir('package-nobinding'), 'task');
   await cp(pkg.dir, copy, { recursive: true });
+  await rm(path.join(copy, allowedNativeEntries('x86_64').find((name) => name.endsWith('.node'))!));
+  const request: InvokeRequest = { v: 1, frames: [{ id: 'a', image: base64(jpeg) }] };
+  const run = await runHandlerProcess(path.join(copy, 'index.mjs'), [request]);
+  const response = run.responses[0] as { error?: { code: string; message: string } };
+  assert.equal(response.error?.code, 'MODEL_UNAVAILABLE');
+  assert.match(response.error.message, /onnxruntime-node cannot be loaded: .*onnxruntime_binding\.node/);
+});
+
+test('built with --wasm-fallback, the zip carries TF.js, the wasm binaries and the TF.js model, and answers on wasm without its binding', async () => {
+  const work = await tempDir('package-fallback');
+  const fallback = await packageLambda(path.join(work, 'lambda-x86_64.zip'), 'x86_64', { wasmFallback: true });
+  assert.equal(fallback.wasmFallback, true);
+  assert.deepEqual(listed(fallback.files), [...COMMON_FILES, ...FALLBACK_FILES].sort());
+  const copy = path.join(work, 'task');
+  await extractZip(new Uint8Array(await readFile(fallback.out)), copy);
   await rm(path.join(copy, allowedNativeEntries('x86_64').find((name) => name.endsWith('.node'))!));
   const request: InvokeRequest = { v: 1, frames: [{ id: 'a', image: base64(jpeg) }] };
   const run = await runHandlerProcess(path.join(copy, 'index.mjs'), [request]);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { narrowSampleRequest } from '../../src/cli/fanout/remote-sampling.js';
+import { narrowSampleRequest } from '../../src/run/fleet/sample-and-score.js';
 import { CONTRACT_VERSION } from '../../src/core/contract.js';
 import { SAMPLE_KIND, type GopJob, type SampleRequest, type SampleTrack } from '../../src/core/contract-sample.js';
 import { segmentOfJob } from '../../src/media/sampling/job-segment.js';

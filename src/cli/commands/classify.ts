@@ -10,8 +10,13 @@ import { parseInputSampling, readInputs } from '../flags/sampling-flags.js';
 import type { ClassifyFlags } from '../flags/classify-flags.js';
 import { createProgress, progressStyle } from '../output/progress.js';
 import { resolveModelDir } from '../../run/model-source.js';
-import { classify, type ClassifyOutcome } from '../../run/classify.js';
+import { classify, type ClassifyOptions, type ClassifyOutcome } from '../../run/classify.js';
+import { SAMPLE_ON, type RunScorer, type SampleOn } from '../../run/executor.js';
+import { parseLambdaSettings } from '../flags/lambda-flags.js';
 import { isStdoutPath } from '../../report/output-files.js';
+
+/** Videos in flight at once on Lambda: the next one samples while the last one's frames finish remotely. */
+const LAMBDA_VIDEO_CONCURRENCY = 2;
 
 export async function classifyCommand(args: string[], flags: ClassifyFlags, context: CommandContext): Promise<CommandStatus> {
   const inputs = await readInputs(args, flags);
@@ -38,9 +43,12 @@ export async function classifyCommand(args: string[], flags: ClassifyFlags, cont
   if (flags.function !== undefined) {
     if (flags.local === true) throw new UsageError('--local and --function cannot be used together');
     if (flags.model !== undefined) throw new UsageError('--model applies to --local; the function runs the model it was deployed with');
+    const settings = parseLambdaSettings(flags);
+    const sampleOn = parseChoice<SampleOn>(flags.sampleOn ?? 'auto', '--sample-on', SAMPLE_ON);
     // Imported only here so local runs never load the AWS SDK.
-    const { classifyOnLambda } = await import('../fanout/classify-remote.js');
-    return statusOf(await classifyOnLambda(options, flags, context));
+    const { startFleet } = await import('../../run/fleet/start.js');
+    const scorer = await startFleet({ ...settings, warm: flags.warm === true, env: context.env }, { messages: context.messages, signal: context.signal, fit: options.fit });
+    return runWith(scorer, { ...options, journal: true, videoConcurrency: LAMBDA_VIDEO_CONCURRENCY }, context, sampleOn);
   }
   const workers = flags.workers === undefined ? undefined : parseInteger(flags.workers, '--workers', 1, 64);
   const backend = parseChoice(flags.backend, '--backend', BACKEND_CHOICES);
@@ -53,15 +61,20 @@ export async function classifyCommand(args: string[], flags: ClassifyFlags, cont
     context.messages.debug(`engine: ${pool.description}${pool.fellBack === undefined ? '' : `; not ONNX Runtime because ${pool.fellBack}`}`);
   });
   context.messages.debug(`model ${bundle.manifest.name} ${bundle.manifest.version} (${bundle.manifest.sha256.slice(0, 12)}…), --backend ${backend}${workers === undefined ? '' : `, ${workers} workers`}`);
+  return runWith(scorer, options, context);
+}
+
+/** The run engine with this scorer; the scorer is closed at the end. */
+async function runWith(scorer: RunScorer, options: ClassifyOptions, context: CommandContext, sampleOn?: SampleOn): Promise<CommandStatus> {
   try {
     const outcome = await classify(options, {
       stdout: context.stdout,
       messages: context.messages,
       progress: createProgress(progressStyle(context.stderr, context.env, context.quiet), context.stderr),
       signal: context.signal,
-      manifest: bundle.manifest,
+      manifest: scorer.model,
       scorer,
-      mode: 'local',
+      sampleOn,
     });
     return statusOf(outcome);
   } finally {

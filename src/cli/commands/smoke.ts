@@ -35,7 +35,7 @@ export async function smokeCommand(flags: SmokeFlags, context: CommandContext): 
   if (flags.junit !== undefined) await checkOutputFile(flags.junit);
   const fixtures = await loadSmokeFixtures(context.env.FRAMESCORE_SMOKE_FIXTURES || DEFAULT_FIXTURES_DIR);
   // The AWS SDK loads only once the flags and fixtures are known good: usage errors answer at once.
-  const [{ createLambdaClient }, { runSmoke }] = await Promise.all([import('../fanout/client.js'), import('../smoke/run.js')]);
+  const [{ createLambdaClient }, { runSmoke }] = await Promise.all([import('../../run/fleet/client.js'), import('../smoke/run.js')]);
   const target = { functionName: flags.function, qualifier: flags.qualifier };
   // One call at a time; the SDK's retries are off there, which suits a smoke test: a retry would hide the fault.
   const { client, endpoint, close } = createLambdaClient(target, { region: flags.region, profile: flags.profile, endpointUrl: flags.endpointUrl, env: context.env, timeoutMs, maxSockets: 2 });

@@ -1,7 +1,8 @@
 import type { CommandContext, CommandStatus } from '../context.js';
-import { createLambdaClient } from '../fanout/client.js';
-import { parseTarget } from '../fanout/options.js';
-import { warmEnvironments } from '../fanout/warmup.js';
+import { createLambdaClient } from '../../run/fleet/client.js';
+import { parseTarget } from '../flags/lambda-flags.js';
+import { FLEET_DEFAULTS } from '../../run/fleet/defaults.js';
+import { warmEnvironments } from '../../run/fleet/warmup.js';
 import { parseInteger, parseNumber } from '../option-values.js';
 import { MAX_HOLD_MS } from '../../core/contract.js';
 
@@ -27,7 +28,7 @@ export async function warmCommand(flags: WarmFlags, context: CommandContext): Pr
   const target = parseTarget(flags);
   const count = parseInteger(flags.count, '--count', 1, 5000);
   const holdMs = parseInteger(flags.holdMs, '--hold-ms', 0, MAX_HOLD_MS);
-  const maxAttempts = parseInteger(flags.maxAttempts ?? '6', '--max-attempts', 1, 20);
+  const maxAttempts = parseInteger(flags.maxAttempts ?? String(FLEET_DEFAULTS.maxAttempts), '--max-attempts', 1, 20);
   const timeoutMs = parseNumber(flags.invokeTimeout ?? '30', '--invoke-timeout', 0, 900, { exclusiveMin: true }) * 1000;
   const connection = createLambdaClient(target, {
     region: flags.region, profile: flags.profile, endpointUrl: flags.endpointUrl, env: context.env, maxSockets: count + 8, timeoutMs: timeoutMs + holdMs,

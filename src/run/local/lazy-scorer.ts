@@ -8,6 +8,7 @@ import { LocalScorer, type LocalScorerOptions } from './pool.js';
  * option is reported before a second of TF.js start-up is spent (and never pays it).
  */
 export class LazyLocalScorer implements FrameScorer {
+  readonly kind = 'local' as const;
   readonly model: ModelIdentity;
   private readonly options: LocalScorerOptions;
   private started: Promise<LocalScorer> | undefined;

@@ -42,6 +42,7 @@ interface Slot {
 
 /** Scores frames in-process on a pool of worker threads, each with its own model. */
 export class LocalScorer implements FrameScorer {
+  readonly kind = 'local' as const;
   readonly model: ModelIdentity;
   readonly description: string;
   readonly backend: string;

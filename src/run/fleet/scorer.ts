@@ -1,33 +1,32 @@
 /**
- * The Lambda FrameScorer: probes the function once (fail fast on an unknown
- * function, learn its model), then scores each video in a session on the
- * shared fan-out pool.
+ * The function fleet as a scorer: probes the function once (fail fast on an
+ * unknown function, learn its model and whether it samples), then scores each
+ * video in its own session on the shared fan-out pool. Whether the fleet also
+ * samples a video is the engine's choice (executor.ts), not this class's.
  */
+import type { SamplingCapability } from '../../core/contract.js';
 import type { ModelIdentity } from '../../core/model-manifest.js';
 import type { FrameResult, SampledFrame } from '../../core/results.js';
-import type { FrameScorer } from '../../run/scorer.js';
+import type { FrameScorer } from '../scorer.js';
 import { describeTarget, type LambdaConnection } from './client.js';
 import { FunctionUnavailableError, LambdaConfigError } from './errors.js';
 import { FanoutPool, type FanoutOptions } from './fanout.js';
-import { FanoutSession } from './session.js';
+import { sampleAndScore, type FleetVideo } from './sample-and-score.js';
+import { FleetSession } from './session.js';
 import type { LambdaRunFacts } from './telemetry.js';
 import { warmEnvironments, type WarmResult } from './warmup.js';
-import { InputError } from '../../core/errors.js';
-import type { RemoteVideo, ScoringSession } from '../../run/scorer.js';
-import { remoteSamplingRefusal, sampleOnLambda, SamplingFigures, type SampleOn } from './remote-sampling.js';
 
 export interface LambdaScorerOptions extends Omit<FanoutOptions, 'client' | 'expectedModelSha256'> {
   readonly connection: LambdaConnection;
   /** Start this many environments before scoring (classify --warm); 0 probes with one. */
   readonly warmCount: number;
   readonly warmHoldMs: number;
-  /** --sample-on: where s3:// videos are sampled (auto: in the function when it can). */
-  readonly sampleOn: SampleOn;
   /** The invocations' timeout, decided once the probe found the function (timeoutMs is the probe's). */
   readonly invokeTimeout?: () => Promise<number>;
 }
 
 export class LambdaScorer implements FrameScorer {
+  readonly kind = 'fleet' as const;
   readonly model: ModelIdentity;
   readonly description: string;
   readonly warm: WarmResult;
@@ -35,10 +34,7 @@ export class LambdaScorer implements FrameScorer {
   private readonly connection: LambdaConnection;
   private readonly started = performance.now();
 
-  private readonly sampleOn: SampleOn;
-
-  private constructor(pool: FanoutPool, connection: LambdaConnection, model: ModelIdentity, warm: WarmResult, sampleOn: SampleOn) {
-    this.sampleOn = sampleOn;
+  private constructor(pool: FanoutPool, connection: LambdaConnection, model: ModelIdentity, warm: WarmResult) {
     this.pool = pool;
     this.connection = connection;
     this.model = model;
@@ -59,54 +55,32 @@ export class LambdaScorer implements FrameScorer {
       throw new FunctionUnavailableError(name, failure.code, failure.message);
     }
     if (warm.model === undefined) throw new LambdaConfigError(`Lambda function "${name}" did not say which model it runs; is it a framescore classifier?`);
-    if (options.sampleOn === 'lambda' && warm.sampling?.available !== true) {
-      throw new LambdaConfigError(`--sample-on lambda: Lambda function "${name}" does not sample videos (${warm.sampling?.reason ?? 'it predates sampling in the function'})`);
-    }
     const timeoutMs = options.invokeTimeout === undefined ? options.timeoutMs : await options.invokeTimeout();
     const pool = new FanoutPool({ ...options, timeoutMs, client, expectedModelSha256: warm.model.sha256 });
-    return new LambdaScorer(pool, options.connection, warm.model, warm, options.sampleOn);
+    return new LambdaScorer(pool, options.connection, warm.model, warm);
+  }
+
+  /** What the function said of its sampling when probed (absent: it predates sampling in the function). */
+  get sampling(): SamplingCapability | undefined {
+    return this.warm.sampling;
+  }
+
+  get name(): string {
+    return describeTarget(this.pool.options.target);
   }
 
   /** A video's own stream with its own statistics (batch size chosen from its frame count). */
-  session(expectedFrames: number): ScoringSession {
-    const session = new FanoutSession(this.pool, expectedFrames);
-    const { target } = this.pool.options;
-    const figures = new SamplingFigures();
-    let remote: RemoteVideo | undefined;
-    return {
-      score: (frames) => session.score(frames),
-      remote: (video) => {
-        if (this.sampleOn === 'local') return undefined;
-        const refusal = remoteSamplingRefusal(video.opened, video.media, this.warm.sampling?.prefixes, this.warm.sampling?.available === false ? this.warm.sampling.reason ?? 'no reason given' : this.warm.sampling === undefined ? 'it predates sampling in the function' : undefined);
-        if (refusal !== undefined) {
-          if (this.sampleOn === 'lambda') throw new InputError(`cannot sample "${video.opened.source}" in the function: ${refusal}`);
-          video.onNote?.(`sampled locally: ${refusal}`);
-          return undefined;
-        }
-        remote = video;
-        return sampleOnLambda(this.pool, video, session.telemetry, figures, this.warm.sampling?.containers ?? ['mp4']);
-      },
-      facts: (wallMs) => {
-        const facts = session.facts(wallMs);
-        return {
-          function: target.functionName,
-          ...(target.qualifier === undefined ? {} : { qualifier: target.qualifier }),
-          ...facts,
-          concurrency: { ...this.concurrency(), sustained: facts.sustainedConcurrency, peak: facts.peakConcurrency },
-          ...(remote === undefined ? {} : {
-            sampling: {
-              invocations: figures.invocations, functionBytesRead: figures.bytesRead, getRequests: figures.getRequests,
-              framesDecoded: figures.framesDecoded, decodeMs: Math.round(figures.decodeMs), clientBytesRead: remote.opened.fetchedBytes?.() ?? 0,
-              objectBytes: remote.opened.sizeBytes ?? null,
-            },
-          }),
-        };
-      },
-    };
+  session(expectedFrames: number): FleetSession {
+    return new FleetSession(this.pool, expectedFrames);
+  }
+
+  /** The combined executor: the fleet samples and scores the video (the engine has checked samplingRefusal). */
+  sampleAndScore(video: FleetVideo, session: FleetSession): AsyncIterable<FrameResult> {
+    return sampleAndScore(this.pool, video, session, this.warm.sampling?.containers ?? ['mp4']);
   }
 
   score(frames: AsyncIterable<SampledFrame>): AsyncIterable<FrameResult> {
-    return new FanoutSession(this.pool, 0).score(frames);
+    return new FleetSession(this.pool, 0).score(frames);
   }
 
   /** Statistics of the whole run (all videos), with the adaptive limit it settled on. */

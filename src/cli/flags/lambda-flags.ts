@@ -2,9 +2,10 @@
 import { MAX_FRAMES_PER_REQUEST } from '../../core/contract.js';
 import { UsageError } from '../errors.js';
 import { parseChoice, parseInteger, parseNumber } from '../option-values.js';
-import type { BatchSizeSetting } from './batching.js';
-import type { LambdaTarget } from './client.js';
-import { ARCHITECTURES, DEFAULT_PRICE_GB_SECOND, DEFAULT_PRICE_REQUEST, type Prices } from './cost.js';
+import type { BatchSizeSetting } from '../../run/fleet/batching.js';
+import type { LambdaTarget } from '../../run/fleet/client.js';
+import { FLEET_DEFAULTS, MAX_CONCURRENCY } from '../../run/fleet/defaults.js';
+import { ARCHITECTURES, DEFAULT_PRICE_GB_SECOND, DEFAULT_PRICE_REQUEST, type Prices } from '../../run/fleet/cost.js';
 
 export interface LambdaFlags {
   readonly function?: string | undefined;
@@ -34,8 +35,6 @@ export interface LambdaSettings {
   readonly region?: string | undefined;
 }
 
-/** Lambda's own ceiling on in-flight invocations per account is 1,000 by default; allow headroom for raised quotas. */
-const MAX_CONCURRENCY = 5000;
 
 export function parseTarget(flags: Pick<LambdaFlags, 'function' | 'qualifier'>): LambdaTarget {
   const name = flags.function?.trim() ?? '';
@@ -45,11 +44,11 @@ export function parseTarget(flags: Pick<LambdaFlags, 'function' | 'qualifier'>):
 }
 
 export function parseLambdaSettings(flags: LambdaFlags): LambdaSettings {
-  const architecture = parseChoice(flags.architecture ?? 'arm64', '--architecture', ARCHITECTURES);
+  const architecture = parseChoice(flags.architecture ?? FLEET_DEFAULTS.architecture, '--architecture', ARCHITECTURES);
   return {
     target: parseTarget(flags),
-    concurrency: parseInteger(flags.concurrency ?? '150', '--concurrency', 1, MAX_CONCURRENCY),
-    maxAttempts: parseInteger(flags.maxAttempts ?? '6', '--max-attempts', 1, 20),
+    concurrency: parseInteger(flags.concurrency ?? String(FLEET_DEFAULTS.concurrency), '--concurrency', 1, MAX_CONCURRENCY),
+    maxAttempts: parseInteger(flags.maxAttempts ?? String(FLEET_DEFAULTS.maxAttempts), '--max-attempts', 1, 20),
     timeoutMs: flags.invokeTimeout === undefined ? undefined : parseNumber(flags.invokeTimeout, '--invoke-timeout', 0, 900, { exclusiveMin: true }) * 1000,
     batchSize: parseBatchSize(flags.batchSize ?? 'auto'),
     prices: {

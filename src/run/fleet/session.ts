@@ -1,14 +1,18 @@
 /**
- * One video's frames through the shared pool: frames stream in from the
- * sampler, are grouped into batches and scored as they arrive; results come
+ * One video on the shared fleet, with its own statistics. Frames sampled here
+ * stream in, are grouped into batches and scored as they arrive; results come
  * back in completion order. The sampler is read only while the pool has room
- * (Capacity), so a long video never piles up in memory.
+ * (Capacity), so a long video never piles up in memory. When the fleet samples
+ * the video itself (sample-and-score.ts), its invocations count here too.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { SampleFigures } from '../../core/contract-sample.js';
 import { failedFrame, type FrameResult, type SampledFrame } from '../../core/results.js';
 import { toWireImage, wireImageBytes } from '../../core/wire-image.js';
 import { Batcher, chooseBatchSize } from './batching.js';
 import type { FanoutPool, WireFrame } from './fanout.js';
+import type { OpenedInput } from '../opened-input.js';
+import type { ScoringSession } from '../scorer.js';
 import { Telemetry, type LambdaRunFacts } from './telemetry.js';
 
 interface Item {
@@ -20,9 +24,41 @@ export interface SessionFacts extends LambdaRunFacts {
   readonly batchSize: number;
 }
 
-export class FanoutSession {
+/** report.run.lambda: one video's share of the fleet. */
+export interface FleetVideoFacts extends SessionFacts {
+  readonly function: string;
+  readonly qualifier?: string;
+  readonly concurrency: { readonly requested: number; readonly limit: number; readonly minLimit: number; readonly decreases: number; readonly sustained: number; readonly peak: number };
+  /** Present when the fleet sampled the video itself. */
+  readonly sampling?: {
+    readonly invocations: number; readonly functionBytesRead: number; readonly getRequests: number; readonly framesDecoded: number;
+    readonly decodeMs: number; readonly clientBytesRead: number; readonly objectBytes: number | null;
+  };
+}
+
+/** What the function's sampling cost, summed over one video's invocations. */
+export class SamplingFigures {
+  invocations = 0;
+  bytesRead = 0;
+  getRequests = 0;
+  framesDecoded = 0;
+  decodeMs = 0;
+
+  add(media: SampleFigures): void {
+    this.invocations += 1;
+    this.bytesRead += media.bytesRead;
+    this.getRequests += media.getRequests;
+    this.framesDecoded += media.framesDecoded;
+    this.decodeMs += media.decodeMs;
+  }
+}
+
+export class FleetSession implements ScoringSession {
   readonly telemetry = new Telemetry();
+  readonly figures = new SamplingFigures();
   readonly batchSize: number;
+  /** The video, when the fleet sampled it (its report says what sampling cost). */
+  private sampled: OpenedInput | undefined;
 
   constructor(private readonly pool: FanoutPool, expectedFrames: number) {
     this.batchSize = chooseBatchSize(pool.options.batchSize, expectedFrames, pool.options.concurrency);
@@ -100,7 +136,32 @@ export class FanoutSession {
     if (readerError !== undefined) throw readerError.error;
   }
 
-  facts(wallMs: number): SessionFacts {
+  sampledInFleet(opened: OpenedInput): void {
+    this.sampled = opened;
+  }
+
+  /** Invocation statistics (the pool's alone, without the report's function and concurrency). */
+  invocationFacts(wallMs: number): SessionFacts {
     return { batchSize: this.batchSize, ...this.telemetry.facts(wallMs, this.pool.options.prices) };
+  }
+
+  /** What report.run.lambda records: the function, this video's invocations and cost, the limit settled on, what sampling read. */
+  facts(wallMs: number): FleetVideoFacts {
+    const { target, concurrency } = this.pool.options;
+    const facts = this.invocationFacts(wallMs);
+    const sampled = this.sampled;
+    return {
+      function: target.functionName,
+      ...(target.qualifier === undefined ? {} : { qualifier: target.qualifier }),
+      ...facts,
+      concurrency: { requested: concurrency, ...this.pool.aimd.stats(), sustained: facts.sustainedConcurrency, peak: facts.peakConcurrency },
+      ...(sampled === undefined ? {} : {
+        sampling: {
+          invocations: this.figures.invocations, functionBytesRead: this.figures.bytesRead, getRequests: this.figures.getRequests,
+          framesDecoded: this.figures.framesDecoded, decodeMs: Math.round(this.figures.decodeMs), clientBytesRead: sampled.fetchedBytes?.() ?? 0,
+          objectBytes: sampled.sizeBytes ?? null,
+        },
+      }),
+    };
   }
 }

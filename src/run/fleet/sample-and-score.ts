@@ -1,17 +1,17 @@
 /**
- * Sampling in the function fleet: for an s3:// video the client reads only the
- * file's index (through the range relay), plans decode jobs, packs them into
- * invocations, and each invocation reads its own frames' bytes from S3, decodes
- * and scores them. Results stream back as invocations finish.
+ * The fleet's combined executor: it samples AND scores in one invocation. For
+ * an s3:// video the client reads only the file's index (through the range
+ * relay), plans decode jobs, packs them into invocations, and each invocation
+ * reads its own frames' bytes from S3, decodes and scores them. Results stream
+ * back as invocations finish. The engine chooses it (executor.ts); the
+ * answers pass the same checks as scored frames' (interpret.ts).
  */
 import { CONTRACT_VERSION } from '../../core/contract.js';
-import {
-  parseSampleResponse, SAMPLE_KIND, uriUnderPrefixes, type GopJob, type SampleFigures, type SampleRequest, type SampleResponse, type SampleTrack,
-} from '../../core/contract-sample.js';
-import { ContractError } from '../../core/errors.js';
+import { parseSampleResponse, SAMPLE_KIND, type GopJob, type JobContainer, type SampleRequest, type SampleResponse, type SampleTrack } from '../../core/contract-sample.js';
 import type { FrameImage } from '../../core/image-decode.js';
 import { failedFrame, type FramePosition, type FrameResult } from '../../core/results.js';
 import type { PlannedFrame } from '../../core/sampling-plan.js';
+import type { FitMode } from '../../core/preprocess.js';
 import { fromWirePixels } from '../../core/wire-image.js';
 import type { MediaInfo } from '../../media/probe.js';
 import { FrameChooser } from '../../media/index/frame-choice.js';
@@ -22,16 +22,15 @@ import { planGops } from '../../media/sampling/gop-plan.js';
 import { MpegTsIndex, readMpegTsIndex } from '../../media/mpeg-ts/mpeg-ts-index.js';
 import { frameId, mp4Spans, packInvocations, planDecodeJobs, type Invocation, type JobIndex } from '../../media/sampling/decode-jobs.js';
 import { openByteSource, type ByteSource } from '../../media/source/byte-source.js';
-import type { OpenedInput } from '../../run/opened-input.js';
-import type { RemoteVideo } from '../../run/scorer.js';
+import { containerOf } from '../../media/formats.js';
+import { MATROSKA_FORMAT } from '../../media/matroska/matroska-format.js';
+import { MP4_FORMAT } from '../../media/mp4/mp4-format.js';
+import { MPEG_TS_FORMAT } from '../../media/mpeg-ts/mpeg-ts-format.js';
+import type { OpenedInput } from '../opened-input.js';
 import type { FanoutPool, PoolRequest } from './fanout.js';
-import { classifyErrorResponse } from './failure.js';
-import type { Verdict } from './interpret.js';
+import { interpretAnswer, type Verdict } from './interpret.js';
 import type { InvokeOutcome } from './invoke.js';
-import type { Telemetry } from './telemetry.js';
-
-export type SampleOn = 'auto' | 'local' | 'lambda';
-export const SAMPLE_ON: readonly SampleOn[] = ['auto', 'local', 'lambda'];
+import type { FleetSession } from './session.js';
 
 /** Thumbnails the function returns for --html: as wide as the report shows them. */
 export const REMOTE_THUMBNAIL_WIDTH = 96;
@@ -39,41 +38,26 @@ export const REMOTE_THUMBNAIL_WIDTH = 96;
 const MAX_TARGETS_WITH_THUMBNAILS = 200;
 const MAX_TARGETS = 256;
 
-
-/** What the function's sampling cost, summed over one video's invocations. */
-export class SamplingFigures {
-  invocations = 0;
-  bytesRead = 0;
-  getRequests = 0;
-  framesDecoded = 0;
-  decodeMs = 0;
-
-  add(media: SampleFigures): void {
-    this.invocations += 1;
-    this.bytesRead += media.bytesRead;
-    this.getRequests += media.getRequests;
-    this.framesDecoded += media.framesDecoded;
-    this.decodeMs += media.decodeMs;
-  }
+/** A video the fleet samples where it lies. */
+export interface FleetVideo {
+  readonly opened: OpenedInput;
+  readonly media: MediaInfo;
+  readonly plan: readonly PlannedFrame[];
+  readonly keyframes: boolean;
+  readonly fit: FitMode;
+  /** Fill with each frame's thumbnail (for --html). */
+  readonly thumbnails?: Map<number, FrameImage> | undefined;
+  readonly onNote?: ((message: string) => void) | undefined;
 }
 
-/** Why this input is sampled locally rather than in the function (undefined: in the function). */
-export function remoteSamplingRefusal(opened: OpenedInput, media: MediaInfo, prefixes: readonly string[] | undefined, unavailable: string | undefined): string | undefined {
-  if (opened.s3 === undefined) return 'it is not an s3:// object';
-  if (opened.s3.etag === '') return 'S3 did not give its ETag';
-  if (media.stillImage) return 'it is a still image';
-  // The function seeks each frame of an MPEG-TS on its raw clock; a joined file's continuous timeline needs the whole index.
-  if (media.clockJumps === true) return 'its MPEG-TS clock jumps (files joined end to end): only a whole-file index gives ffmpeg\'s continuous timeline';
-  if (unavailable !== undefined) return `the function does not sample (${unavailable})`;
-  const uri = `s3://${opened.s3.bucket}/${opened.s3.key}`;
-  if (!uriUnderPrefixes(uri, prefixes ?? [])) return `${uri} is not under the function's VIDEO_URI_PREFIXES (${(prefixes ?? []).join(', ') || 'none'})`;
-  return undefined;
-}
-
-/** `containers`: which containers' GOP jobs the function decodes (its warm-up answer; MP4 only when it does not say). */
-export async function* sampleOnLambda(pool: FanoutPool, video: RemoteVideo, session: Telemetry, figures: SamplingFigures, containers: readonly string[] = ['mp4']): AsyncGenerator<FrameResult> {
+/**
+ * Samples and scores `video` in the fleet. `containers`: which containers' GOP jobs
+ * the function decodes (its warm-up answer; MP4 only when it does not say).
+ */
+export async function* sampleAndScore(pool: FanoutPool, video: FleetVideo, session: FleetSession, containers: readonly string[] = ['mp4']): AsyncGenerator<FrameResult> {
   const { opened, media, plan } = video;
   const s3 = opened.s3!;
+  session.sampledInFleet(opened);
   const indexed = await indexOf(opened, video, containers);
   const jobs = planDecodeJobs(plan, indexed?.index, { startTime: media.startTime, keyframes: video.keyframes });
   const byIndex = new Map(plan.map((planned) => [frameId(planned), planned]));
@@ -93,12 +77,18 @@ export async function* sampleOnLambda(pool: FanoutPool, video: RemoteVideo, sess
     ...(indexed === undefined ? {} : { track: indexed.track }),
     ...(video.thumbnails === undefined ? {} : { thumbnails: REMOTE_THUMBNAIL_WIDTH }),
   } as const;
+  const interpret: SampleInterpreter = (outcome, request, positions) => interpretAnswer<SampleResponse>(
+    outcome, (payload) => parseSampleResponse(payload, request), positions, pool.options.expectedModelSha256, (answer) => {
+      session.figures.add(answer.media);
+      if (video.thumbnails !== undefined) keepThumbnails(answer, video.thumbnails);
+    },
+  );
   const finished: FrameResult[] = [];
   let wake: (() => void) | undefined;
   let pending = invocations.length;
   for (const invocation of invocations) {
     const request: SampleRequest = { ...base, gops: invocation.gops, seeks: invocation.seeks };
-    void pool.attempt(samplePoolRequest(request, byIndex, (outcome, sent, positions) => interpretSample(outcome, sent, positions, pool.options.expectedModelSha256, video.thumbnails, figures)), session)
+    void pool.attempt(samplePoolRequest(request, byIndex, interpret), session.telemetry)
       .then((results) => finished.push(...results), () => {})
       .finally(() => {
         pending -= 1;
@@ -116,40 +106,50 @@ export async function* sampleOnLambda(pool: FanoutPool, video: RemoteVideo, sess
   if (pool.fatal !== undefined) throw pool.fatal;
 }
 
+/** Each ok frame's thumbnail, by index (ids are frame indices). */
+function keepThumbnails(answer: SampleResponse, thumbnails: Map<number, FrameImage>): void {
+  for (const result of answer.results) {
+    if (result.status !== 'ok' || result.thumbnail === undefined) continue;
+    try {
+      thumbnails.set(Number(result.id), fromWirePixels(result.thumbnail, Buffer.from(result.thumbnail.data, 'base64')));
+    } catch {
+      // A thumbnail that does not decode costs only the picture in the HTML report.
+    }
+  }
+}
+
 /** A video's decode-job index and the track the function decodes its jobs with. */
 interface JobTrack {
   readonly index: JobIndex;
   readonly track: SampleTrack;
 }
 
+type JobTrackReader = (source: ByteSource, video: FleetVideo, around: readonly number[] | undefined) => Promise<JobTrack | undefined>;
+
+/** The job index of each container the registry recognises (media/formats.ts), and its name in the function's warm-up answer. */
+const JOB_TRACKS: ReadonlyMap<string, { readonly wire: JobContainer; readonly read: JobTrackReader }> = new Map([
+  [MP4_FORMAT.name, { wire: 'mp4', read: mp4JobTrack }],
+  [MPEG_TS_FORMAT.name, { wire: 'mpeg-ts', read: mpegTsJobTrack }],
+  [MATROSKA_FORMAT.name, { wire: 'matroska', read: matroskaJobTrack }],
+]);
+
 /**
- * The index the jobs are planned from, read once through the relay: MP4/MOV H.264/HEVC
- * (own sample-table reader) or, when the function decodes them, MPEG-TS H.264/HEVC
- * (the local sampler's packet scan) or Matroska/WebM H.264/HEVC/VP9 (mediabunny's
- * demuxer, as local sampling), each read around the plan's times when they are sparse.
- * Undefined sends every frame to the function's per-frame seek.
+ * The index the jobs are planned from, read once through the relay by the reader of
+ * the container the format registry recognises, when the function decodes that
+ * container's jobs: MP4/MOV H.264/HEVC (the sample table), MPEG-TS H.264/HEVC (the
+ * local sampler's packet scan), Matroska/WebM H.264/HEVC/VP9 (mediabunny's demuxer, as
+ * local sampling), read around the plan's times when they are sparse. Undefined sends
+ * every frame to the function's per-frame seek (AVI, …).
  */
-async function indexOf(opened: OpenedInput, video: RemoteVideo, containers: readonly string[]): Promise<JobTrack | undefined> {
+async function indexOf(opened: OpenedInput, video: FleetVideo, containers: readonly string[]): Promise<JobTrack | undefined> {
   const source = await openByteSource(opened.input, opened.sizeBytes).catch(() => undefined);
   if (source === undefined) return undefined;
   try {
-    const reading = await readMp4VideoTrack(source);
-    if ('track' in reading) {
-      const { track } = reading;
-      return {
-        index: { times: track.times, chooser: new FrameChooser(track), spans: mp4Spans(track) },
-        track: { codec: track.codec, config: track.decoderConfig.toString('base64'), width: track.width, height: track.height, nalLengthSize: track.nalLengthSize },
-      };
-    }
+    const format = await containerOf(source);
+    const reader = format === undefined ? undefined : JOB_TRACKS.get(format.name);
+    if (reader === undefined || !containers.includes(reader.wire)) return undefined;
     const times = video.plan.map((planned) => video.media.startTime + planned.requestedTime);
-    const around = worthReadingAround(times, video.media.duration) ? times : undefined;
-    const ts = containers.includes('mpeg-ts') ? await readMpegTsIndex(source, around) : undefined;
-    if (ts === undefined && containers.includes('matroska')) return await matroskaJobTrack(source, video, around);
-    if (!(ts instanceof MpegTsIndex)) return undefined;
-    return {
-      index: { times: ts.times, chooser: new FrameChooser(ts), spans: (first, last) => ts.frameSpans(first, last) },
-      track: { container: 'mpeg-ts', pid: ts.pid, codec: ts.codec, config: ts.decoderConfig.toString('base64'), width: ts.width, height: ts.height, nalLengthSize: 4 },
-    };
+    return await reader.read(source, video, worthReadingAround(times, video.media.duration) ? times : undefined);
   } catch {
     return undefined;
   } finally {
@@ -157,8 +157,27 @@ async function indexOf(opened: OpenedInput, video: RemoteVideo, containers: read
   }
 }
 
+async function mp4JobTrack(source: ByteSource): Promise<JobTrack | undefined> {
+  const reading = await readMp4VideoTrack(source);
+  if (!('track' in reading)) return undefined;
+  const { track } = reading;
+  return {
+    index: { times: track.times, chooser: new FrameChooser(track), spans: mp4Spans(track) },
+    track: { codec: track.codec, config: track.decoderConfig.toString('base64'), width: track.width, height: track.height, nalLengthSize: track.nalLengthSize },
+  };
+}
+
+async function mpegTsJobTrack(source: ByteSource, _video: FleetVideo, around: readonly number[] | undefined): Promise<JobTrack | undefined> {
+  const ts = await readMpegTsIndex(source, around);
+  if (!(ts instanceof MpegTsIndex)) return undefined;
+  return {
+    index: { times: ts.times, chooser: new FrameChooser(ts), spans: (first, last) => ts.frameSpans(first, last) },
+    track: { container: 'mpeg-ts', pid: ts.pid, codec: ts.codec, config: ts.decoderConfig.toString('base64'), width: ts.width, height: ts.height, nalLengthSize: 4 },
+  };
+}
+
 /** A Matroska/WebM index (mediabunny's, as local sampling reads it) and its frames' block positions for the planned groups. */
-async function matroskaJobTrack(source: ByteSource, video: RemoteVideo, around: readonly number[] | undefined): Promise<JobTrack | undefined> {
+async function matroskaJobTrack(source: ByteSource, video: FleetVideo, around: readonly number[] | undefined): Promise<JobTrack | undefined> {
   const reading = await readDemuxedIndex(source, around);
   if (!('index' in reading)) return undefined;
   const { index } = reading;
@@ -205,40 +224,4 @@ function positionsOf(invocation: Pick<Invocation, 'gops' | 'seeks'>, byIndex: Re
   const gop = invocation.gops.flatMap((job) => job.targets.map((target) => ({ ...byIndex.get(target.id)!, actualTime: target.time })));
   const seek = invocation.seeks.map((target) => ({ ...byIndex.get(target.id)!, actualTime: null }));
   return [...gop, ...seek].map(({ index, requestedTime, actualTime }) => ({ index, requestedTime, actualTime }));
-}
-
-function interpretSample(
-  outcome: InvokeOutcome, request: SampleRequest, positions: readonly FramePosition[], expectedModelSha256: string | undefined,
-  thumbnails: Map<number, FrameImage> | undefined, figures: SamplingFigures,
-): Verdict {
-  if (!outcome.ok) return { kind: 'failed', failure: outcome.failure };
-  let response: SampleResponse | ReturnType<typeof parseSampleResponse>;
-  try {
-    response = parseSampleResponse(outcome.payload, request);
-  } catch (error) {
-    if (!(error instanceof ContractError)) throw error;
-    return { kind: 'failed', failure: { kind: 'permanent', code: 'MALFORMED_RESPONSE', message: error.message } };
-  }
-  if ('error' in response) return { kind: 'failed', failure: classifyErrorResponse(response.error) };
-  if (expectedModelSha256 !== undefined && response.model.sha256 !== expectedModelSha256) {
-    return { kind: 'failed', failure: { kind: 'permanent', code: 'MODEL_MISMATCH', message: `the function answered with model ${response.model.name} ${response.model.sha256.slice(0, 12)}…, not ${expectedModelSha256.slice(0, 12)}… (deployed mid-run?)` } };
-  }
-  figures.add(response.media);
-  const coldStart = response.timing.coldStart || outcome.telemetry.report?.initMs !== undefined;
-  const latencyMs = Math.round(outcome.telemetry.latencyMs);
-  const byId = new Map(response.results.map((result) => [result.id, result]));
-  const results = positions.map((frame): FrameResult => {
-    const result = byId.get(String(frame.index))!;
-    const telemetry = { latencyMs, coldStart };
-    if (result.status === 'failed') return failedFrame({ ...frame, actualTime: result.actualTime ?? frame.actualTime }, result.code, result.message, telemetry);
-    if (thumbnails !== undefined && result.thumbnail !== undefined) {
-      try {
-        thumbnails.set(frame.index, fromWirePixels(result.thumbnail, Buffer.from(result.thumbnail.data, 'base64')));
-      } catch {
-        // A thumbnail that does not decode costs only the picture in the HTML report.
-      }
-    }
-    return { index: frame.index, requestedTime: frame.requestedTime, actualTime: result.actualTime ?? frame.actualTime, status: 'ok', scores: result.scores, top: result.top, ...telemetry };
-  });
-  return { kind: 'done', results, coldStart, initMs: response.timing.coldStart ? response.timing.initMs : undefined };
 }

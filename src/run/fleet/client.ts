@@ -26,7 +26,7 @@ export interface ClientOptions {
   readonly timeoutMs: number;
   readonly env: NodeJS.ProcessEnv;
   /** Explicit credentials (tests); otherwise the default chain, with --profile. */
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string } | undefined;
 }
 
 export interface LambdaConnection {
@@ -36,9 +36,6 @@ export interface LambdaConnection {
 }
 
 export function createLambdaClient(target: LambdaTarget, options: ClientOptions): LambdaConnection {
-  // The SDK warns on stderr that its releases after January 2027 need Node 22; the versions are pinned, so
-  // the warning tells a user nothing they can act on and would mix into our one-line messages.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const endpoint = options.endpointUrl ?? options.env.AWS_ENDPOINT_URL_LAMBDA ?? options.env.AWS_ENDPOINT_URL;
   if (endpoint !== undefined) {
     try {

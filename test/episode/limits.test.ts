@@ -1,0 +1,163 @@
+/**
+ * Limits, with the packaged episode function under serverless-offline (3092)
+ * and a classifier that misbehaves on purpose: a local server speaking the
+ * Lambda Invoke API (test/helpers/fake-invoke-server.ts), which throttles or
+ * holds its answers when a test says so. Sampling is local (SAMPLE_ON=local)
+ * because that classifier scores frames but does not sample.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, before, test } from 'node:test';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { ModelIdentity } from '../../src/core/model-manifest.js';
+import type { SqsBatchResponse } from '../../src/lambda/episode/batch-response.js';
+import type { ClassifiedDetail, FailedDetail } from '../../src/lambda/episode/outcome.js';
+import { startEventBridgeServer, type EventBridgeServer } from '../helpers/eventbridge-server.js';
+import { bundledModelIdentity, cannedClassifier, framescoreHandler, startFakeInvokeServer, type Fault, type FakeInvokeServer, type InvokeHandler } from '../helpers/fake-invoke-server.js';
+import { startConditionalProxy, type ConditionalProxy } from '../helpers/s3-conditional-proxy.js';
+import { startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
+import type { OfflineServer } from '../helpers/serverless-offline.js';
+import { fixture } from '../helpers/videos.js';
+import { drainQueue } from '../helpers/sqs-lambda-poller.js';
+import { startSqsServer } from '../helpers/sqs-server.js';
+import { runCli } from '../helpers/s3-fixtures.js';
+import { defaultModelDir } from '../lambda/fixtures.js';
+import { objectCreatedEvent, sqsEvent, sqsRecord } from './events.js';
+import { EPISODE_FUNCTION, startEpisodeOffline } from './offline.js';
+
+const EPISODE_PORT = 3092; // and 3093
+const BUCKET = 'media';
+const CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
+/** The function's timeout: it gives up max(10 s, 10 %) before, so after 10 s of work here. */
+const TIMEOUT_SECONDS = 20;
+const SCORES = { Drawing: 0.1, Hentai: 0.05, Neutral: 0.7, Porn: 0.05, Sexy: 0.1 };
+
+let s3: S3rverHandle;
+let proxy: ConditionalProxy;
+let bus: EventBridgeServer;
+let classifier: FakeInvokeServer;
+let episode: OfflineServer | undefined;
+let lambda: LambdaClient;
+let video: Uint8Array;
+let model: ModelIdentity;
+
+/** What the classifier does to frame batches (warm-ups always answer): the tests switch it. */
+let behaviour: { throttleNext: number; hold: Promise<void> | undefined } = { throttleNext: 0, hold: undefined };
+
+before(async () => {
+  s3 = await startS3rver({ buckets: [BUCKET] });
+  proxy = await startConditionalProxy(s3.endpoint);
+  bus = await startEventBridgeServer();
+  video = new Uint8Array(await readFile(await fixture('h264.mp4')));
+  model = await bundledModelIdentity(defaultModelDir);
+  const scoring = framescoreHandler(cannedClassifier(model, SCORES));
+  const handler: InvokeHandler = async (event, context) => {
+    const warmup = typeof event === 'object' && event !== null && (event as { warmup?: unknown }).warmup === true;
+    if (!warmup && behaviour.hold !== undefined) await behaviour.hold;
+    return scoring(event, context);
+  };
+  const faults = (): Fault | undefined => {
+    if (behaviour.throttleNext <= 0) return undefined;
+    behaviour.throttleNext -= 1;
+    return { kind: 'throttle' };
+  };
+  classifier = await startFakeInvokeServer({ handler, faults, functions: ['framescore-classifier'] });
+  episode = await startEpisodeOffline({
+    lambdaPort: EPISODE_PORT, httpPort: EPISODE_PORT + 1, timeoutSeconds: TIMEOUT_SECONDS,
+    environment: {
+      ...CREDENTIALS, VIDEO_BUCKET: BUCKET, INPUT_PREFIX: 'incoming/', REPORT_PREFIX: 'framescore/', CLASSIFIER_FUNCTION: 'framescore-classifier',
+      FRAMES: '4', SAMPLE_ON: 'local', CLASSIFIER_CONCURRENCY: '2', MAX_RECEIVE_COUNT: '3', CLASSIFIER_INVOKE_TIMEOUT_MS: '60000',
+      AWS_ENDPOINT_URL_S3: proxy.endpoint, AWS_ENDPOINT_URL_LAMBDA: classifier.endpoint, AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
+    },
+  });
+  lambda = new LambdaClient({ endpoint: episode.lambdaEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+});
+
+after(async () => {
+  lambda?.destroy();
+  await episode?.stop();
+  await classifier?.stop();
+  await bus?.stop();
+  await proxy?.stop();
+  await s3?.stop();
+});
+
+async function upload(key: string): Promise<Record<string, unknown>> {
+  const put = await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: video }));
+  return objectCreatedEvent(BUCKET, key, put.ETag!.replaceAll('"', ''), video.byteLength);
+}
+
+async function deliver(body: unknown, receiveCount: number, messageId?: string): Promise<{ response: SqsBatchResponse; messageId: string }> {
+  const record = sqsRecord(JSON.stringify(body), receiveCount, messageId);
+  const answer = await lambda.send(new InvokeCommand({ FunctionName: EPISODE_FUNCTION, Payload: JSON.stringify(sqsEvent(record)) }));
+  const text = new TextDecoder().decode(answer.Payload);
+  assert.equal(answer.FunctionError, undefined, `the episode function failed (killed at its timeout?): ${text}\n${episode!.output().slice(-3000)}`);
+  return { response: JSON.parse(text) as SqsBatchResponse, messageId: record.messageId };
+}
+
+test('a throttled classifier is backed off and retried: the episode is classified with every frame', async () => {
+  behaviour = { throttleNext: 3, hold: undefined };
+  const throttledBefore = classifier.stats.throttled;
+  const { response } = await deliver(await upload('incoming/throttled.mp4'), 1);
+  assert.deepEqual(response, { batchItemFailures: [] });
+  assert.equal(classifier.stats.throttled - throttledBefore, 3);
+  const event = bus.events.find((candidate) => candidate.detail.key === 'incoming/throttled.mp4');
+  assert.equal(event?.detailType, 'Episode Classified');
+  const detail = event.detail as unknown as ClassifiedDetail;
+  assert.deepEqual(detail.frames, { total: 4, ok: 4, failed: 0 });
+  assert.equal(detail.labels.Neutral?.max, SCORES.Neutral);
+});
+
+test('an episode that cannot finish in time fails with DEADLINE before the function is killed, is retried, and the retry writes the one report', async () => {
+  let release!: () => void;
+  behaviour = { throttleNext: 0, hold: new Promise<void>((resolve) => { release = resolve; }) };
+  const created = await upload('incoming/long.mp4');
+  let first: Awaited<ReturnType<typeof deliver>>;
+  try {
+    first = await deliver(created, 1, 'long-message');
+  } finally {
+    release();
+    behaviour = { throttleNext: 0, hold: undefined };
+  }
+  // The function answered (no FunctionError: it was not killed) and asked SQS to deliver the message again.
+  assert.deepEqual(first.response, { batchItemFailures: [{ itemIdentifier: 'long-message' }] });
+  const failed = bus.events.find((event) => event.detail.key === 'incoming/long.mp4');
+  assert.equal(failed?.detailType, 'Episode Failed');
+  const cause = (failed.detail as unknown as FailedDetail);
+  assert.equal(cause.cause.code, 'DEADLINE');
+  assert.equal(cause.willRetry, true);
+  const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'framescore/incoming/long.mp4/' }));
+  assert.equal(listed.KeyCount ?? 0, 0, 'nothing half-written');
+
+  const second = await deliver(created, 2, 'long-message');
+  assert.deepEqual(second.response, { batchItemFailures: [] });
+  const done = bus.events.filter((event) => event.detail.key === 'incoming/long.mp4' && event.detailType === 'Episode Classified');
+  assert.equal(done.length, 1);
+  const keys = (await s3.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'framescore/incoming/long.mp4/' }))).Contents?.map((object) => object.Key);
+  assert.equal(keys?.length, 3);
+});
+
+test('a poison video goes to the dead-letter queue after MaxReceiveCount deliveries, each with its cause, and framescore status shows it', async () => {
+  const sqs = await startSqsServer([{ name: 'dlq' }, { name: 'episodes', visibilityTimeoutSeconds: 0, redrive: { deadLetter: 'dlq', maxReceiveCount: 3 } }]);
+  const client = new SQSClient({ region: 'us-east-1', endpoint: sqs.endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  try {
+    const junk = new Uint8Array(await readFile(await fixture('not-a-video.mp4')));
+    const put = await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/poison.mp4', Body: junk }));
+    await client.send(new SendMessageCommand({ QueueUrl: sqs.queueUrl('episodes'), MessageBody: JSON.stringify(objectCreatedEvent(BUCKET, 'incoming/poison.mp4', put.ETag!.replaceAll('"', ''), junk.byteLength)) }));
+    const stats = await drainQueue({ sqs: client, lambda, queueUrl: sqs.queueUrl('episodes'), queueArn: 'arn:aws:sqs:us-east-1:111122223333:episodes', functionName: EPISODE_FUNCTION, maxConcurrency: 1, visibilityTimeoutSeconds: 0 });
+    assert.deepEqual({ invocations: stats.invocations, retried: stats.retried, deleted: stats.deleted }, { invocations: 3, retried: 3, deleted: 0 });
+    assert.equal(sqs.bodies('dlq').length, 1);
+    const failures = bus.events.filter((event) => event.detail.key === 'incoming/poison.mp4').map((event) => event.detail as unknown as FailedDetail);
+    assert.deepEqual(failures.map((detail) => [detail.cause.code, detail.attempt, detail.willRetry, detail.deadLettered]), [
+      ['INPUT_UNREADABLE', 1, true, false], ['INPUT_UNREADABLE', 2, true, false], ['INPUT_UNREADABLE', 3, false, true],
+    ]);
+    const status = await runCli(['status', '--queue-url', sqs.queueUrl('episodes'), '--dead-letter-queue-url', sqs.queueUrl('dlq')], CREDENTIALS);
+    assert.equal(status.code, 3, status.stderr);
+    assert.match(status.stdout, /dead-letter {2}1 episode .*\n {2}s3:\/\/media\/incoming\/poison\.mp4 {2}received 3×/);
+  } finally {
+    client.destroy();
+    await sqs.stop();
+  }
+});
