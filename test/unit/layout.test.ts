@@ -55,6 +55,14 @@ describe('source layout', () => {
     assert.deepEqual(wrong, []);
   });
 
+  it('src/core is pure code both sides share: no subprocesses, no AWS SDK, nothing from the other layers', () => {
+    const wrong = files.filter(({ file }) => file.startsWith(`core${path.sep}`)).flatMap(({ file, imports }) => imports
+      .filter((target) => target === 'node:child_process' || target.startsWith('@aws-sdk/') || target.startsWith('@smithy/')
+        || ['cli', 'lambda', 'run', 'media', 'api', 'report'].some((layer) => target.startsWith(`${layer}${path.sep}`)))
+      .map((target) => `${file} → ${target}`));
+    assert.deepEqual(wrong, []);
+  });
+
   it('the run engine is a library: no commander, no progress bars, no process.exit, no writes to stdout or stderr', () => {
     const wrong = files.filter(({ file }) => file.startsWith(`run${path.sep}`) || file.startsWith(`api${path.sep}`)).flatMap(({ file, imports }) => {
       const text = readFileSync(path.join(SRC, file), 'utf8');
