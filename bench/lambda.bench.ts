@@ -104,7 +104,7 @@ function median(values: number[]): number {
 function composition(zip: Uint8Array): string {
   const groups = new Map<string, number>();
   for (const [name, data] of Object.entries(unzipSync(zip))) {
-    const group = name.includes('/bin/napi-v6/') ? 'ONNX Runtime binding' : name.startsWith('models/') ? 'model' : name.startsWith('index.mjs') ? 'bundle + source map' : name.endsWith('.wasm') ? 'TF.js wasm' : 'other';
+    const group = name.includes('/bin/napi-v6/') ? 'ONNX Runtime binding' : name.startsWith('models/') ? 'model' : name.startsWith('index.mjs') || name.startsWith('chunk-') ? 'bundle + source maps' : name.endsWith('.wasm') ? 'TF.js wasm' : 'other';
     groups.set(group, (groups.get(group) ?? 0) + deflateRawSync(data, { level: 9 }).byteLength);
   }
   return [...groups].sort((a, b) => b[1] - a[1]).map(([group, bytes]) => `${group} ${mb(bytes)}`).join(', ');
