@@ -6,7 +6,8 @@
  * machine's CPU), each run a fresh `node` process that imports the unpacked package as
  * Lambda would, with NODE_OPTIONS=--enable-source-maps as infra/template.yaml sets it.
  * Choices, interleaved run by run, medians over runs:
- *   default           ONNX Runtime only, the model's ONNX form with float32 weights
+ *   default           ONNX Runtime only, the model's ONNX form with float32 weights, esbuild code splitting
+ *   single bundle     the same as one index.mjs (everything parsed at INIT)
  *   uint8 model       the same with the repository's uint8 model.onnx (smaller zip, slower session creation)
  *   with fallback     --wasm-fallback (TF.js and its wasm in the zip), running ONNX Runtime
  *   wasm fallback     the same zip with ONNX Runtime made unloadable: the TF.js wasm engine
@@ -103,7 +104,7 @@ function median(values: number[]): number {
 function composition(zip: Uint8Array): string {
   const groups = new Map<string, number>();
   for (const [name, data] of Object.entries(unzipSync(zip))) {
-    const group = name.includes('/bin/napi-v6/') ? 'ONNX Runtime binding' : name.startsWith('models/') ? 'model' : name.startsWith('index.mjs') ? 'bundle + source map' : name.endsWith('.wasm') ? 'TF.js wasm' : 'other';
+    const group = name.includes('/bin/napi-v6/') ? 'ONNX Runtime binding' : name.startsWith('models/') ? 'model' : name.startsWith('index.mjs') || name.startsWith('chunk-') ? 'bundle + source maps' : name.endsWith('.wasm') ? 'TF.js wasm' : 'other';
     groups.set(group, (groups.get(group) ?? 0) + deflateRawSync(data, { level: 9 }).byteLength);
   }
   return [...groups].sort((a, b) => b[1] - a[1]).map(([group, bytes]) => `${group} ${mb(bytes)}`).join(', ');
@@ -118,6 +119,7 @@ const s3 = PACKAGED_ONLY ? undefined : await startS3rver({ buckets: ['bench-mode
 try {
   const choices: Array<{ name: string; options: PackageOptions }> = [
     { name: 'default', options: {} },
+    { name: 'single bundle', options: { bundle: 'single' } },
     { name: 'uint8 model', options: { onnxWeights: 'uint8' } },
     { name: 'with fallback', options: { wasmFallback: true } },
   ];
@@ -152,10 +154,11 @@ try {
     await extractZip(new Uint8Array(await readFile(pkg.out)), dir);
     return path.join(dir, 'index.mjs');
   };
-  const handlers = { default: await unpack('default'), uint8: await unpack('uint8 model'), fallback: await unpack('with fallback') };
+  const handlers = { default: await unpack('default'), single: await unpack('single bundle'), uint8: await unpack('uint8 model'), fallback: await unpack('with fallback') };
   const batches = BATCHES.map((size) => [size, REPEATS[size]!] as [number, number]);
   const configs: Array<{ name: string; handler: string; env: Record<string, string>; before?: () => Promise<void> }> = [
     { name: 'default', handler: handlers.default, env: {} },
+    { name: 'single bundle', handler: handlers.single, env: {} },
     { name: 'uint8 model', handler: handlers.uint8, env: {} },
     { name: 'with fallback', handler: handlers.fallback, env: {} },
     { name: 'wasm fallback', handler: handlers.fallback, env: { FRAMESCORE_ONNXRUNTIME_MODULE: path.join(work, 'no-such-module.js') } },

@@ -29,6 +29,21 @@ describe('model bundle', () => {
     assert.equal((artifacts!.weightData as ArrayBuffer).byteLength, 2_619_461);
   });
 
+  it('reads a TF.js model whose TF.js files are absent as its ONNX form, under the manifest\'s identity, the ONNX file still checked', async () => {
+    const dir = await copyModel('onnx-only');
+    await rm(path.join(dir, 'model.json'));
+    await rm(path.join(dir, 'group1-shard1of1.bin'));
+    const bundle = await readModelBundle(directoryModelFiles(dir));
+    const full = await readModelBundle(directoryModelFiles(DEFAULT_MODEL_DIR));
+    assert.equal(bundle.artifacts, undefined);
+    assert.equal(bundle.manifest.sha256, full.manifest.sha256);
+    assert.deepEqual(bundle.onnx?.bytes, full.onnx?.bytes);
+    const onnx = await readFile(path.join(dir, 'model.onnx'));
+    onnx[5000] = (onnx[5000]! + 1) % 256;
+    await writeFile(path.join(dir, 'model.onnx'), onnx);
+    await assert.rejects(readModelBundle(directoryModelFiles(dir)), (error: unknown) => error instanceof ModelError && /model\.onnx fails its sha256 check/.test(error.message));
+  });
+
   it('rejects a tampered weight file by its sha256', async () => {
     const dir = await copyModel('tampered');
     const weights = path.join(dir, 'group1-shard1of1.bin');
