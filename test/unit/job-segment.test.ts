@@ -1,7 +1,7 @@
 /**
  * Decode jobs' bytes: the coded frames a job's bytes hold on the function's side, for
  * MP4 samples and MPEG-TS spans (hand-built transport packets, audio interleaved), a job
- * narrowed after a deadline included; and the client's Matroska block positions.
+ * narrowed after a deadline included.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -9,7 +9,6 @@ import { narrowSampleRequest } from '../../src/run/fleet/sample-and-score.js';
 import { CONTRACT_VERSION } from '../../src/core/contract.js';
 import { SAMPLE_KIND, type GopJob, type SampleRequest, type SampleTrack } from '../../src/core/contract-sample.js';
 import { segmentOfJob } from '../../src/media/sampling/job-segment.js';
-import { matroskaSpans } from '../../src/media/matroska/matroska-spans.js';
 
 const VIDEO_PID = 256;
 const AUDIO_PID = 257;
@@ -101,38 +100,5 @@ describe('a decode job\'s frames from its bytes', () => {
     const segment = segmentOfJob(bytes, 100, mp4, { codec: 'h264', config: 'AQID', width: 16, height: 16, nalLengthSize: 4 }, [1]);
     assert.ok(typeof segment !== 'string', String(segment));
     assert.deepEqual(segment.frames.map((frame) => frame.data), samples);
-  });
-});
-
-describe('Matroska block positions for decode jobs', () => {
-  /** An EBML element with a 2-byte size. */
-  const element = (id: number[], body: Buffer): Buffer => Buffer.concat([Buffer.from(id), Buffer.from([0x40 | (body.length >> 8), body.length & 0xff]), body]);
-  const block = (track: number, laced: boolean, data: Buffer): Buffer => Buffer.concat([Buffer.from([0x80 | track, 0, 0, laced ? 0x82 : 0x80]), data]);
-  // A cluster as ffmpeg writes it: CRC-32, Timestamp, video and audio SimpleBlocks, a video BlockGroup.
-  const frames = [Buffer.alloc(300, 1), Buffer.alloc(40, 2), Buffer.alloc(500, 3)];
-  const cluster = (laced = false): Buffer => Buffer.concat([
-    element([0xbf], Buffer.alloc(4)), element([0xe7], Buffer.from([0])),
-    element([0xa3], block(1, false, frames[0]!)), element([0xa3], block(2, false, Buffer.alloc(90, 9))),
-    element([0xa3], block(1, laced, frames[1]!)), element([0xa0], element([0xa1], block(1, false, frames[2]!))),
-  ]);
-  const lead = 1000;
-  const source = (bytes: Buffer) => ({ size: lead + bytes.length, read: (offset: number, length: number) => Promise.resolve(Buffer.concat([Buffer.alloc(lead), bytes]).subarray(offset, offset + length)) });
-  // mediabunny's numbering: the cluster's data start plus the block's place among the track's blocks.
-  const index = { trackNumber: 1, packetPlace: (sample: number) => ({ sequence: lead + sample, bytes: frames[sample]!.length, run: 0 }) };
-
-  it('finds each video frame\'s data (audio and headers skipped), from the cluster its numbering names', async () => {
-    const bytes = cluster();
-    const spans = await matroskaSpans(source(bytes), index, [[0, 2], [1, 2]]);
-    const all = spans.get('0:2');
-    assert.ok(typeof all === 'object', String(all));
-    const file = Buffer.concat([Buffer.alloc(lead), bytes]);
-    assert.deepEqual(all.offsets.map((offset, i) => file.subarray(offset, offset + all.sizes[i]!)), frames);
-    assert.deepEqual(spans.get('1:2'), { offsets: all.offsets.slice(1), sizes: all.sizes.slice(1) });
-  });
-
-  it('says why a group cannot travel: laced blocks, or no cluster where the numbering points', async () => {
-    assert.equal((await matroskaSpans(source(cluster(true)), index, [[0, 1]])).get('0:1'), 'its video blocks are laced');
-    const shifted = { ...index, packetPlace: (sample: number) => ({ ...index.packetPlace(sample), sequence: lead + 3 + sample }) };
-    assert.equal((await matroskaSpans(source(cluster()), shifted, [[0, 0]])).get('0:0'), 'its cluster was not found where the index places it');
   });
 });

@@ -7,25 +7,16 @@
  * answers pass the same checks as scored frames' (interpret.ts).
  */
 import { CONTRACT_VERSION } from '../../core/contract.js';
-import { parseSampleResponse, SAMPLE_KIND, type GopJob, type JobContainer, type SampleRequest, type SampleResponse, type SampleTrack } from '../../core/contract-sample.js';
+import { parseSampleResponse, SAMPLE_KIND, type GopJob, type SampleRequest, type SampleResponse, type SampleTrack } from '../../core/contract-sample.js';
 import type { FrameImage } from '../../core/image-decode.js';
 import { failedFrame, type FramePosition, type FrameResult } from '../../core/results.js';
 import type { PlannedFrame } from '../../core/sampling-plan.js';
 import type { FitMode } from '../../core/preprocess.js';
 import { fromWirePixels } from '../../core/wire-image.js';
 import type { MediaInfo } from '../../media/probe.js';
-import { FrameChooser } from '../../media/index/frame-choice.js';
-import { readMp4VideoTrack } from '../../media/mp4/video-track.js';
-import { DemuxedIndex, readDemuxedIndex, worthReadingAround } from '../../media/matroska/matroska-index.js';
-import { matroskaSpans } from '../../media/matroska/matroska-spans.js';
-import { planGops } from '../../media/sampling/gop-plan.js';
-import { MpegTsIndex, readMpegTsIndex } from '../../media/mpeg-ts/mpeg-ts-index.js';
-import { frameId, mp4Spans, packInvocations, planDecodeJobs, type Invocation, type JobIndex } from '../../media/sampling/decode-jobs.js';
-import { openByteSource, type ByteSource } from '../../media/source/byte-source.js';
-import { containerOf } from '../../media/formats.js';
-import { MATROSKA_FORMAT } from '../../media/matroska/matroska-format.js';
-import { MP4_FORMAT } from '../../media/mp4/mp4-format.js';
-import { MPEG_TS_FORMAT } from '../../media/mpeg-ts/mpeg-ts-format.js';
+import { frameId, jobTrackOf, packInvocations, planDecodeJobs, type Invocation, type PlannedJobs } from '../../media/sampling/decode-jobs.js';
+import { openByteSource } from '../../media/source/byte-source.js';
+import { readVideoIndex } from '../../media/formats.js';
 import type { OpenedInput } from '../opened-input.js';
 import type { FanoutPool, PoolRequest } from './fanout.js';
 import { interpretAnswer, type Verdict } from './interpret.js';
@@ -58,8 +49,7 @@ export async function* sampleAndScore(pool: FanoutPool, video: FleetVideo, sessi
   const { opened, media, plan } = video;
   const s3 = opened.s3!;
   session.sampledInFleet(opened);
-  const indexed = await indexOf(opened, video, containers);
-  const jobs = planDecodeJobs(plan, indexed?.index, { startTime: media.startTime, keyframes: video.keyframes });
+  const { jobs, track } = await planJobs(opened, video, containers);
   const byIndex = new Map(plan.map((planned) => [frameId(planned), planned]));
   for (const { planned, error } of jobs.late) yield failedFrame({ ...planned, actualTime: null }, error.code, error.message);
   const invocations = packInvocations(jobs.gops, jobs.seeks, {
@@ -74,7 +64,7 @@ export async function* sampleAndScore(pool: FanoutPool, video: FleetVideo, sessi
     object: { uri: `s3://${s3.bucket}/${s3.key}`, etag: s3.etag, size: s3.size },
     video: { startTime: media.startTime, rotation: media.rotation, keyframes: video.keyframes },
     fit: video.fit,
-    ...(indexed === undefined ? {} : { track: indexed.track }),
+    ...(track === undefined ? {} : { track }),
     ...(video.thumbnails === undefined ? {} : { thumbnails: REMOTE_THUMBNAIL_WIDTH }),
   } as const;
   const interpret: SampleInterpreter = (outcome, request, positions) => interpretAnswer<SampleResponse>(
@@ -118,81 +108,31 @@ function keepThumbnails(answer: SampleResponse, thumbnails: Map<number, FrameIma
   }
 }
 
-/** A video's decode-job index and the track the function decodes its jobs with. */
-interface JobTrack {
-  readonly index: JobIndex;
-  readonly track: SampleTrack;
-}
-
-type JobTrackReader = (source: ByteSource, video: FleetVideo, around: readonly number[] | undefined) => Promise<JobTrack | undefined>;
-
-/** The job index of each container the registry recognises (media/formats.ts), and its name in the function's warm-up answer. */
-const JOB_TRACKS: ReadonlyMap<string, { readonly wire: JobContainer; readonly read: JobTrackReader }> = new Map([
-  [MP4_FORMAT.name, { wire: 'mp4', read: mp4JobTrack }],
-  [MPEG_TS_FORMAT.name, { wire: 'mpeg-ts', read: mpegTsJobTrack }],
-  [MATROSKA_FORMAT.name, { wire: 'matroska', read: matroskaJobTrack }],
-]);
-
 /**
- * The index the jobs are planned from, read once through the relay by the reader of
- * the container the format registry recognises, when the function decodes that
- * container's jobs: MP4/MOV H.264/HEVC (the sample table), MPEG-TS H.264/HEVC (the
- * local sampler's packet scan), Matroska/WebM H.264/HEVC/VP9 (mediabunny's demuxer, as
- * local sampling), read around the plan's times when they are sparse. Undefined sends
- * every frame to the function's per-frame seek (AVI, …).
+ * The decode jobs and the track the function decodes them with, planned from the same
+ * index as local sampling's (media/formats.ts: MP4/MOV sample tables, MPEG-TS packets,
+ * Matroska/WebM block headers), read once through the relay (around the plan's times
+ * when they are sparse), when the function decodes that container's jobs. Without one,
+ * every frame goes to the function's per-frame seek: inputs no demuxer indexes (AVI, ...)
+ * or whose index cannot cut frames out of byte ranges (mediabunny's fallback reading).
  */
-async function indexOf(opened: OpenedInput, video: FleetVideo, containers: readonly string[]): Promise<JobTrack | undefined> {
+async function planJobs(opened: OpenedInput, video: FleetVideo, containers: readonly string[]): Promise<{ jobs: PlannedJobs; track?: SampleTrack | undefined }> {
+  const options = { startTime: video.media.startTime, keyframes: video.keyframes };
   const source = await openByteSource(opened.input, opened.sizeBytes).catch(() => undefined);
-  if (source === undefined) return undefined;
+  if (source === undefined) return { jobs: planDecodeJobs(video.plan, undefined, options) };
   try {
-    const format = await containerOf(source);
-    const reader = format === undefined ? undefined : JOB_TRACKS.get(format.name);
-    if (reader === undefined || !containers.includes(reader.wire)) return undefined;
     const times = video.plan.map((planned) => video.media.startTime + planned.requestedTime);
-    return await reader.read(source, video, worthReadingAround(times, video.media.duration) ? times : undefined);
-  } catch {
-    return undefined;
+    const reading = await readVideoIndex(source, { times, duration: video.media.duration }).catch(() => undefined);
+    if (reading === undefined || !('index' in reading)) return { jobs: planDecodeJobs(video.plan, undefined, options) };
+    try {
+      const wire = reading.index.wire?.container;
+      const indexed = wire !== undefined && containers.includes(wire) ? jobTrackOf(reading.index) : undefined;
+      return { jobs: planDecodeJobs(video.plan, indexed?.index, options), track: indexed?.track };
+    } finally {
+      await reading.index.close();
+    }
   } finally {
     await source.close();
-  }
-}
-
-async function mp4JobTrack(source: ByteSource): Promise<JobTrack | undefined> {
-  const reading = await readMp4VideoTrack(source);
-  if (!('track' in reading)) return undefined;
-  const { track } = reading;
-  return {
-    index: { times: track.times, chooser: new FrameChooser(track), spans: mp4Spans(track) },
-    track: { codec: track.codec, config: track.decoderConfig.toString('base64'), width: track.width, height: track.height, nalLengthSize: track.nalLengthSize },
-  };
-}
-
-async function mpegTsJobTrack(source: ByteSource, _video: FleetVideo, around: readonly number[] | undefined): Promise<JobTrack | undefined> {
-  const ts = await readMpegTsIndex(source, around);
-  if (!(ts instanceof MpegTsIndex)) return undefined;
-  return {
-    index: { times: ts.times, chooser: new FrameChooser(ts), spans: (first, last) => ts.frameSpans(first, last) },
-    track: { container: 'mpeg-ts', pid: ts.pid, codec: ts.codec, config: ts.decoderConfig.toString('base64'), width: ts.width, height: ts.height, nalLengthSize: 4 },
-  };
-}
-
-/** A Matroska/WebM index (mediabunny's, as local sampling reads it) and its frames' block positions for the planned groups. */
-async function matroskaJobTrack(source: ByteSource, video: FleetVideo, around: readonly number[] | undefined): Promise<JobTrack | undefined> {
-  const reading = await readDemuxedIndex(source, around);
-  if (!('index' in reading)) return undefined;
-  const { index } = reading;
-  try {
-    if (!(index instanceof DemuxedIndex) || index.annexB) return undefined;
-    const chooser = new FrameChooser(index);
-    const groups = planGops(video.plan, index, chooser, { startTime: video.media.startTime, keyframes: video.keyframes })
-      .flatMap((work) => ('group' in work ? [[work.group.start, Math.max(...work.group.members.map((member) => member.sample))] as const] : []));
-    const spans = await matroskaSpans(source, index, groups);
-    return {
-      index: { times: index.times, chooser, spans: (first, last) => spans.get(`${first}:${last}`) ?? 'its blocks were not laid out' },
-      track: { container: 'matroska', codec: index.codec, config: index.decoderConfig.toString('base64'), width: index.width, height: index.height, nalLengthSize: index.nalLengthSize },
-    };
-  } finally {
-    await index.close();
   }
 }
 

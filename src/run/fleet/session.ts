@@ -71,6 +71,9 @@ export class FleetSession implements ScoringSession {
     let running = 0;
     let readerDone = false;
     let readerError: { error: unknown } | undefined;
+    // Set when the consumer stops early: the reader stops pulling frames and invoking.
+    let abandoned = false;
+    const halted = (): boolean => pool.stopped || abandoned;
     let wake: (() => void) | undefined;
     const notify = (): void => {
       const resolve = wake;
@@ -79,7 +82,11 @@ export class FleetSession implements ScoringSession {
     };
 
     const submit = async (batch: Item[]): Promise<void> => {
-      await pool.capacity.acquire(() => pool.stopped);
+      await pool.capacity.acquire(halted);
+      if (abandoned) {
+        pool.capacity.release();
+        return;
+      }
       running += 1;
       void pool.scoreBatch(batch.map((item) => item.frame), this.telemetry).then((results) => {
         finished.push(...results);
@@ -112,9 +119,9 @@ export class FleetSession implements ScoringSession {
             // sign every request in microtasks before the first one reaches the socket.
             await yieldToEventLoop();
           }
-          if (pool.stopped) break;
+          if (halted()) break;
         }
-        if (!pool.stopped) for (const batch of batcher.flush()) await submit(batch);
+        if (!halted()) for (const batch of batcher.flush()) await submit(batch);
       } catch (error) {
         readerError = { error };
       } finally {
@@ -123,15 +130,24 @@ export class FleetSession implements ScoringSession {
       }
     })();
 
-    while (true) {
-      if (finished.length > 0) {
-        yield finished.shift()!;
-        continue;
+    try {
+      while (true) {
+        if (finished.length > 0) {
+          yield finished.shift()!;
+          continue;
+        }
+        if (readerDone && running === 0) break;
+        await new Promise<void>((resolve) => { wake = resolve; });
       }
-      if (readerDone && running === 0) break;
-      await new Promise<void>((resolve) => { wake = resolve; });
+    } finally {
+      // A consumer that stops early (break, an error): the reader leaves its loop, which
+      // ends the sampler's generator and closes what it holds open (the video's file).
+      if (!readerDone) {
+        abandoned = true;
+        pool.capacity.wakeAll();
+      }
+      await reader;
     }
-    await reader;
     if (pool.fatal !== undefined) throw pool.fatal;
     if (readerError !== undefined) throw readerError.error;
   }
