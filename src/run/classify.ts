@@ -70,6 +70,15 @@ export interface ClassifyOutcome {
   readonly indexLost?: boolean;
 }
 
+/**
+ * Inputs opened and probed at once: each probe is an ffprobe process that mostly
+ * waits on its own start-up.
+ */
+const PREPARE_CONCURRENCY = 4;
+
+/** Still images scored at once (each is one frame; they share the scorer's workers). */
+const STILL_CONCURRENCY = 8;
+
 interface Prepared extends PreparedInput {
   readonly position: number;
   /** Where its report goes in --out-dir, unique among the inputs. */
@@ -95,23 +104,27 @@ async function classifyAll(options: ClassifyOptions, deps: ClassifyDeps): Promis
   const prepared: Prepared[] = [];
   const bases = uniqueReportBases(options.inputs, options.outDir ?? '.', options.inputs.length > 1 ? [INDEX_BASE] : []);
   await checkOutputs(bases, options);
-  for (const [position, spec] of options.inputs.entries()) {
-    if (deps.signal.aborted) break;
+  const preparing = mapBounded(options.inputs.entries(), PREPARE_CONCURRENCY, async ([position, spec]) => {
     try {
-      prepared.push(await prepare(spec, position, bases[position]!, options, deps, binaries));
+      return await prepare(spec, position, bases[position]!, options, deps, binaries);
     } catch (error) {
       // One unreadable input must not cost the others their reports.
       if (!(error instanceof InputError) || options.inputs.length === 1) throw error;
       deps.messages.error(errorMessage(error));
       outcomes[position] = { source: spec, status: 'unreadable', files: [], frames: { total: 0, ok: 0, failed: 0 }, error: errorMessage(error) };
+      return undefined;
     }
-  }
+  }, deps.signal);
+  for await (const video of preparing) if (video !== undefined) prepared.push(video);
+  prepared.sort((a, b) => a.position - b.position);
   const shared = options.inputs.length > 1;
   if (shared) deps.progress.begin(`${prepared.length} videos`, prepared.reduce((sum, video) => sum + video.plan.length, 0));
   const progress: Progress = shared ? { begin() {}, end() {}, sampled: () => deps.progress.sampled(), classified: (failed) => deps.progress.classified(failed) } : deps.progress;
-  const runs = mapBounded(prepared, options.videoConcurrency ?? 1, async (video) => ({ position: video.position, outcome: await classifyOne(video, options, { ...deps, progress }, binaries) }));
+  const run = async (video: Prepared): Promise<void> => { outcomes[video.position] = await classifyOne(video, options, { ...deps, progress }, binaries); };
   try {
-    for await (const { position, outcome } of runs) outcomes[position] = outcome;
+    // A still is one frame: one at a time, the scorer's workers would wait on each report and open.
+    for await (const _ of mapBounded(prepared.filter((video) => video.media.stillImage), STILL_CONCURRENCY, run)) { /* recorded by run */ }
+    for await (const _ of mapBounded(prepared.filter((video) => !video.media.stillImage), options.videoConcurrency ?? 1, run)) { /* recorded by run */ }
   } finally {
     if (shared) deps.progress.end();
   }
