@@ -20,7 +20,7 @@ import { INDEX_BASE, writeRunIndex } from './run-index.js';
 import { checkSampleOn } from './executor.js';
 import { describeRun } from './fleet/describe-run.js';
 import type { FleetVideoFacts } from './fleet/session.js';
-import { buildReport, runExtra, scoreVideo, type ScoreVideoDeps } from './score-video.js';
+import { buildReport, describeStages, runExtra, scoreVideo, type ScoreVideoDeps } from './score-video.js';
 
 /** The sampling settings (see prepare-input.ts) and what to do with the scores. */
 export interface ClassifyOptions extends InputSampling {
@@ -83,6 +83,8 @@ interface Prepared extends PreparedInput {
   readonly position: number;
   /** Where its report goes in --out-dir, unique among the inputs. */
   readonly base: string;
+  /** Opening, probing and planning it took (for --verbose's stage timings). */
+  readonly prepareMs: number;
 }
 
 /**
@@ -155,7 +157,9 @@ async function checkOutputs(bases: readonly string[], options: ClassifyOptions):
 }
 
 async function prepare(spec: string, position: number, base: string, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries): Promise<Prepared> {
-  return { position, base, ...(await prepareInput(spec, options, deps, binaries)) };
+  const started = performance.now();
+  const input = await prepareInput(spec, options, deps, binaries);
+  return { position, base, prepareMs: performance.now() - started, ...input };
 }
 
 async function classifyOne(video: Prepared, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries): Promise<VideoOutcome> {
@@ -195,6 +199,7 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
     deps.progress.end();
   }
 
+  const scoredAt = performance.now();
   results.sort((a, b) => a.index - b.index);
   const interrupted = deps.signal.aborted;
   const wallMs = performance.now() - started;
@@ -206,6 +211,7 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
     const { renderHtmlReport } = await import('../report/html-report.js');
     await writeKept(options.html, await renderHtmlReport(report, thumbnails, { ffmpeg: binaries.ffmpeg }), { messages: deps.messages }, written);
   }
+  deps.messages.debug(`${opened.source}: ${describeStages({ prepareMs: video.prepareMs, clock: scoredVideo.clock, scoredAt, reportMs: performance.now() - scoredAt })}`);
   const { total, ok, failed } = report.summary.frames;
   if (modeOf(deps) === 'lambda') for (const line of describeFailures(results)) deps.messages.warn(`${opened.source}: ${line}`);
   const where = modeOf(deps) === 'lambda' ? `; ${describeSampledWhere(scoredVideo.sampledOn === 'lambda', extra.lambda, opened)}` : '';
