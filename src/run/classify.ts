@@ -122,11 +122,25 @@ async function classifyAll(options: ClassifyOptions, deps: ClassifyDeps): Promis
   const shared = options.inputs.length > 1;
   if (shared) deps.progress.begin(`${prepared.length} videos`, prepared.reduce((sum, video) => sum + video.plan.length, 0));
   const progress: Progress = shared ? { begin() {}, end() {}, sampled: () => deps.progress.sampled(), classified: (failed) => deps.progress.classified(failed) } : deps.progress;
-  const run = async (video: Prepared): Promise<void> => { outcomes[video.position] = await classifyOne(video, options, { ...deps, progress }, binaries); };
+  const videoConcurrency = options.videoConcurrency ?? 1;
+  const anyStill = prepared.some((video) => video.media.stillImage);
+  const videoSlots = new Slots(videoConcurrency);
+  // Reports on stdout keep the inputs' order although stills finish out of order.
+  const turns = inputOrder(prepared, options.output === '-');
+  const run = async (video: Prepared): Promise<void> => {
+    const turn = turns.get(video.position)!;
+    const release = video.media.stillImage ? undefined : await videoSlots.acquire();
+    try {
+      outcomes[video.position] = await classifyOne(video, options, { ...deps, progress }, binaries, turn.previous);
+    } finally {
+      release?.();
+      turn.done();
+    }
+  };
   try {
-    // A still is one frame: one at a time, the scorer's workers would wait on each report and open.
-    for await (const _ of mapBounded(prepared.filter((video) => video.media.stillImage), STILL_CONCURRENCY, run)) { /* recorded by run */ }
-    for await (const _ of mapBounded(prepared.filter((video) => !video.media.stillImage), options.videoConcurrency ?? 1, run)) { /* recorded by run */ }
+    // A still is one frame: one at a time, the scorer's workers would wait on each report and
+    // open. Videos keep their own bound (they share the decoder lanes and the scorer).
+    for await (const _ of mapBounded(prepared, anyStill ? Math.max(STILL_CONCURRENCY, videoConcurrency) : videoConcurrency, run)) { /* recorded by run */ }
   } finally {
     if (shared) deps.progress.end();
   }
@@ -162,7 +176,7 @@ async function prepare(spec: string, position: number, base: string, options: Cl
   return { position, base, prepareMs: performance.now() - started, ...input };
 }
 
-async function classifyOne(video: Prepared, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries): Promise<VideoOutcome> {
+async function classifyOne(video: Prepared, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries, previousWritten: Promise<void>): Promise<VideoOutcome> {
   const startedAt = new Date();
   const started = performance.now();
   const { opened, media, plan } = video;
@@ -205,6 +219,7 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
   const wallMs = performance.now() - started;
   const extra = { ...runExtra(scoredVideo, wallMs), ...(carried.size > 0 ? { resumedFrames: carried.size } : {}) };
   const report = buildReport(opened, media, options, deps.scorer, modeOf(deps), results, { startedAt, wallMs, interrupted, extra });
+  await previousWritten;
   const written = await writeReport(report, options.formats, target, deps.stdout, deps.messages);
   const { files } = written;
   if (options.html !== undefined) {
@@ -217,6 +232,39 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
   const where = modeOf(deps) === 'lambda' ? `; ${describeSampledWhere(scoredVideo.sampledOn === 'lambda', extra.lambda, opened)}` : '';
   if (files.length > 0) deps.messages.info(`${opened.source}: ${ok}/${plan.length} frames scored${failed ? `, ${failed} failed` : ''}${interrupted ? ' (interrupted)' : ''}${where}; wrote ${files.join(', ')}`);
   return { source: opened.source, status: interrupted ? 'interrupted' : failed > 0 ? 'failures' : 'complete', files, frames: { total, ok, failed }, wallMs: Math.round(wallMs), ...(written.lost ? { lost: true } : {}) };
+}
+
+/** At most `limit` holders at once; acquire() resolves with the release. */
+class Slots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+  constructor(limit: number) { this.free = limit; }
+  async acquire(): Promise<() => void> {
+    if (this.free > 0) this.free -= 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    return () => {
+      const next = this.waiting.shift();
+      if (next !== undefined) next();
+      else this.free += 1;
+    };
+  }
+}
+
+/**
+ * Per input: a promise that the input before it has written its report (when order
+ * matters), and the call that says this one has. Inputs start in order, so each
+ * waits only on inputs already running.
+ */
+function inputOrder(prepared: readonly Prepared[], ordered: boolean): Map<number, { previous: Promise<void>; done: () => void }> {
+  const turns = new Map<number, { previous: Promise<void>; done: () => void }>();
+  let previous: Promise<void> = Promise.resolve();
+  for (const video of prepared) {
+    let done: () => void = () => {};
+    const written = new Promise<void>((resolve) => { done = resolve; });
+    turns.set(video.position, { previous: ordered ? previous : Promise.resolve(), done });
+    previous = written;
+  }
+  return turns;
 }
 
 /** report.run.mode: which scorer ran. */
