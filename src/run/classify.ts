@@ -18,6 +18,7 @@ import { journalFile, journalKey, JournalWriter, readJournal, type JournalIdenti
 import { prepareInput, type InputSampling, type PreparedInput } from './prepare-input.js';
 import { INDEX_BASE, writeRunIndex } from './run-index.js';
 import { checkSampleOn } from './executor.js';
+import { LazyLocalScorer } from './local/lazy-scorer.js';
 import { describeRun } from './fleet/describe-run.js';
 import type { FleetVideoFacts } from './fleet/session.js';
 import { buildReport, describeStages, runExtra, scoreVideo, type ScoreVideoDeps } from './score-video.js';
@@ -119,6 +120,7 @@ async function classifyAll(options: ClassifyOptions, deps: ClassifyDeps): Promis
   }, deps.signal);
   for await (const video of preparing) if (video !== undefined) prepared.push(video);
   prepared.sort((a, b) => a.position - b.position);
+  if (deps.scorer instanceof LazyLocalScorer) deps.scorer.expectFrames(prepared.reduce((sum, video) => sum + video.plan.length, 0));
   const shared = options.inputs.length > 1;
   if (shared) deps.progress.begin(`${prepared.length} videos`, prepared.reduce((sum, video) => sum + video.plan.length, 0));
   const progress: Progress = shared ? { begin() {}, end() {}, sampled: () => deps.progress.sampled(), classified: (failed) => deps.progress.classified(failed) } : deps.progress;

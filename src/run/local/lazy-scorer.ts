@@ -10,7 +10,7 @@ import { LocalScorer, type LocalScorerOptions } from './pool.js';
 export class LazyLocalScorer implements FrameScorer {
   readonly kind = 'local' as const;
   readonly model: ModelIdentity;
-  private readonly options: LocalScorerOptions;
+  private options: LocalScorerOptions;
   private started: Promise<LocalScorer> | undefined;
   private pool: LocalScorer | undefined;
 
@@ -18,6 +18,11 @@ export class LazyLocalScorer implements FrameScorer {
   constructor(manifest: ModelManifest, options: LocalScorerOptions, private readonly onStarted?: (pool: LocalScorer) => void) {
     this.model = modelIdentity(manifest);
     this.options = options;
+  }
+
+  /** The run's planned frames, before the first score(): no more workers start than there are frames. */
+  expectFrames(frames: number): void {
+    if (this.started === undefined) this.options = { ...this.options, frames };
   }
 
   get description(): string {

@@ -27,6 +27,8 @@ export interface LocalScorerOptions {
    * memory (433 → 797 MB peak RSS); 8 on tfjs-node, whose native kernels gain from it.
    */
   readonly batchSize: number | 'auto';
+  /** Frames the run will score, when known before the pool starts: caps the default worker count. */
+  readonly frames?: number | undefined;
 }
 
 const NATIVE_BACKEND = 'tensorflow';
@@ -66,7 +68,8 @@ export class LocalScorer implements FrameScorer {
 
   static async start(options: LocalScorerOptions): Promise<LocalScorer> {
     const cores = os.availableParallelism();
-    const workers = options.workers ?? Math.min(cores, 4);
+    // No more workers than frames: a single still need not load the model twice.
+    const workers = options.workers ?? Math.max(1, Math.min(cores, 4, options.frames ?? Number.POSITIVE_INFINITY));
     const threads = Math.max(1, Math.floor(cores / workers));
     const spawn = (backend: BackendChoice): Worker => new Worker(new URL('./worker.js', import.meta.url), {
       workerData: { backend, modelDir: options.modelDir, fit: options.fit ?? 'crop', threads } satisfies WorkerInit,
