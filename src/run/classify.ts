@@ -18,9 +18,10 @@ import { journalFile, journalKey, JournalWriter, readJournal, type JournalIdenti
 import { prepareInput, type InputSampling, type PreparedInput } from './prepare-input.js';
 import { INDEX_BASE, writeRunIndex } from './run-index.js';
 import { checkSampleOn } from './executor.js';
+import { LazyLocalScorer } from './local/lazy-scorer.js';
 import { describeRun } from './fleet/describe-run.js';
 import type { FleetVideoFacts } from './fleet/session.js';
-import { buildReport, runExtra, scoreVideo, type ScoreVideoDeps } from './score-video.js';
+import { buildReport, describeStages, runExtra, scoreVideo, type ScoreVideoDeps } from './score-video.js';
 
 /** The sampling settings (see prepare-input.ts) and what to do with the scores. */
 export interface ClassifyOptions extends InputSampling {
@@ -70,10 +71,21 @@ export interface ClassifyOutcome {
   readonly indexLost?: boolean;
 }
 
+/**
+ * Inputs opened and probed at once: each probe is an ffprobe process that mostly
+ * waits on its own start-up.
+ */
+const PREPARE_CONCURRENCY = 4;
+
+/** Still images scored at once (each is one frame; they share the scorer's workers). */
+const STILL_CONCURRENCY = 8;
+
 interface Prepared extends PreparedInput {
   readonly position: number;
   /** Where its report goes in --out-dir, unique among the inputs. */
   readonly base: string;
+  /** Opening, probing and planning it took (for --verbose's stage timings). */
+  readonly prepareMs: number;
 }
 
 /**
@@ -95,23 +107,42 @@ async function classifyAll(options: ClassifyOptions, deps: ClassifyDeps): Promis
   const prepared: Prepared[] = [];
   const bases = uniqueReportBases(options.inputs, options.outDir ?? '.', options.inputs.length > 1 ? [INDEX_BASE] : []);
   await checkOutputs(bases, options);
-  for (const [position, spec] of options.inputs.entries()) {
-    if (deps.signal.aborted) break;
+  const preparing = mapBounded(options.inputs.entries(), PREPARE_CONCURRENCY, async ([position, spec]) => {
     try {
-      prepared.push(await prepare(spec, position, bases[position]!, options, deps, binaries));
+      return await prepare(spec, position, bases[position]!, options, deps, binaries);
     } catch (error) {
       // One unreadable input must not cost the others their reports.
       if (!(error instanceof InputError) || options.inputs.length === 1) throw error;
       deps.messages.error(errorMessage(error));
       outcomes[position] = { source: spec, status: 'unreadable', files: [], frames: { total: 0, ok: 0, failed: 0 }, error: errorMessage(error) };
+      return undefined;
     }
-  }
+  }, deps.signal);
+  for await (const video of preparing) if (video !== undefined) prepared.push(video);
+  prepared.sort((a, b) => a.position - b.position);
+  if (deps.scorer instanceof LazyLocalScorer) deps.scorer.expectFrames(prepared.reduce((sum, video) => sum + video.plan.length, 0));
   const shared = options.inputs.length > 1;
   if (shared) deps.progress.begin(`${prepared.length} videos`, prepared.reduce((sum, video) => sum + video.plan.length, 0));
   const progress: Progress = shared ? { begin() {}, end() {}, sampled: () => deps.progress.sampled(), classified: (failed) => deps.progress.classified(failed) } : deps.progress;
-  const runs = mapBounded(prepared, options.videoConcurrency ?? 1, async (video) => ({ position: video.position, outcome: await classifyOne(video, options, { ...deps, progress }, binaries) }));
+  const videoConcurrency = options.videoConcurrency ?? 1;
+  const anyStill = prepared.some((video) => video.media.stillImage);
+  const videoSlots = new Slots(videoConcurrency);
+  // Reports on stdout keep the inputs' order although stills finish out of order.
+  const turns = inputOrder(prepared, options.output === '-');
+  const run = async (video: Prepared): Promise<void> => {
+    const turn = turns.get(video.position)!;
+    const release = video.media.stillImage ? undefined : await videoSlots.acquire();
+    try {
+      outcomes[video.position] = await classifyOne(video, options, { ...deps, progress }, binaries, turn.previous);
+    } finally {
+      release?.();
+      turn.done();
+    }
+  };
   try {
-    for await (const { position, outcome } of runs) outcomes[position] = outcome;
+    // A still is one frame: one at a time, the scorer's workers would wait on each report and
+    // open. Videos keep their own bound (they share the decoder lanes and the scorer).
+    for await (const _ of mapBounded(prepared, anyStill ? Math.max(STILL_CONCURRENCY, videoConcurrency) : videoConcurrency, run)) { /* recorded by run */ }
   } finally {
     if (shared) deps.progress.end();
   }
@@ -142,10 +173,12 @@ async function checkOutputs(bases: readonly string[], options: ClassifyOptions):
 }
 
 async function prepare(spec: string, position: number, base: string, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries): Promise<Prepared> {
-  return { position, base, ...(await prepareInput(spec, options, deps, binaries)) };
+  const started = performance.now();
+  const input = await prepareInput(spec, options, deps, binaries);
+  return { position, base, prepareMs: performance.now() - started, ...input };
 }
 
-async function classifyOne(video: Prepared, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries): Promise<VideoOutcome> {
+async function classifyOne(video: Prepared, options: ClassifyOptions, deps: ClassifyDeps, binaries: Binaries, previousWritten: Promise<void>): Promise<VideoOutcome> {
   const startedAt = new Date();
   const started = performance.now();
   const { opened, media, plan } = video;
@@ -182,22 +215,58 @@ async function classifyOne(video: Prepared, options: ClassifyOptions, deps: Clas
     deps.progress.end();
   }
 
+  const scoredAt = performance.now();
   results.sort((a, b) => a.index - b.index);
   const interrupted = deps.signal.aborted;
   const wallMs = performance.now() - started;
   const extra = { ...runExtra(scoredVideo, wallMs), ...(carried.size > 0 ? { resumedFrames: carried.size } : {}) };
   const report = buildReport(opened, media, options, deps.scorer, modeOf(deps), results, { startedAt, wallMs, interrupted, extra });
+  await previousWritten;
   const written = await writeReport(report, options.formats, target, deps.stdout, deps.messages);
   const { files } = written;
   if (options.html !== undefined) {
     const { renderHtmlReport } = await import('../report/html-report.js');
     await writeKept(options.html, await renderHtmlReport(report, thumbnails, { ffmpeg: binaries.ffmpeg }), { messages: deps.messages }, written);
   }
+  deps.messages.debug(`${opened.source}: ${describeStages({ prepareMs: video.prepareMs, clock: scoredVideo.clock, scoredAt, reportMs: performance.now() - scoredAt })}`);
   const { total, ok, failed } = report.summary.frames;
   if (modeOf(deps) === 'lambda') for (const line of describeFailures(results)) deps.messages.warn(`${opened.source}: ${line}`);
   const where = modeOf(deps) === 'lambda' ? `; ${describeSampledWhere(scoredVideo.sampledOn === 'lambda', extra.lambda, opened)}` : '';
   if (files.length > 0) deps.messages.info(`${opened.source}: ${ok}/${plan.length} frames scored${failed ? `, ${failed} failed` : ''}${interrupted ? ' (interrupted)' : ''}${where}; wrote ${files.join(', ')}`);
   return { source: opened.source, status: interrupted ? 'interrupted' : failed > 0 ? 'failures' : 'complete', files, frames: { total, ok, failed }, wallMs: Math.round(wallMs), ...(written.lost ? { lost: true } : {}) };
+}
+
+/** At most `limit` holders at once; acquire() resolves with the release. */
+class Slots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+  constructor(limit: number) { this.free = limit; }
+  async acquire(): Promise<() => void> {
+    if (this.free > 0) this.free -= 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    return () => {
+      const next = this.waiting.shift();
+      if (next !== undefined) next();
+      else this.free += 1;
+    };
+  }
+}
+
+/**
+ * Per input: a promise that the input before it has written its report (when order
+ * matters), and the call that says this one has. Inputs start in order, so each
+ * waits only on inputs already running.
+ */
+function inputOrder(prepared: readonly Prepared[], ordered: boolean): Map<number, { previous: Promise<void>; done: () => void }> {
+  const turns = new Map<number, { previous: Promise<void>; done: () => void }>();
+  let previous: Promise<void> = Promise.resolve();
+  for (const video of prepared) {
+    let done: () => void = () => {};
+    const written = new Promise<void>((resolve) => { done = resolve; });
+    turns.set(video.position, { previous: ordered ? previous : Promise.resolve(), done });
+    previous = written;
+  }
+  return turns;
 }
 
 /** report.run.mode: which scorer ran. */

@@ -10,6 +10,7 @@ import { probeMedia, type MediaInfo } from '../media/probe.js';
 import type { SamplerOptions, SamplingMethod } from '../media/sampling/sampler.js';
 import type { Binaries } from '../media/binaries.js';
 import { openInput, refuseOversizedStill, type InputContext, type OpenedInput } from './input.js';
+import { localStillFacts } from './local/still-facts.js';
 import type { Messages } from './events.js';
 
 /** The sampling half of a run's options. */
@@ -37,7 +38,7 @@ export interface PrepareDeps {
 /** Opens, probes and plans one input; an unreadable one throws InputError. */
 export async function prepareInput(spec: string, options: InputSampling, deps: PrepareDeps, binaries: Binaries): Promise<PreparedInput> {
   const opened = await openInput(spec, options.context);
-  const media = await probeMedia(binaries.ffprobe, opened.input, opened.source, { sizeBytes: opened.sizeBytes });
+  const media = (await localStillFacts(opened)) ?? (await probeMedia(binaries.ffprobe, opened.input, opened.source, { sizeBytes: opened.sizeBytes }));
   refuseOversizedStill(media);
   const plan = await makePlan(opened, media, options.sampling, deps, binaries);
   deps.messages.debug(`${opened.source}: ${media.codec} ${media.width}x${media.height} ${media.frameRate.toFixed(3)} fps, ${media.duration.toFixed(3)} s; ${plan.length} frames`);

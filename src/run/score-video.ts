@@ -37,6 +37,15 @@ export interface ScoredVideo {
   readonly session: FleetSession | undefined;
   /** Where the frames were sampled: here (the decoder lanes) or in the function fleet. */
   readonly sampledOn: 'local' | 'lambda';
+  /** When frames came out of the local sampler, for --verbose's stage timings (see describeStages). */
+  readonly clock: SamplingClock;
+}
+
+/** Milliseconds from the start of scoreVideo to the first and the last frame sampled here (undefined: none, or sampled in the fleet). */
+export interface SamplingClock {
+  readonly startedAt: number;
+  firstSampledAt?: number | undefined;
+  lastSampledAt?: number | undefined;
 }
 
 /**
@@ -50,6 +59,7 @@ export function scoreVideo(
 ): ScoredVideo {
   const { opened, media } = video;
   const { scorer } = deps;
+  const clock: SamplingClock = { startedAt: performance.now() };
   const executor = chooseExecutor(scorer, deps.sampleOn ?? 'auto', video);
   const note = (message: string): void => { deps.messages.debug(`${opened.source}: ${message}`); };
   if (executor.kind === 'lanes' && executor.note !== undefined) note(executor.note);
@@ -58,12 +68,12 @@ export function scoreVideo(
     const fleetVideo = { opened, media, plan, keyframes: options.sampling.keyframes, fit: options.fit, thumbnails: keep.thumbnails, onNote: note };
     // Frames sampled in the function come back at the time they were planned at: put back the time asked for.
     const results = mapResults(executor.fleet.sampleAndScore(fleetVideo, session), withAskedTimes(plan));
-    return { results: counted(results, true, deps.progress), session, sampledOn: 'lambda' };
+    return { results: counted(results, true, deps.progress), session, sampledOn: 'lambda', clock };
   }
   const session = scorer.kind === 'fleet' ? scorer.session(plan.length) : undefined;
   const frames = sampleFrames([...plan], samplerOptions(video, options, deps.manifest.input, deps, binaries, keep.saveFrames));
-  const scored = (session ?? scorer).score(tapSampled(frames, deps, keep.thumbnails));
-  return { results: counted(scored, false, deps.progress), session, sampledOn: 'local' };
+  const scored = (session ?? scorer).score(tapSampled(frames, deps, clock, keep.thumbnails));
+  return { results: counted(scored, false, deps.progress), session, sampledOn: 'local', clock };
 }
 
 async function* mapResults(results: AsyncIterable<FrameResult>, map: (result: FrameResult) => FrameResult): AsyncGenerator<FrameResult> {
@@ -80,13 +90,25 @@ async function* counted(scored: AsyncIterable<FrameResult>, sampledElsewhere: bo
 }
 
 /** Counts sampled frames for progress; drops frames cancelled by the signal (they were never attempted in full). */
-async function* tapSampled(frames: AsyncIterable<SampledFrame>, deps: ScoreVideoDeps, keep?: Map<number, FrameImage>): AsyncGenerator<SampledFrame> {
+async function* tapSampled(frames: AsyncIterable<SampledFrame>, deps: ScoreVideoDeps, clock: SamplingClock, keep?: Map<number, FrameImage>): AsyncGenerator<SampledFrame> {
   for await (const frame of frames) {
+    clock.lastSampledAt = performance.now();
+    clock.firstSampledAt ??= clock.lastSampledAt;
     if (frame.status === 'failed' && deps.signal.aborted) continue;
     if (keep !== undefined && frame.status === 'sampled') keep.set(frame.index, frame.image);
     deps.progress.sampled();
     yield frame;
   }
+}
+
+/**
+ * One --verbose line: where a video's time went, stage by stage. Sampling and scoring
+ * overlap (frames are scored as they are decoded), so "sampled" and "scored" are times
+ * since the start of sampling, not durations to add up.
+ */
+export function describeStages(stages: { readonly prepareMs: number; readonly clock: SamplingClock; readonly scoredAt: number; readonly reportMs: number }): string {
+  const since = (at: number | undefined): string => (at === undefined ? '-' : `${Math.round(at - stages.clock.startedAt)} ms`);
+  return `stages: open+probe+plan ${Math.round(stages.prepareMs)} ms; from the start of sampling: first frame sampled ${since(stages.clock.firstSampledAt)}, last frame sampled ${since(stages.clock.lastSampledAt)}, last frame scored ${since(stages.scoredAt)}; report ${Math.round(stages.reportMs)} ms`;
 }
 
 /** What report.run adds for a video: where it was sampled, and the fleet's invocations, cost and sampling figures. */

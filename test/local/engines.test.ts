@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { resolveBinaries } from '../../src/media/binaries.js';
+import { probeMedia } from '../../src/media/probe.js';
 import { runProcess } from '../../src/media/process.js';
 import { decodeImage } from '../../src/core/image-decode.js';
 import { sha256Hex } from '../../src/core/model-files.js';
@@ -22,7 +23,7 @@ const PHOTOS = ['coffee-224.png', 'chelsea-300x200.png', 'rocket-640x360.png'].m
 const UNLOADABLE = { FRAMESCORE_ONNXRUNTIME_MODULE: '/nonexistent/module.js' };
 
 interface Report {
-  video: { source: string };
+  video: { source: string; container: string; codec: string; width: number; height: number; rotation: number; frameRate: number; duration: number; stillImage: boolean; sizeBytes?: number };
   run: { scorer: string };
   frames: Array<{ index: number; status: string; scores: Record<string, number>; top: { label: string } }>;
 }
@@ -206,5 +207,28 @@ describe('ONNX model directories', () => {
     assert.equal(run.code, 2, run.stderr);
     assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
     assert.match(run.stderr, /tampered.*model\.onnx fails its sha256 check/);
+  });
+});
+
+describe('many stills in one run', () => {
+  it('score as each does alone, report in the order given, with the facts ffprobe gives', async () => {
+    const dir = await tempDir('framescore-stills-');
+    const { ffmpeg, ffprobe } = resolveBinaries();
+    const jpeg = path.join(dir, 'rocket.jpg');
+    await runProcess(ffmpeg, ['-v', 'error', '-y', '-i', PHOTOS[2]!, '-q:v', '3', jpeg], { timeoutMs: 60_000 });
+    const unnamed = path.join(dir, 'rocket-jpeg-without-extension');
+    await copyFile(jpeg, unnamed);
+    // Enough inputs that several are scored at once on the pool's workers.
+    const stills = [...PHOTOS, jpeg, unnamed, ...PHOTOS, jpeg, ...PHOTOS];
+    const together = await classify(stills);
+    assert.deepEqual(together.map((report) => report.video.source), stills);
+    const alone = await Promise.all([...PHOTOS, jpeg, unnamed].map(async (still) => (await classify([still]))[0]!));
+    for (const report of together) {
+      const single = alone.find((candidate) => candidate.video.source === report.video.source)!;
+      assert.deepEqual(report.frames, single.frames, report.video.source);
+      const probed = await probeMedia(ffprobe, report.video.source, report.video.source);
+      const { startTime: _start, lastFrameTime: _last, source: _source, ...facts } = probed;
+      assert.deepEqual({ ...report.video, source: undefined }, { ...facts, source: undefined, sizeBytes: report.video.sizeBytes }, report.video.source);
+    }
   });
 });

@@ -27,6 +27,8 @@ export interface LocalScorerOptions {
    * memory (433 → 797 MB peak RSS); 8 on tfjs-node, whose native kernels gain from it.
    */
   readonly batchSize: number | 'auto';
+  /** Frames the run will score, when known before the pool starts: caps the default worker count. */
+  readonly frames?: number | undefined;
 }
 
 const NATIVE_BACKEND = 'tensorflow';
@@ -49,6 +51,8 @@ export class LocalScorer implements FrameScorer {
   private readonly slots: Slot[];
   private readonly batchSize: number;
   private nextId = 0;
+  /** Runs waiting for a free slot (see score). */
+  private slotWaiters: Array<() => void> = [];
 
   /** Why `--backend auto` did not take ONNX Runtime, when it did not. */
   readonly fellBack: string | undefined;
@@ -64,7 +68,8 @@ export class LocalScorer implements FrameScorer {
 
   static async start(options: LocalScorerOptions): Promise<LocalScorer> {
     const cores = os.availableParallelism();
-    const workers = options.workers ?? Math.min(cores, 4);
+    // No more workers than frames: a single still need not load the model twice.
+    const workers = options.workers ?? Math.max(1, Math.min(cores, 4, options.frames ?? Number.POSITIVE_INFINITY));
     const threads = Math.max(1, Math.floor(cores / workers));
     const spawn = (backend: BackendChoice): Worker => new Worker(new URL('./worker.js', import.meta.url), {
       workerData: { backend, modelDir: options.modelDir, fit: options.fit ?? 'crop', threads } satisfies WorkerInit,
@@ -101,15 +106,28 @@ export class LocalScorer implements FrameScorer {
       reader?.();
     };
     const maxQueued = this.slots.length * this.batchSize * 2;
+    let inFlight = 0;
 
+    // Several runs may score at once on one pool (still images): a slot freed by any of
+    // them wakes every run waiting for one, so none waits on a slot that is already free.
+    let waitingForSlot = false;
     const dispatch = (): void => {
-      for (const slot of this.slots) {
-        if (slot.busy || queue.length === 0) continue;
+      while (queue.length > 0) {
+        const slot = this.slots.find((candidate) => !candidate.busy);
+        if (slot === undefined) {
+          if (!waitingForSlot) {
+            waitingForSlot = true;
+            this.slotWaiters.push(() => { waitingForSlot = false; dispatch(); });
+          }
+          return;
+        }
         const batch = queue.splice(0, this.batchSize);
         slot.busy = true;
+        inFlight += 1;
         this.run(slot, batch).then((results) => {
-          slot.busy = false;
+          inFlight -= 1;
           finished.push(...results);
+          this.release(slot);
           dispatch();
           signal();
         });
@@ -139,7 +157,7 @@ export class LocalScorer implements FrameScorer {
         signal();
         continue;
       }
-      if (inputDone && queue.length === 0 && this.slots.every((slot) => !slot.busy)) break;
+      if (inputDone && queue.length === 0 && inFlight === 0) break;
       await new Promise<void>((resolve) => { wakeConsumer = resolve; });
     }
     await reader;
@@ -148,6 +166,14 @@ export class LocalScorer implements FrameScorer {
 
   async close(): Promise<void> {
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+
+  /** Frees a slot and lets every run waiting for one try again. */
+  private release(slot: Slot): void {
+    slot.busy = false;
+    const waiters = this.slotWaiters;
+    this.slotWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   private run(slot: Slot, batch: Sampled[]): Promise<FrameResult[]> {
