@@ -15,6 +15,7 @@ import { build, type Plugin } from 'esbuild';
 import { elfMachine, nativeEntries, zipFiles } from './lambda-zip.js';
 import { readTgz } from './tar.js';
 import { runProcess } from '../src/media/process.js';
+import { architecturesFromArgs, option } from './script-args.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MB = 1024 * 1024;
@@ -144,17 +145,10 @@ function integrityOf(bytes: Uint8Array): string {
   return `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
 }
 
-function option(name: string): string | undefined {
-  const flag = process.argv.indexOf(name);
-  return flag >= 0 ? process.argv[flag + 1] : undefined;
-}
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const outDir = path.resolve(option('--out-dir') ?? path.join(root, 'dist'));
-  const arch = option('--arch');
   try {
-    if (arch !== undefined && !(EPISODE_ARCHITECTURES as readonly string[]).includes(arch)) throw new Error(`--arch must be ${EPISODE_ARCHITECTURES.join(' or ')}, not "${arch}"`);
-    for (const architecture of arch === undefined ? EPISODE_ARCHITECTURES : [arch as EpisodeArchitecture]) {
+    for (const architecture of architecturesFromArgs(EPISODE_ARCHITECTURES)) {
       const result = await packageEpisode(path.join(outDir, episodeZipName(architecture)), architecture);
       console.log(`${path.relative(process.cwd(), result.out)}: ${result.files.length} files, sha256 ${result.sha256}; zipped ${(result.zippedBytes / MB).toFixed(2)} MB, unzipped ${(result.unzippedBytes / MB).toFixed(2)} MB`);
     }

@@ -30,6 +30,7 @@ import { WASM_FILES } from '../src/lambda/model-loader.js';
 import { packageFfmpegLayers } from './ffmpeg-layer.js';
 import { nativeEntries, readTree, zipFiles } from './lambda-zip.js';
 import { ARCHITECTURES, nativeViolations, onnxRuntimeFiles, type LambdaArchitecture } from './onnxruntime-files.js';
+import { architecturesFromArgs, option } from './script-args.js';
 
 export { ARCHITECTURES, type LambdaArchitecture } from './onnxruntime-files.js';
 
@@ -197,17 +198,10 @@ export function mb(bytes: number): string {
   return `${(bytes / MB).toFixed(2)} MB`;
 }
 
-function option(name: string): string | undefined {
-  const flag = process.argv.indexOf(name);
-  return flag >= 0 ? process.argv[flag + 1] : undefined;
-}
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const outDir = path.resolve(option('--out-dir') ?? path.join(root, 'dist'));
-  const arch = option('--arch');
   try {
-    if (arch !== undefined && !(ARCHITECTURES as readonly string[]).includes(arch)) throw new Error(`--arch must be ${ARCHITECTURES.join(' or ')}, not "${arch}"`);
-    const architectures = arch === undefined ? ARCHITECTURES : [arch as LambdaArchitecture];
+    const architectures = architecturesFromArgs(ARCHITECTURES);
     const weights = option('--onnx-weights') ?? 'float32';
     if (weights !== 'float32' && weights !== 'uint8') throw new Error(`--onnx-weights must be float32 or uint8, not "${weights}"`);
     const results = await packageLambdas(outDir, architectures, { wasmFallback: process.argv.includes('--wasm-fallback'), onnxWeights: weights, bundle: process.argv.includes('--single-bundle') ? 'single' : 'split' });
