@@ -61,7 +61,8 @@ function setUp(): EpisodeDeps {
   // Path-style only for an S3-compatible endpoint (tests).
   const s3 = new S3Client({ endpoint: s3Endpoint, forcePathStyle: s3Endpoint !== undefined });
   const events = new EventBridgeClient({ endpoint: endpoint('AWS_ENDPOINT_URL_EVENTBRIDGE') });
-  const lambda = new LambdaClient({ endpoint: endpoint('AWS_ENDPOINT_URL_LAMBDA') });
+  // As many attempts as the run engine gives a frame batch: a throttled warm-up is retried, not a failed episode.
+  const lambda = new LambdaClient({ endpoint: endpoint('AWS_ENDPOINT_URL_LAMBDA'), maxAttempts: 6 });
   return {
     settings, storage: new EpisodeStorage(s3), publish: eventPublisher(events, settings.eventBusName),
     classify: classifierEpisodeRunner({ functionName: settings.classifier, invokeTimeoutMs: settings.invokeTimeoutMs }, process.env, (message) => log({ message })),
