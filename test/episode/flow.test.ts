@@ -273,3 +273,15 @@ test('a stored report that is not a framescore report fails once with REPORT_COR
   assert.equal(detail.cause.code, 'REPORT_CORRUPT');
   assert.ok(detail.cause.message.includes(reportUri), detail.cause.message);
 });
+
+test('a _framescore.json whose every needs more frames than a run takes (MAX_FRAMES) fails with CONFIG_INVALID, not retried', async () => {
+  await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/dense/_framescore.json', Body: JSON.stringify({ every: 0.00001 }) }));
+  const { response } = await deliver(await upload('incoming/dense/ep1.mp4', video));
+  assert.deepEqual(response, { batchItemFailures: [] });
+  const [event] = eventsFor('incoming/dense/ep1.mp4');
+  assert.equal(event?.detailType, 'Episode Failed');
+  const detail = event.detail as unknown as FailedDetail;
+  assert.equal(detail.cause.code, 'CONFIG_INVALID');
+  assert.match(detail.cause.message, /every 0\.00001 s needs 100000 or more frames .*MAX_FRAMES/);
+  assert.deepEqual(await keysUnder('framescore/incoming/dense/'), []);
+});

@@ -202,6 +202,7 @@ async function runEpisode(ref: ObjectRef, options: EpisodeOptions, message: Epis
 
 function causeOf(error: unknown): Cause {
   if (error instanceof InputError) return { code: 'INPUT_UNREADABLE', message: error.message };
+  if (error instanceof EpisodeConfigError) return { code: 'CONFIG_INVALID', message: error.message };
   const name = (error as { name?: unknown } | undefined)?.name;
   if (name === 'FunctionUnavailableError' || name === 'LambdaConfigError') return { code: 'CLASSIFIER_UNAVAILABLE', message: errorMessage(error) };
   if (typeof (error as { $metadata?: unknown } | undefined)?.$metadata === 'object') return { code: 'STORAGE', message: `AWS: ${errorMessage(error)}` };
