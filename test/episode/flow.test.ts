@@ -9,10 +9,9 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Report } from '../../src/core/report.js';
-import type { SqsBatchResponse } from '../../src/lambda/episode/batch-response.js';
 import type { ClassifiedDetail, FailedDetail } from '../../src/lambda/episode/outcome.js';
 import { startEventBridgeServer, type CapturedEvent, type EventBridgeServer } from '../helpers/eventbridge-server.js';
 import { startConditionalProxy, type ConditionalProxy } from '../helpers/s3-conditional-proxy.js';
@@ -21,9 +20,9 @@ import { startS3rver, type S3rverHandle } from '../helpers/s3rver.js';
 import type { OfflineServer } from '../helpers/serverless-offline.js';
 import { fixture } from '../helpers/videos.js';
 import { startPackagedOffline, tempDir, type PackagedOffline } from '../lambda/fixtures.js';
-import { objectCreatedEvent, sqsEvent, sqsRecord } from './events.js';
-import { optionsHash } from '../../src/lambda/episode/options.js';
-import { EPISODE_FUNCTION, startEpisodeOffline } from './offline.js';
+import { objectCreatedEvent } from './events.js';
+import { toCsv } from '../../src/core/report-formats.js';
+import { deliver as deliverEpisode, startEpisodeOffline } from './offline.js';
 
 const CLASSIFIER_PORT = 3082; // and 3083
 const EPISODE_PORT = 3084; // and 3085
@@ -74,13 +73,8 @@ async function upload(key: string, body: Uint8Array): Promise<Record<string, unk
   return objectCreatedEvent(BUCKET, key, put.ETag!.replaceAll('"', ''), body.byteLength);
 }
 
-/** One delivery of one message, as the SQS event source mapping makes it. */
-async function deliver(body: unknown, receiveCount = 1, messageId?: string): Promise<{ response: SqsBatchResponse; messageId: string }> {
-  const record = sqsRecord(typeof body === 'string' ? body : JSON.stringify(body), receiveCount, messageId);
-  const answer = await lambda.send(new InvokeCommand({ FunctionName: EPISODE_FUNCTION, Payload: JSON.stringify(sqsEvent(record)) }));
-  const text = new TextDecoder().decode(answer.Payload);
-  assert.equal(answer.FunctionError, undefined, `the episode function failed: ${text}\n${episode!.output().slice(-3000)}`);
-  return { response: JSON.parse(text) as SqsBatchResponse, messageId: record.messageId };
+function deliver(body: unknown, receiveCount = 1, messageId?: string): ReturnType<typeof deliverEpisode> {
+  return deliverEpisode(lambda, episode!, body, receiveCount, messageId);
 }
 
 function eventsFor(key: string): CapturedEvent[] {
@@ -115,7 +109,7 @@ test('an episode is classified: JSON, CSV and HTML reports under the report pref
   const base = `framescore/incoming/ep1.mp4/e-${etag}.${detail.optionsHash}`;
   assert.deepEqual(detail.reports, { json: `s3://${BUCKET}/${base}.json`, csv: `s3://${BUCKET}/${base}.csv`, html: `s3://${BUCKET}/${base}.html` });
   assert.deepEqual(await keysUnder('framescore/'), [`${base}.csv`, `${base}.html`, `${base}.json`]);
-  assert.deepEqual(event.resources, [detail.reports.json]);
+  assert.deepEqual(event.resources, [`arn:aws:s3:::${BUCKET}/${base}.json`], 'PutEvents Resources are ARNs');
 
   const report = JSON.parse(await readText(s3.client, `${base}.json`)) as Report;
   assert.equal(report.run.sampledOn, 'lambda', 'the classifier fleet sampled the episode');
@@ -224,21 +218,70 @@ test('the nearest _framescore.json overrides the stack\'s options for its folder
   assert.match(failed.cause.message, /_framescore\.json sets frame; only every, frames/);
 });
 
-test('a delivery that crashed after writing the CSV and HTML but before the JSON is redone by the next: the same report, complete', async () => {
+test('a delivery that crashed after committing the JSON but before the CSV and HTML: the redelivery writes them from the stored JSON', async () => {
   const created = await upload('incoming/crashed.mp4', video);
-  const etag = (created.detail as { object: { etag: string } }).object.etag;
-  const hash = optionsHash({ frames: 6, threshold: 0.5, keyframes: false, sampleOn: 'auto', concurrency: 4 }, CLASSIFIER);
-  const base = `framescore/incoming/crashed.mp4/e-${etag}.${hash}`;
-  // What the crashed delivery left: two of the three files, half-written.
-  for (const extension of ['csv', 'html']) await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${base}.${extension}`, Body: 'trunc' }));
+  assert.deepEqual((await deliver(created)).response, { batchItemFailures: [] });
+  const first = eventsFor('incoming/crashed.mp4')[0]!.detail as unknown as ClassifiedDetail;
+  const base = first.reports.json.replace(`s3://${BUCKET}/`, '').replace(/\.json$/, '');
+  // What the crashed delivery left: the JSON (the commit point) alone.
+  for (const extension of ['csv', 'html']) await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `${base}.${extension}` }));
   const { response } = await deliver(created, 2);
   assert.deepEqual(response, { batchItemFailures: [] });
-  const detail = eventsFor('incoming/crashed.mp4')[0]!.detail as unknown as ClassifiedDetail;
-  assert.equal(detail.reused, false);
-  assert.equal(detail.reports.json, `s3://${BUCKET}/${base}.json`);
-  assert.match(await readText(s3.client, `${base}.csv`), /^video,index,/);
+  const second = eventsFor('incoming/crashed.mp4')[1]!.detail as unknown as ClassifiedDetail;
+  assert.equal(second.reused, true);
+  assert.equal(second.reports.json, first.reports.json);
   const report = JSON.parse(await readText(s3.client, `${base}.json`)) as Report;
-  // The same bytes as ep1.mp4 under the same options: the same scores.
-  const first = eventsFor('incoming/ep1.mp4')[0]!.detail as unknown as ClassifiedDetail;
-  for (const [label, facts] of Object.entries(first.labels)) assert.ok(Math.abs(report.summary.labels[label]!.max - facts.max) < 1e-6, label);
+  assert.equal(await readText(s3.client, `${base}.csv`), toCsv(report), 'the CSV is the stored JSON\'s');
+  assert.match(await readText(s3.client, `${base}.html`), /<html/i);
+});
+
+test('a refused Episode Classified publish is retried, never turned into Episode Failed, even on the last delivery', async () => {
+  const created = await upload('incoming/unpublished.mp4', video);
+  bus.refuseNext('Episode Classified', 1);
+  const last = await deliver(created, 3);
+  assert.deepEqual(last.response, { batchItemFailures: [{ itemIdentifier: last.messageId }] }, 'SQS delivers it again');
+  assert.deepEqual(eventsFor('incoming/unpublished.mp4'), [], 'no Episode Failed for a report that was written');
+  assert.equal((await keysUnder('framescore/incoming/unpublished.mp4/')).length, 3);
+  assert.deepEqual((await deliver(created, 4)).response, { batchItemFailures: [] });
+  const events = eventsFor('incoming/unpublished.mp4');
+  assert.deepEqual(events.map((event) => [event.detailType, (event.detail as unknown as ClassifiedDetail).reused]), [['Episode Classified', true]]);
+  assert.deepEqual(events[0]!.resources, [`arn:aws:s3:::${BUCKET}/${(events[0]!.detail as unknown as ClassifiedDetail).reports.json.replace(`s3://${BUCKET}/`, '')}`]);
+});
+
+test('two deliveries at once: one report, and both events and the CSV describe the committed JSON', async () => {
+  const created = await upload('incoming/race.mp4', video);
+  const answers = await Promise.all([deliver(created), deliver(created)]);
+  for (const { response } of answers) assert.deepEqual(response, { batchItemFailures: [] });
+  const details = eventsFor('incoming/race.mp4').map((event) => event.detail as unknown as ClassifiedDetail);
+  assert.deepEqual(details.map((detail) => detail.reused).sort(), [false, true]);
+  const base = details[0]!.reports.json.replace(`s3://${BUCKET}/`, '').replace(/\.json$/, '');
+  assert.deepEqual(await keysUnder('framescore/incoming/race.mp4/'), [`${base}.csv`, `${base}.html`, `${base}.json`]);
+  const report = JSON.parse(await readText(s3.client, `${base}.json`)) as Report;
+  for (const detail of details) assert.equal(detail.wallMs, report.run.wallMs, 'each event summarises the stored report, not a losing run');
+  assert.equal(await readText(s3.client, `${base}.csv`), toCsv(report));
+});
+
+test('a stored report that is not a framescore report fails once with REPORT_CORRUPT, naming it', async () => {
+  const created = await upload('incoming/foreign.mp4', video);
+  assert.deepEqual((await deliver(created)).response, { batchItemFailures: [] });
+  const reportUri = (eventsFor('incoming/foreign.mp4')[0]!.detail as unknown as ClassifiedDetail).reports.json;
+  await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: reportUri.replace(`s3://${BUCKET}/`, ''), Body: JSON.stringify({ hello: 'world' }) }));
+  assert.deepEqual((await deliver(created, 2)).response, { batchItemFailures: [] }, 'final: retrying cannot help');
+  const failed = eventsFor('incoming/foreign.mp4')[1]!;
+  assert.equal(failed.detailType, 'Episode Failed');
+  const detail = failed.detail as unknown as FailedDetail;
+  assert.equal(detail.cause.code, 'REPORT_CORRUPT');
+  assert.ok(detail.cause.message.includes(reportUri), detail.cause.message);
+});
+
+test('a _framescore.json whose every needs more frames than a run takes (MAX_FRAMES) fails with CONFIG_INVALID, not retried', async () => {
+  await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'incoming/dense/_framescore.json', Body: JSON.stringify({ every: 0.00001 }) }));
+  const { response } = await deliver(await upload('incoming/dense/ep1.mp4', video));
+  assert.deepEqual(response, { batchItemFailures: [] });
+  const [event] = eventsFor('incoming/dense/ep1.mp4');
+  assert.equal(event?.detailType, 'Episode Failed');
+  const detail = event.detail as unknown as FailedDetail;
+  assert.equal(detail.cause.code, 'CONFIG_INVALID');
+  assert.match(detail.cause.message, /every 0\.00001 s needs 100000 or more frames .*MAX_FRAMES/);
+  assert.deepEqual(await keysUnder('framescore/incoming/dense/'), []);
 });

@@ -5,11 +5,15 @@
  * framescore-dev-episode, the environment the template sets, a timeout) and a
  * link to the repository's node_modules for the plugin.
  */
+import assert from 'node:assert/strict';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { SqsBatchResponse } from '../../src/lambda/episode/batch-response.js';
 import path from 'node:path';
 import { episodeZipName, packageEpisode, type EpisodePackage } from '../../scripts/package-episode.js';
 import { tempDir } from '../lambda/fixtures.js';
 import { startServerlessOffline, type OfflineServer } from '../helpers/serverless-offline.js';
+import { sqsEvent, sqsRecord } from './events.js';
 import { repoRoot } from './template.js';
 
 export const EPISODE_FUNCTION = 'framescore-dev-episode';
@@ -52,4 +56,13 @@ export async function startEpisodeOffline(options: EpisodeOfflineOptions): Promi
   };
   await writeFile(path.join(service, 'serverless.yml'), JSON.stringify(config, null, 2));
   return startServerlessOffline({ servicePath: service, lambdaPort: options.lambdaPort, httpPort: options.httpPort, startTimeoutMs: 60_000 });
+}
+
+/** One delivery of one message to the episode function, as the SQS event source mapping makes it. */
+export async function deliver(lambda: LambdaClient, episode: OfflineServer, body: unknown, receiveCount = 1, messageId?: string): Promise<{ response: SqsBatchResponse; messageId: string }> {
+  const record = sqsRecord(typeof body === 'string' ? body : JSON.stringify(body), receiveCount, messageId);
+  const answer = await lambda.send(new InvokeCommand({ FunctionName: EPISODE_FUNCTION, Payload: JSON.stringify(sqsEvent(record)) }));
+  const text = new TextDecoder().decode(answer.Payload);
+  assert.equal(answer.FunctionError, undefined, `the episode function failed (killed at its timeout?): ${text}\n${episode.output().slice(-3000)}`);
+  return { response: JSON.parse(text) as SqsBatchResponse, messageId: record.messageId };
 }

@@ -23,6 +23,9 @@ function refusals(given: Record<string, string>): string[] {
 
 test('the issue\'s deployment is accepted and creates the flow; without InputPrefix there is no flow', () => {
   assert.deepEqual(refusals(FLOW), []);
+  // Every must be above 0: 0 (or 0.0) is refused by its pattern; fractions are fine.
+  for (const every of ['0', '0.0', '00']) assert.notDeepEqual(refusals({ ...FLOW, Every: every }), [], `Every=${every}`);
+  for (const every of ['0.5', '2', '10.25', '']) assert.deepEqual(refusals({ ...FLOW, Every: every }), [], `Every=${every}`);
   assert.ok(conditionHolds('Unattended', resolveParameters(FLOW).values));
   assert.deepEqual(refusals({}), []);
   assert.ok(!conditionHolds('Unattended', resolveParameters({}).values));

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { batchResponse } from '../../src/lambda/episode/batch-response.js';
 import { deadlineMarginMs, runBudgetMs } from '../../src/lambda/episode/deadline.js';
 import { configKeys, outsideInput, prefixesOverlap, reportKeys } from '../../src/core/episode/keys.js';
-import { parseMessageBody, submitMessage } from '../../src/core/episode/object-ref.js';
+import { objectArn, parseMessageBody, submitMessage } from '../../src/core/episode/object-ref.js';
+import { reportShapeProblem } from '../../src/core/episode/stored-report.js';
 import { applyOverride, EpisodeConfigError, optionsFromEnv, optionsHash } from '../../src/lambda/episode/options.js';
 import { failedDetail, FINAL_CAUSES, isFinal, RETRIED_CAUSES } from '../../src/lambda/episode/outcome.js';
 import { settingsFromEnv } from '../../src/lambda/episode/settings.js';
@@ -30,11 +31,14 @@ test('report keys carry the version (else the ETag) and the options hash; other 
   assert.equal(reportKeys('framescore/', 'incoming/ep1.mp4', { etag: 'x', versionId: 'Ab.c_1' }, 'h').json, 'framescore/incoming/ep1.mp4/v-Ab.c_1.h.json');
   // An unversioned object in a versioned bucket has version "null": the ETag names it.
   assert.equal(reportKeys('framescore/', 'k.mp4', { etag: 'x', versionId: 'null' }, 'h').json, 'framescore/k.mp4/e-x.h.json');
-  const base = optionsHash(DEFAULTS, 'framescore-classifier');
+  const base = optionsHash(DEFAULTS, 'framescore-classifier', 'aa11');
   assert.match(base, /^[0-9a-f]{12}$/);
-  assert.equal(optionsHash({ ...DEFAULTS, concurrency: 5, sampleOn: 'local' }, 'framescore-classifier'), base, 'how fast is not what');
-  for (const changed of [{ ...DEFAULTS, every: 2 }, { ...DEFAULTS, threshold: 0.6 }, { ...DEFAULTS, keyframes: true }]) assert.notEqual(optionsHash(changed, 'framescore-classifier'), base);
-  assert.notEqual(optionsHash(DEFAULTS, 'other-classifier'), base);
+  assert.equal(optionsHash({ ...DEFAULTS, concurrency: 5, sampleOn: 'local' }, 'framescore-classifier', 'aa11'), base, 'how fast is not what');
+  for (const changed of [{ ...DEFAULTS, every: 2 }, { ...DEFAULTS, threshold: 0.6 }, { ...DEFAULTS, keyframes: true }]) assert.notEqual(optionsHash(changed, 'framescore-classifier', 'aa11'), base);
+  assert.notEqual(optionsHash(DEFAULTS, 'other-classifier', 'aa11'), base);
+  assert.notEqual(optionsHash(DEFAULTS, 'framescore-classifier', 'bb22'), base, 'a redeployed model is another report');
+  // A partial report (failed frames on the last delivery) never takes the complete report's keys.
+  assert.equal(reportKeys('framescore/', 'k.mp4', { etag: 'x' }, 'h', { partial: true }).json, 'framescore/k.mp4/e-x.h.partial.json');
 });
 
 test('the nearest _framescore.json wins: candidates from the object\'s folder up to the root prefix', () => {
@@ -45,6 +49,8 @@ test('the nearest _framescore.json wins: candidates from the object\'s folder up
 });
 
 test('config overrides: known keys replace the stack\'s, every and frames replace each other, anything else is refused', () => {
+  assert.equal(applyOverride(DEFAULTS, { concurrency: 500 }, 'c').concurrency, 50, 'a folder cannot raise the stack\'s ClassifierConcurrency');
+  assert.equal(applyOverride(DEFAULTS, { concurrency: 5 }, 'c').concurrency, 5);
   assert.deepEqual(applyOverride(DEFAULTS, { frames: 10 }, 'c'), { frames: 10, threshold: 0.5, keyframes: false, sampleOn: 'auto', concurrency: 50 });
   assert.deepEqual(applyOverride({ ...DEFAULTS, every: undefined, frames: 150 }, { every: 2, keyframes: true }, 'c'), { every: 2, threshold: 0.5, keyframes: true, sampleOn: 'auto', concurrency: 50 });
   for (const bad of [[], 'x', null, { frame: 3 }, { every: -1 }, { every: 1, frames: 2 }, { threshold: 2 }, { sampleOn: 'gpu' }, { concurrency: 0 }, { keyframes: 'yes' }]) {
@@ -85,4 +91,17 @@ test('the run stops max(10 s, 10 %) before the function\'s timeout', () => {
   assert.equal(runBudgetMs(900_000), 810_000);
   assert.equal(runBudgetMs(20_000), 10_000);
   assert.equal(runBudgetMs(5_000), 0);
+});
+
+test('a stored report is checked before it is read: a foreign or old-schema JSON is named, not a TypeError', () => {
+  const report = {
+    summary: { frames: { total: 1, ok: 1, failed: 0 }, labels: { Neutral: { max: 0.9, maxTime: 0, framesOverThreshold: 1 } }, segments: [], threshold: 0.5 },
+    model: { name: 'm', version: '1', sha256: 'aa' }, video: { duration: 1 }, run: { wallMs: 1 }, frames: [{ index: 0 }],
+  };
+  assert.equal(reportShapeProblem(report), undefined);
+  assert.match(reportShapeProblem({ hello: 'world' })!, /no summary/);
+  assert.match(reportShapeProblem([])!, /not a JSON object/);
+  assert.match(reportShapeProblem({ ...report, model: { name: 'm' } })!, /no model/);
+  assert.match(reportShapeProblem({ ...report, summary: { ...report.summary, frames: 6 } })!, /summary\.frames/);
+  assert.equal(objectArn({ bucket: 'media', key: 'framescore/a b.json' }), 'arn:aws:s3:::media/framescore/a b.json');
 });

@@ -3,7 +3,8 @@
  * X-Amz-Target: AWSEvents.PutEvents), which records every entry so tests can
  * read the events a function published. It checks what the real API checks
  * that a caller could get wrong: Source, DetailType and Detail present, Detail
- * a JSON object, at most 10 entries.
+ * a JSON object, at most 10 entries, Resources ARNs. A test may make it refuse
+ * entries (an entry-level ErrorCode, as PutEvents reports a failed entry).
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -30,12 +31,15 @@ export interface EventBridgeServer {
   readonly events: CapturedEvent[];
   /** Resolves once `count` events matching `filter` have arrived. */
   waitFor(count: number, filter?: (event: CapturedEvent) => boolean): Promise<CapturedEvent[]>;
+  /** Refuses the next `count` entries of this detail type (ErrorCode InternalFailure; not recorded). */
+  refuseNext(detailType: string, count: number): void;
   stop(): Promise<void>;
 }
 
 export async function startEventBridgeServer(): Promise<EventBridgeServer> {
   const events: CapturedEvent[] = [];
   const waiters: Array<() => void> = [];
+  const refusals = new Map<string, number>();
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -68,6 +72,14 @@ export async function startEventBridgeServer(): Promise<EventBridgeServer> {
         if (typeof entry.Source !== 'string' || typeof entry.DetailType !== 'string' || typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
           return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Source, DetailType and a JSON object Detail are required.' };
         }
+        if ((entry.Resources ?? []).some((resource) => typeof resource !== 'string' || !resource.startsWith('arn:'))) {
+          return { ErrorCode: 'InvalidArgument', ErrorMessage: `Resources must be ARNs: ${JSON.stringify(entry.Resources)}` };
+        }
+        const refused = refusals.get(entry.DetailType) ?? 0;
+        if (refused > 0) {
+          refusals.set(entry.DetailType, refused - 1);
+          return { ErrorCode: 'InternalFailure', ErrorMessage: 'refused by the test' };
+        }
         events.push({ source: entry.Source, detailType: entry.DetailType, detail: detail as Record<string, unknown>, eventBusName: entry.EventBusName ?? 'default', resources: entry.Resources ?? [] });
         return { EventId: randomUUID() };
       });
@@ -87,6 +99,7 @@ export async function startEventBridgeServer(): Promise<EventBridgeServer> {
         await new Promise<void>((resolve) => waiters.push(resolve));
       }
     },
+    refuseNext(detailType, count) { refusals.set(detailType, count); },
     stop: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

@@ -42,12 +42,15 @@ export interface SqsServer {
   queueUrl(name: string): string;
   /** Bodies of the messages in a queue, visible or not. */
   bodies(name: string): string[];
+  /** ChangeMessageVisibility calls that found their message, in order: queue name and seconds. */
+  readonly visibilityChanges: Array<{ readonly queue: string; readonly seconds: number }>;
   stop(): Promise<void>;
 }
 
 const md5 = (text: string): string => createHash('md5').update(text, 'utf8').digest('hex');
 
 export async function startSqsServer(specs: readonly QueueSpec[]): Promise<SqsServer> {
+  const visibilityChanges: Array<{ queue: string; seconds: number }> = [];
   const queues = new Map<string, Queue>();
   for (const spec of [...specs].sort((a, b) => Number(a.redrive !== undefined) - Number(b.redrive !== undefined))) {
     const deadLetter = spec.redrive === undefined ? undefined : queues.get(spec.redrive.deadLetter);
@@ -116,6 +119,7 @@ export async function startSqsServer(specs: readonly QueueSpec[]): Promise<SqsSe
       const message = queueFromUrl(input.QueueUrl).messages.find((candidate) => candidate.receipt === input.ReceiptHandle);
       if (message === undefined) throw new SqsError('ReceiptHandleIsInvalid', 'The input receipt handle is invalid.');
       message.visibleAt = Date.now() + Number(input.VisibilityTimeout) * 1000;
+      visibilityChanges.push({ queue: queueFromUrl(input.QueueUrl).name, seconds: Number(input.VisibilityTimeout) });
       return {};
     },
     GetQueueAttributes: (input) => {
@@ -161,6 +165,7 @@ export async function startSqsServer(specs: readonly QueueSpec[]): Promise<SqsSe
   return {
     endpoint,
     queueUrl: (name) => `${endpoint}/${ACCOUNT}/${name}`,
+    visibilityChanges,
     bodies: (name) => queues.get(name)?.messages.map((message) => message.body) ?? [],
     stop: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };

@@ -19,10 +19,13 @@ export interface ObjectIdentity {
  * REPORT_PREFIX + key + "/" + identity + "." + options hash + ".ext", e.g.
  * framescore/incoming/ep1.mp4/e-9b2cf5….3f1a0c2b9d4e.json. The same version
  * with the same options always maps to the same keys; anything else to others.
+ * A partial report (frames that failed on the message's last delivery) gets
+ * ".partial" before the extension: it is never reused, so a later delivery or
+ * submit classifies again and the complete report takes the normal keys.
  */
-export function reportKeys(reportPrefix: string, key: string, identity: ObjectIdentity, hash: string): Record<ReportExtension, string> {
+export function reportKeys(reportPrefix: string, key: string, identity: ObjectIdentity, hash: string, options: { partial?: boolean } = {}): Record<ReportExtension, string> {
   const version = identity.versionId !== undefined && identity.versionId !== 'null' ? `v-${safe(identity.versionId)}` : `e-${safe(identity.etag)}`;
-  const base = `${reportPrefix}${key}/${version}.${hash}`;
+  const base = `${reportPrefix}${key}/${version}.${hash}${options.partial === true ? '.partial' : ''}`;
   return { json: `${base}.json`, csv: `${base}.csv`, html: `${base}.html` };
 }
 

@@ -84,6 +84,11 @@ export function unquote(etag: string): string {
   return etag.replace(/^"(.*)"$/, '$1');
 }
 
+/** An S3 object's ARN, what EventBridge's PutEvents takes in Resources. */
+export function objectArn(ref: Pick<ObjectRef, 'bucket' | 'key'>): string {
+  return `arn:aws:s3:::${ref.bucket}/${ref.key}`;
+}
+
 export function objectUri(ref: Pick<ObjectRef, 'bucket' | 'key'>): string {
   return `s3://${ref.bucket}/${ref.key}`;
 }

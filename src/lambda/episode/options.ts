@@ -56,7 +56,9 @@ export function applyOverride(base: EpisodeOptions, override: unknown, source: s
   const set = Object.fromEntries(entries) as Record<string, unknown>;
   if ('every' in set) delete merged.frames;
   if ('frames' in set) delete merged.every;
-  return validate({ ...merged, ...set } as unknown as EpisodeOptions, source);
+  const options = validate({ ...merged, ...set } as unknown as EpisodeOptions, source);
+  // The stack's ClassifierConcurrency is the account-level budget it was deployed with: a folder may lower it, not raise it.
+  return { ...options, concurrency: Math.min(options.concurrency, base.concurrency) };
 }
 
 function validate(options: EpisodeOptions, source: string): EpisodeOptions {
@@ -74,10 +76,12 @@ function validate(options: EpisodeOptions, source: string): EpisodeOptions {
 
 /**
  * 12 hex digits of the sha256 of what decides the report's content: the
- * sampling, the threshold and the classifier. Concurrency and sampleOn change
- * how fast, not what, so a changed cap does not classify everything again.
+ * sampling, the threshold, the classifier function and the model it serves
+ * (its sha256 as the classifier's warm-up answer names it, the report's
+ * model.sha256), so a redeployed model classifies again. Concurrency and
+ * sampleOn change how fast, not what, so a changed cap does not.
  */
-export function optionsHash(options: EpisodeOptions, classifier: string): string {
-  const decisive = { every: options.every ?? null, frames: options.frames ?? null, threshold: options.threshold, keyframes: options.keyframes, classifier };
+export function optionsHash(options: EpisodeOptions, classifier: string, modelSha256: string): string {
+  const decisive = { every: options.every ?? null, frames: options.frames ?? null, threshold: options.threshold, keyframes: options.keyframes, classifier, model: modelSha256 };
   return createHash('sha256').update(JSON.stringify(decisive)).digest('hex').slice(0, 12);
 }

@@ -14,7 +14,7 @@ export const EVENT_SOURCE = 'framescore';
 export const DETAIL_TYPES = { classified: 'Episode Classified', failed: 'Episode Failed' } as const;
 
 /** Final causes: retrying cannot change them, so the message is deleted. The rest are retried, then dead-lettered. */
-export const FINAL_CAUSES = ['INVALID_MESSAGE', 'NOT_AN_INPUT', 'OBJECT_DELETED', 'OBJECT_CHANGED', 'CONFIG_INVALID'] as const;
+export const FINAL_CAUSES = ['INVALID_MESSAGE', 'NOT_AN_INPUT', 'OBJECT_DELETED', 'OBJECT_CHANGED', 'CONFIG_INVALID', 'REPORT_CORRUPT', 'KEY_TOO_LONG'] as const;
 export const RETRIED_CAUSES = ['INPUT_UNREADABLE', 'DEADLINE', 'FRAMES_FAILED', 'CLASSIFIER_UNAVAILABLE', 'STORAGE', 'INTERNAL'] as const;
 export type CauseCode = (typeof FINAL_CAUSES)[number] | (typeof RETRIED_CAUSES)[number];
 

@@ -8,9 +8,11 @@ import type { Report } from '../../core/report.js';
 import { renderHtmlReport } from '../../report/html-report.js';
 import { runBudgetMs } from './deadline.js';
 import { configKeys, outsideInput, reportKeys, type FlowPrefixes, type ObjectIdentity, type ReportExtension } from '../../core/episode/keys.js';
-import { parseMessageBody, type ObjectRef } from '../../core/episode/object-ref.js';
+import { objectArn, parseMessageBody, type ObjectRef } from '../../core/episode/object-ref.js';
+import { reportShapeProblem } from '../../core/episode/stored-report.js';
 import { applyOverride, EpisodeConfigError, optionsHash, type EpisodeOptions } from './options.js';
-import { classifiedDetail, DETAIL_TYPES, failedDetail, isFinal, type Attempt, type Cause } from './outcome.js';
+import { classifiedDetail, DETAIL_TYPES, failedDetail, isFinal, type Attempt, type Cause, type ClassifiedDetail } from './outcome.js';
+import type { ModelIdentityLookup } from './model-identity.js';
 import type { Publish } from './publish.js';
 import type { ClassifyEpisode } from './run-classify.js';
 import type { EpisodeStorage } from './storage.js';
@@ -26,6 +28,8 @@ export interface EpisodeDeps {
   readonly storage: EpisodeStorage;
   readonly classify: ClassifyEpisode;
   readonly publish: Publish;
+  /** The sha256 of the model the classifier serves now (model-identity.ts). */
+  readonly modelIdentity: ModelIdentityLookup;
   readonly log: (fields: Record<string, unknown>) => void;
 }
 
@@ -53,46 +57,89 @@ export async function processEpisode(message: EpisodeMessage, deps: EpisodeDeps)
   const attempt: Attempt = { receiveCount: message.receiveCount, maxReceiveCount: deps.settings.maxReceiveCount };
   const parsed = parseMessageBody(message.body);
   const ref = parsed.ok ? parsed.ref : undefined;
-  let identity: ObjectIdentity | undefined;
+  const seen: { identity?: ObjectIdentity } = {};
+  let done: Classified;
   try {
     if (!parsed.ok) throw new EpisodeFailure({ code: 'INVALID_MESSAGE', message: parsed.problem });
-    const { settings } = deps;
-    const outside = outsideInput(parsed.ref, settings);
-    if (outside !== undefined) throw new EpisodeFailure({ code: 'NOT_AN_INPUT', message: outside });
-    const options = await effectiveOptions(parsed.ref, deps);
-    identity = await currentIdentity(parsed.ref, deps);
-    const hash = optionsHash(options, settings.classifier);
-    const keys = reportKeys(settings.reportPrefix, parsed.ref.key, identity, hash);
-    const uris = mapValues(keys, (key) => `s3://${settings.bucket}/${key}`);
-    const extra = { optionsHash: hash, options, attempt: attempt.receiveCount };
-
-    const existing = await deps.storage.readJson(settings.bucket, keys.json);
-    if (existing !== undefined && !(existing.value instanceof Error)) {
-      await deps.publish(DETAIL_TYPES.classified, classifiedDetail(parsed.ref, identity, existing.value as Report, uris, { ...extra, reused: true }), [uris.json]);
-      deps.log({ outcome: 'classified', reused: true, input: `s3://${parsed.ref.bucket}/${parsed.ref.key}`, report: uris.json });
-      return { status: 'classified', reused: true, reports: uris };
-    }
-
-    const report = await runEpisode(parsed.ref, options, message, deps, attempt);
-    // The object may have been replaced while it was sampled: its report would describe bytes that are gone.
-    const after = await deps.storage.current(parsed.ref.bucket, parsed.ref.key, identity);
-    if (after.status !== 'found') throw new EpisodeFailure(objectGone(parsed.ref, after.status));
-    const written = await deps.storage.writeReports(settings.bucket, keys, {
-      json: toJson(report.report), csv: toCsv(report.report), html: await renderHtmlReport(report.report, report.images),
-    });
-    const reused = written === 'exists';
-    await deps.publish(DETAIL_TYPES.classified, classifiedDetail(parsed.ref, identity, report.report, uris, { ...extra, reused }), [uris.json]);
-    deps.log({ outcome: 'classified', reused, input: `s3://${parsed.ref.bucket}/${parsed.ref.key}`, report: uris.json, frames: report.report.summary.frames, wallMs: report.report.run.wallMs });
-    return { status: 'classified', reused, reports: uris };
+    done = await classifyOrReuse(parsed.ref, message, deps, attempt, seen);
   } catch (error) {
     const cause = error instanceof EpisodeFailure ? error.reason : causeOf(error);
-    const detail = failedDetail(ref, cause, attempt, identity);
+    const detail = failedDetail(ref, cause, attempt, seen.identity);
     deps.log({ outcome: 'failed', input: detail.input, cause, willRetry: detail.willRetry, deadLettered: detail.deadLettered, ...(cause.code === 'INTERNAL' && error instanceof Error ? { stack: error.stack } : {}) });
     // A failed publish throws: the message is retried and the next delivery publishes (nothing is lost, at worst twice).
-    await deps.publish(DETAIL_TYPES.failed, detail, detail.input === null ? [] : [detail.input]);
+    await deps.publish(DETAIL_TYPES.failed, detail, ref === undefined ? [] : [objectArn(ref)]);
     return { status: 'failed', cause, retry: !isFinal(cause.code) };
   }
+  // Outside the try: the report is written, so a refused publish is not a failed episode. It throws,
+  // the message is retried, and the retry finds the report and publishes then.
+  await deps.publish(DETAIL_TYPES.classified, done.detail, [objectArn({ bucket: done.detail.bucket, key: done.keys.json })]);
+  deps.log({ outcome: 'classified', reused: done.detail.reused, input: done.detail.input, report: done.detail.reports.json, frames: done.detail.frames, wallMs: done.detail.wallMs });
+  return { status: 'classified', reused: done.detail.reused, reports: done.detail.reports };
 }
+
+interface Classified {
+  readonly detail: ClassifiedDetail;
+  readonly keys: Record<ReportExtension, string>;
+}
+
+/** Finds the episode's report or makes it; throws EpisodeFailure (or an AWS error) when it cannot. */
+async function classifyOrReuse(ref: ObjectRef, message: EpisodeMessage, deps: EpisodeDeps, attempt: Attempt, seen: { identity?: ObjectIdentity }): Promise<Classified> {
+  const { settings } = deps;
+  const outside = outsideInput(ref, settings);
+  if (outside !== undefined) throw new EpisodeFailure({ code: 'NOT_AN_INPUT', message: outside });
+  const options = await effectiveOptions(ref, deps);
+  const identity = await currentIdentity(ref, deps);
+  seen.identity = identity;
+  const model = await deps.modelIdentity();
+  const hash = optionsHash(options, settings.classifier, model);
+  const located = (partial: boolean): { keys: Record<ReportExtension, string>; uris: Record<ReportExtension, string> } => {
+    const keys = checkedKeys(reportKeys(settings.reportPrefix, ref.key, identity, hash, { partial }));
+    return { keys, uris: mapValues(keys, (key) => `s3://${settings.bucket}/${key}`) };
+  };
+  const extra = { optionsHash: hash, options, attempt: attempt.receiveCount };
+
+  // Only a complete report is reused; a partial one (frames failed on a last delivery) is classified again.
+  const complete = located(false);
+  const existing = await readStoredReport(settings.bucket, complete.keys.json, deps);
+  if (existing !== undefined) {
+    // A crash between the JSON (the commit point) and the CSV/HTML left them missing: write them from the JSON.
+    await deps.storage.writeMissing(settings.bucket, complete.keys, existing);
+    return { keys: complete.keys, detail: classifiedDetail(ref, identity, existing, complete.uris, { ...extra, reused: true }) };
+  }
+
+  const run = await runEpisode(ref, options, message, deps, attempt);
+  // The object may have been replaced while it was sampled: its report would describe bytes that are gone.
+  const after = await deps.storage.current(ref.bucket, ref.key, { etag: identity.etag, versionId: identity.versionId });
+  if (after.status !== 'found') throw new EpisodeFailure(objectGone(ref, after.status));
+  const target = run.report.summary.frames.failed > 0 ? located(true) : complete;
+  const committed = await deps.storage.commitJson(settings.bucket, target.keys.json, toJson(run.report));
+  if (committed === 'written') {
+    await deps.storage.writeRendered(settings.bucket, target.keys, { csv: toCsv(run.report), html: await renderHtmlReport(run.report, run.images) });
+    return { keys: target.keys, detail: classifiedDetail(ref, identity, run.report, target.uris, { ...extra, reused: false }) };
+  }
+  // Another delivery committed first: its report is the one; ours is dropped, and its CSV/HTML are its writer's.
+  const stored = await readStoredReport(settings.bucket, target.keys.json, deps);
+  if (stored === undefined) throw new EpisodeFailure({ code: 'STORAGE', message: `s3://${settings.bucket}/${target.keys.json} is being written by another delivery; retried` });
+  return { keys: target.keys, detail: classifiedDetail(ref, identity, stored, target.uris, { ...extra, reused: true }) };
+}
+
+/** A stored report checked for what the event and the CSV/HTML read; a foreign or old one is a final failure, never a TypeError. */
+async function readStoredReport(bucket: string, key: string, deps: EpisodeDeps): Promise<Report | undefined> {
+  const found = await deps.storage.readJson(bucket, key);
+  if (found === undefined) return undefined;
+  const problem = found.value instanceof Error ? 'is not JSON' : reportShapeProblem(found.value);
+  if (problem === undefined) return found.value as Report;
+  throw new EpisodeFailure({ code: 'REPORT_CORRUPT', message: `s3://${bucket}/${key} ${problem}: not a framescore report this version reads; delete it to classify the episode again` });
+}
+
+/** S3 keys are at most 1,024 bytes (UTF-8): a longer report key could never be written. */
+function checkedKeys(keys: Record<ReportExtension, string>): Record<ReportExtension, string> {
+  const longest = Math.max(...Object.values(keys).map((key) => Buffer.byteLength(key)));
+  if (longest > MAX_KEY_BYTES) throw new EpisodeFailure({ code: 'KEY_TOO_LONG', message: `the report key ${keys.json} would be ${longest} bytes, over S3's ${MAX_KEY_BYTES}: shorten the video's key or ReportPrefix` });
+  return keys;
+}
+
+const MAX_KEY_BYTES = 1024;
 
 /** The stack's options under the nearest config object, looked for up to the readable prefix (keys.ts configKeys). */
 async function effectiveOptions(ref: ObjectRef, deps: EpisodeDeps): Promise<EpisodeOptions> {
@@ -155,6 +202,7 @@ async function runEpisode(ref: ObjectRef, options: EpisodeOptions, message: Epis
 
 function causeOf(error: unknown): Cause {
   if (error instanceof InputError) return { code: 'INPUT_UNREADABLE', message: error.message };
+  if (error instanceof EpisodeConfigError) return { code: 'CONFIG_INVALID', message: error.message };
   const name = (error as { name?: unknown } | undefined)?.name;
   if (name === 'FunctionUnavailableError' || name === 'LambdaConfigError') return { code: 'CLASSIFIER_UNAVAILABLE', message: errorMessage(error) };
   if (typeof (error as { $metadata?: unknown } | undefined)?.$metadata === 'object') return { code: 'STORAGE', message: `AWS: ${errorMessage(error)}` };
