@@ -43,7 +43,7 @@ describe('source layout', () => {
         || (file.startsWith(`lambda${path.sep}`) && target.startsWith(`cli${path.sep}`)))
       .map((target) => `${file} → ${target}`));
     // Code both a command and the function need (pure types, key layouts) belongs in src/core (or src/run for I/O).
-    assert.deepEqual(wrong, [], 'move what both sides need into src/core or src/run');
+    assert.deepEqual(wrong, [], `${wrong.join('; ')}: move what both sides need into src/core or src/run`);
   });
 
   it('src/cli holds no fan-out logic: no fanout folder, and it uses the fleet only through its starter, settings and warm-up', () => {
