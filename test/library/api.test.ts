@@ -16,12 +16,12 @@ describe('the library (src/index.ts)', () => {
   it('an aborted run ends early: frames in flight finish, the report says interrupted and holds only finished frames', async () => {
     const video = await fixture('h264.mp4');
     const controller = new AbortController();
-    const run = classify(video, { frames: 40, workers: 1, sampleConcurrency: 1, signal: controller.signal });
+    // Aborted as the first frame is sampled (the engine reports it synchronously), not when the
+    // consumer sees a result: the run does not wait for its reader, so a fast machine could finish first.
+    const abortOnFirstFrame = (event: RunEvent): void => { if (event.type === 'progress' && event.sampled >= 1) controller.abort(); };
+    const run = classify(video, { frames: 40, workers: 1, sampleConcurrency: 1, signal: controller.signal, onEvent: abortOnFirstFrame });
     const seen: FrameResult[] = [];
-    for await (const frame of run) {
-      seen.push(frame);
-      controller.abort();
-    }
+    for await (const frame of run) seen.push(frame);
     const report = await run.report;
     assert.equal(report.run.interrupted, true);
     assert.ok(seen.length >= 1 && seen.length < 40, `${seen.length} frames after the abort`);
