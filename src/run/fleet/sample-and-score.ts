@@ -58,21 +58,11 @@ export async function* sampleAndScore(pool: FanoutPool, video: FleetVideo, sessi
   const s3 = opened.s3!;
   session.sampledInFleet(opened);
   const limits: PackingLimits = { lanes: pool.options.concurrency, maxTargets: video.thumbnails === undefined ? MAX_TARGETS : MAX_TARGETS_WITH_THUMBNAILS };
-  const planned = await planJobs(opened, video, jobs, limits);
+  const work = await planInvocations(opened, video, jobs, limits);
   const byIndex = new Map(plan.map((frame) => [frameId(frame), frame]));
-  let invocations: Array<Pick<SampleRequest, 'gops' | 'seeks' | 'spans'>>;
-  if ('spans' in planned) {
-    invocations = planned.spans.map((span) => ({ gops: [], seeks: [], spans: [span] }));
-    video.onNote?.(`sampled in the function: ${planned.spans.length} spans (${plan.length} frames; the function reads the ${planned.container} index around them) in ${invocations.length} invocations`);
-  } else {
-    const { jobs: decodeJobs } = planned;
-    for (const { planned: frame, error } of decodeJobs.late) yield failedFrame({ ...frame, actualTime: null }, error.code, error.message);
-    invocations = packInvocations(decodeJobs.gops, decodeJobs.seeks, limits);
-    const walks = decodeJobs.gops.reduce((sum, gop) => sum + gop.offsets.length, 0);
-    video.onNote?.(`sampled in the function: ${decodeJobs.gops.length} GOP walks (${walks} coded frames) and ${decodeJobs.seeks.length} per-frame seeks in ${invocations.length} invocations`
-      + (decodeJobs.seekReasons.size > 0 ? ` (seeks: ${[...decodeJobs.seekReasons].map(([why, count]) => `${count}× ${why}`).join('; ')})` : ''));
-  }
-  const track = 'track' in planned ? planned.track : undefined;
+  for (const { planned, error } of work.late) yield failedFrame({ ...planned, actualTime: null }, error.code, error.message);
+  const { invocations, track } = work;
+  video.onNote?.(`sampled in the function: ${work.note}`);
 
   const base = {
     v: CONTRACT_VERSION, kind: SAMPLE_KIND,
@@ -123,6 +113,37 @@ function keepThumbnails(answer: SampleResponse, thumbnails: Map<number, FrameIma
   }
 }
 
+/** The video's work for the function, one request body (less its common fields) per invocation. */
+export interface FleetWork {
+  readonly invocations: ReadonlyArray<Pick<SampleRequest, 'gops' | 'seeks' | 'spans'>>;
+  readonly track?: SampleTrack | undefined;
+  /** Frames that fail before any decoding (their frame lies too far from the time asked for). */
+  readonly late: PlannedJobs['late'];
+  /** What goes to the function, for --verbose. */
+  readonly note: string;
+}
+
+type PlanningVideo = Pick<FleetVideo, 'media' | 'plan' | 'keyframes'>;
+
+/** Plans the video's work (planJobs) and packs it into invocations: one span each, or GOP jobs and seeks packed by cost. */
+export async function planInvocations(opened: OpenedInput, video: PlanningVideo, jobs: SamplingJobs, limits: PackingLimits): Promise<FleetWork> {
+  const planned = await planJobs(opened, video, jobs, limits);
+  if ('spans' in planned) {
+    return {
+      invocations: planned.spans.map((span) => ({ gops: [], seeks: [], spans: [span] })), late: [],
+      note: `${planned.spans.length} spans (${video.plan.length} frames; the function reads the ${planned.container} index around them) in ${planned.spans.length} invocations`,
+    };
+  }
+  const { gops, seeks, seekReasons, late } = planned.jobs;
+  const invocations = packInvocations(gops, seeks, limits);
+  const walks = gops.reduce((sum, gop) => sum + gop.offsets.length, 0);
+  return {
+    invocations, track: planned.track, late,
+    note: `${gops.length} GOP walks (${walks} coded frames) and ${seeks.length} per-frame seeks in ${invocations.length} invocations`
+      + (seekReasons.size > 0 ? ` (seeks: ${[...seekReasons].map(([why, count]) => `${count}× ${why}`).join('; ')})` : ''),
+  };
+}
+
 /** Containers whose frame-level index lies spread through the file, which a function that says so indexes itself. */
 const SPAN_FORMATS = new Map<ContainerFormat, JobContainer>([[MATROSKA_FORMAT, 'matroska'], [MPEG_TS_FORMAT, 'mpeg-ts']]);
 
@@ -139,7 +160,7 @@ type PlannedWork = { readonly jobs: PlannedJobs; readonly track?: SampleTrack | 
  * inputs no demuxer indexes (AVI, ...) or whose index cannot cut frames out of byte
  * ranges (mediabunny's fallback reading).
  */
-async function planJobs(opened: OpenedInput, video: FleetVideo, jobs: SamplingJobs, limits: PackingLimits): Promise<PlannedWork> {
+async function planJobs(opened: OpenedInput, video: PlanningVideo, jobs: SamplingJobs, limits: PackingLimits): Promise<PlannedWork> {
   const options = { startTime: video.media.startTime, keyframes: video.keyframes };
   const source = await openByteSource(opened.input, opened.sizeBytes).catch(() => undefined);
   if (source === undefined) return { jobs: planDecodeJobs(video.plan, undefined, options) };
@@ -153,7 +174,7 @@ async function planJobs(opened: OpenedInput, video: FleetVideo, jobs: SamplingJo
   }
 }
 
-async function planFromIndex(source: ByteSource, video: FleetVideo, containers: readonly string[]): Promise<PlannedWork> {
+async function planFromIndex(source: ByteSource, video: PlanningVideo, containers: readonly string[]): Promise<PlannedWork> {
   const options = { startTime: video.media.startTime, keyframes: video.keyframes };
   const times = video.plan.map((planned) => video.media.startTime + planned.requestedTime);
   const reading = await readVideoIndex(source, { times, duration: video.media.duration }).catch(() => undefined);
