@@ -86,7 +86,7 @@ test('under serverless-offline the packaged function finds the layer\'s ffmpeg v
     const response = await lambda.send(new InvokeCommand({ FunctionName: 'framescore-dev-classify', Payload: JSON.stringify({ warmup: true }) }));
     assert.equal(response.FunctionError, undefined, new TextDecoder().decode(response.Payload));
     const warm = parseWarmupResponse(JSON.parse(new TextDecoder().decode(response.Payload)) as unknown);
-    assert.deepEqual(warm.sampling, { available: true, prefixes: ['s3://videos/uploads/'], containers: ['mp4', 'mpeg-ts', 'matroska'] });
+    assert.deepEqual(warm.sampling, { available: true, prefixes: ['s3://videos/uploads/'], containers: ['mp4', 'mpeg-ts', 'matroska'], spans: ['matroska', 'mpeg-ts'] });
   } finally {
     lambda.destroy();
   }
