@@ -243,7 +243,7 @@ test('a corrupt stretch and a truncated file fail only the frames they touch, as
   }
 });
 
-test('the function refuses a URI outside its prefixes without reading, and a changed or deleted object fails each frame with its cause', async () => {
+test('the function refuses a URI outside its prefixes without reading, and a changed or deleted object fails each frame with its cause (seeks and spans)', async () => {
   const lambda = new LambdaClient({ endpoint: offline!.server.lambdaEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const invoke = async (request: SampleRequest): Promise<unknown> => {
     const response = await lambda.send(new InvokeCommand({ FunctionName: FUNCTION, Payload: JSON.stringify(request) }));
@@ -263,6 +263,12 @@ test('the function refuses a URI outside its prefixes without reading, and a cha
     assert.deepEqual(changed.results.map((result) => result.status === 'failed' ? result.code : 'ok'), ['OBJECT_CHANGED', 'OBJECT_CHANGED']);
     const deleted = parseSampleResponse(await invoke(request('episodes/deleted.mp4', '"x"')), request('episodes/deleted.mp4', '"x"'));
     assert.ok(!('error' in deleted) && deleted.results.every((result) => result.status === 'failed' && result.code === 'OBJECT_NOT_FOUND'), JSON.stringify(deleted));
+    // Span jobs (the function reads the index itself) fail the same way, each frame with the cause.
+    const spans = (key: string, etag: string): SampleRequest => ({ ...request(key, etag), seeks: [], spans: [{ targets: [{ id: 'a', requestedTime: 1 }, { id: 'b', requestedTime: 2 }] }] });
+    for (const [key, etag, code] of [['episodes/h264.mkv', '"not-the-etag"', 'OBJECT_CHANGED'], ['episodes/deleted.ts', '"x"', 'OBJECT_NOT_FOUND']] as const) {
+      const answer = parseSampleResponse(await invoke(spans(key, etag)), spans(key, etag));
+      assert.ok(!('error' in answer) && answer.results.every((result) => result.status === 'failed' && result.code === code), `${key}: ${JSON.stringify(answer)}`);
+    }
   } finally {
     lambda.destroy();
   }

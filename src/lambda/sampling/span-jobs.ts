@@ -72,9 +72,8 @@ async function prefetchDenseSpan(source: ObjectSource, times: readonly number[])
   const ends = await readVideoIndex(source, { times: [first, last], duration: undefined, around: 'always' });
   if (!('index' in ends)) return;
   try {
-    const { frameSpans, sampleCount } = ends.index;
-    const head = frameSpans?.call(ends.index, 0, 0);
-    const tail = frameSpans?.call(ends.index, sampleCount - 1, sampleCount - 1);
+    const head = ends.index.frameSpans?.(0, 0);
+    const tail = ends.index.frameSpans?.(ends.index.sampleCount - 1, ends.index.sampleCount - 1);
     if (head === undefined || tail === undefined || typeof head === 'string' || typeof tail === 'string') return;
     await source.prefetch(head.offsets[0]!, tail.offsets[0]! + tail.sizes[0]!);
   } finally {
