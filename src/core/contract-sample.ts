@@ -5,8 +5,10 @@
  * Matroska/WebM with H.264/HEVC (VP9 in Matroska/WebM), one job per group of pictures (the byte ranges of its coded frames,
  * in decode order, and the targets in it, so no GOP prefix is decoded twice; the
  * track's `container` says how the ranges hold the frames); for other containers, the
- * times alone (the function seeks per frame over the object). Validated both sides;
- * a malformed job is answered per frame.
+ * times alone (the function seeks per frame over the object). A function that says so
+ * (sampling.spans) also takes span jobs: the times alone for a container it indexes
+ * itself (Matroska/WebM, MPEG-TS), so the client reads no frame-level index. Validated
+ * both sides; a malformed job is answered per frame.
  */
 import { isRecord, type ModelIdentity } from './model-manifest.js';
 import { FIT_MODES, type FitMode } from './preprocess.js';
@@ -61,6 +63,20 @@ export interface SeekTarget {
   readonly requestedTime: number;
 }
 
+/**
+ * Targets the function indexes itself: it reads the object's frame-level index around
+ * their times (not the whole file), plans GOP walks as the client would, and decodes them
+ * on the same lanes; a frame the index cannot place takes the per-frame seek.
+ */
+export interface SpanJob {
+  readonly targets: readonly SeekTarget[];
+}
+
+/** Containers whose span jobs a function indexes itself (advertised as sampling.spans). */
+export const SPAN_CONTAINERS = ['matroska', 'mpeg-ts'] as const;
+/** Spans in one request at most (each one an index read: clients send one). */
+export const MAX_SPANS = 16;
+
 export interface SampleRequest {
   readonly v: typeof CONTRACT_VERSION;
   readonly kind: typeof SAMPLE_KIND;
@@ -71,6 +87,8 @@ export interface SampleRequest {
   readonly track?: SampleTrack | undefined;
   readonly gops: readonly GopJob[];
   readonly seeks: readonly SeekTarget[];
+  /** Absent from clients that predate span jobs. */
+  readonly spans?: readonly SpanJob[] | undefined;
   /** Also answer each frame with a small thumbnail this wide (for --html). */
   readonly thumbnails?: number | undefined;
 }
@@ -81,6 +99,9 @@ export interface SampleFigures {
   readonly getRequests: number;
   readonly framesDecoded: number;
   readonly decodeMs: number;
+  /** Group-of-pictures walks and per-frame seeks it made (absent from functions that predate span jobs). */
+  readonly gopWalks?: number | undefined;
+  readonly seeks?: number | undefined;
 }
 
 export type SampleResultWire = FrameResultWire & { readonly actualTime?: number; readonly thumbnail?: WirePixels };
@@ -102,8 +123,11 @@ export function isSampleRequest(event: unknown): boolean {
   return isRecord(event) && event.kind === SAMPLE_KIND;
 }
 
-export function sampleRequestIds(request: Pick<SampleRequest, 'gops' | 'seeks'>): string[] {
-  return [...request.gops.flatMap((gop) => gop.targets.map((target) => target.id)), ...request.seeks.map((target) => target.id)];
+export function sampleRequestIds(request: Pick<SampleRequest, 'gops' | 'seeks' | 'spans'>): string[] {
+  return [
+    ...request.gops.flatMap((gop) => gop.targets.map((target) => target.id)), ...request.seeks.map((target) => target.id),
+    ...(request.spans ?? []).flatMap((span) => span.targets.map((target) => target.id)),
+  ];
 }
 
 const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+/;
@@ -159,20 +183,31 @@ export function parseSampleRequest(event: unknown): SampleRequest {
     });
     return { offsets, sizes, times, targets };
   });
-  const seeks = event.seeks.map((target: unknown, t): SeekTarget => {
-    const at = `seeks[${t}]`;
+  const seekTarget = (target: unknown, at: string): SeekTarget => {
     if (!isRecord(target)) return reject(at, 'is not an object');
     return { id: id(target.id, `${at}.id`), requestedTime: duration(target.requestedTime, `${at}.requestedTime`, reject) };
-  });
-  if (ids.size === 0) reject('gops', 'and "seeks" hold no frames');
-  if (ids.size > MAX_FRAMES_PER_REQUEST) reject('gops', `and "seeks" hold ${ids.size} frames; at most ${MAX_FRAMES_PER_REQUEST} per invocation`);
+  };
+  const seeks = event.seeks.map((target: unknown, t) => seekTarget(target, `seeks[${t}]`));
+  const spans = event.spans === undefined ? undefined : parseSpans(event.spans, seekTarget, reject);
+  if (ids.size === 0) reject('gops', ', "seeks" and "spans" hold no frames');
+  if (ids.size > MAX_FRAMES_PER_REQUEST) reject('gops', `, "seeks" and "spans" hold ${ids.size} frames; at most ${MAX_FRAMES_PER_REQUEST} per invocation`);
   return {
     v: CONTRACT_VERSION, kind: SAMPLE_KIND,
     object: { uri: object.uri as string, etag: object.etag as string, size: object.size as number },
     video: { startTime: video.startTime as number, rotation: video.rotation as number, keyframes: video.keyframes as boolean },
-    fit: event.fit as FitMode, track, gops, seeks,
+    fit: event.fit as FitMode, track, gops, seeks, ...(spans === undefined ? {} : { spans }),
     ...(event.thumbnails === undefined ? {} : { thumbnails: event.thumbnails as number }),
   };
+}
+
+function parseSpans(value: unknown, seekTarget: (target: unknown, at: string) => SeekTarget, reject: ReturnType<typeof rejecter>): SpanJob[] {
+  if (!Array.isArray(value) || value.length > MAX_SPANS) return reject('spans', `is not a list of at most ${MAX_SPANS} spans`);
+  return value.map((span: unknown, s): SpanJob => {
+    const field = `spans[${s}]`;
+    if (!isRecord(span)) return reject(field, 'is not an object');
+    if (!Array.isArray(span.targets) || span.targets.length === 0) return reject(`${field}.targets`, 'is not a non-empty list');
+    return { targets: span.targets.map((target: unknown, t) => seekTarget(target, `${field}.targets[${t}]`)) };
+  });
 }
 
 function parseTrack(value: unknown, reject: ReturnType<typeof rejecter>): SampleTrack {
@@ -194,7 +229,7 @@ function parseTrack(value: unknown, reject: ReturnType<typeof rejecter>): Sample
 }
 
 /** Validates a sample response against its request (as parseInvokeResponse does for a batch). */
-export function parseSampleResponse(payload: unknown, request: Pick<SampleRequest, 'gops' | 'seeks'>): SampleResponse | ErrorResponse {
+export function parseSampleResponse(payload: unknown, request: Pick<SampleRequest, 'gops' | 'seeks' | 'spans'>): SampleResponse | ErrorResponse {
   const reject = rejecter('response');
   if (!isRecord(payload)) return reject('', 'is not a JSON object');
   if (payload.v !== CONTRACT_VERSION) reject('v', `is ${preview(payload.v)}, expected ${CONTRACT_VERSION}`);
@@ -217,9 +252,10 @@ export function parseSampleResponse(payload: unknown, request: Pick<SampleReques
     if (!isFiniteNumber(value) || value < 0) return reject(`media.${name}`, 'is not a non-negative number');
     return value;
   };
+  const optional = (name: 'gopWalks' | 'seeks'): { [key in typeof name]?: number } => (media[name] === undefined ? {} : { [name]: count(name) });
   return {
     v: CONTRACT_VERSION, model, results, timing: invokeTiming(payload.timing, reject),
-    media: { bytesRead: count('bytesRead'), getRequests: count('getRequests'), framesDecoded: count('framesDecoded'), decodeMs: count('decodeMs') },
+    media: { bytesRead: count('bytesRead'), getRequests: count('getRequests'), framesDecoded: count('framesDecoded'), decodeMs: count('decodeMs'), ...optional('gopWalks'), ...optional('seeks') },
   };
 }
 

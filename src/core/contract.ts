@@ -98,6 +98,8 @@ export interface SamplingCapability {
   readonly reason?: string;
   /** Which containers' GOP jobs it decodes (contract-sample.ts JOB_CONTAINERS); absent: MP4 only. */
   readonly containers?: readonly string[];
+  /** Which containers' span jobs it indexes itself (contract-sample.ts SPAN_CONTAINERS); absent: none (no span jobs). */
+  readonly spans?: readonly string[];
 }
 
 export function isWarmupRequest(event: unknown): event is WarmupRequest {
@@ -190,11 +192,15 @@ function samplingOf(value: unknown, reject: Reject): { sampling?: SamplingCapabi
   if (typeof value.available !== 'boolean') reject('sampling.available', 'is not true or false');
   if (!Array.isArray(value.prefixes) || !value.prefixes.every((prefix) => typeof prefix === 'string')) return reject('sampling.prefixes', 'is not a list of strings');
   if (value.reason !== undefined && typeof value.reason !== 'string') reject('sampling.reason', 'is not a string');
-  if (value.containers !== undefined && !(Array.isArray(value.containers) && value.containers.every((name) => typeof name === 'string'))) reject('sampling.containers', 'is not a list of strings');
+  for (const name of ['containers', 'spans'] as const) {
+    const list = value[name];
+    if (list !== undefined && !(Array.isArray(list) && list.every((entry) => typeof entry === 'string'))) reject(`sampling.${name}`, 'is not a list of strings');
+  }
   return {
     sampling: {
       available: value.available as boolean, prefixes: [...value.prefixes as string[]], ...(typeof value.reason === 'string' ? { reason: value.reason } : {}),
       ...(Array.isArray(value.containers) ? { containers: [...value.containers as string[]] } : {}),
+      ...(Array.isArray(value.spans) ? { spans: [...value.spans as string[]] } : {}),
     },
   };
 }

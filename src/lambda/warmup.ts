@@ -5,7 +5,7 @@ import { errorResponse, type Outcome } from './batch.js';
 import { ModelUnavailableError } from './errors.js';
 import { NO_FRAMES } from './log.js';
 import type { Acquired, ModelRuntime } from './runtime.js';
-import { JOB_CONTAINERS } from '../core/contract-sample.js';
+import { JOB_CONTAINERS, SPAN_CONTAINERS } from '../core/contract-sample.js';
 import type { SamplingAccess } from './sampling/access.js';
 
 /** Time kept free at the end of a hold so the response still makes it out before the timeout. */
@@ -32,7 +32,7 @@ export async function handleWarmup(holdMs: number, runtime: ModelRuntime, access
     response: {
       warm: true, coldStart, initMs, model: model.classifier.identity, engine: model.classifier.engine.name,
       // What the CLI's --sample-on auto asks: may this function read and decode the caller's video itself?
-      sampling: access.unavailable === undefined ? { available: true, prefixes: access.prefixes, containers: JOB_CONTAINERS } : { available: false, prefixes: [], reason: access.unavailable },
+      sampling: access.unavailable === undefined ? { available: true, prefixes: access.prefixes, containers: JOB_CONTAINERS, spans: SPAN_CONTAINERS } : { available: false, prefixes: [], reason: access.unavailable },
     },
     stats: { ...NO_FRAMES, coldStart, initMs },
   };

@@ -22,9 +22,9 @@ import { fixture, type Fixture } from '../helpers/videos.js';
 import { startPackagedOffline, type PackagedOffline } from '../lambda/fixtures.js';
 import { runCli, tempDir } from './run-cli.js';
 
-// Ports of their own (the other offline suites use 3002/3003, 3012/3013, 3022/3023).
-const LAMBDA_PORT = 3032;
-const HTTP_PORT = 3033;
+// Ports of their own (the other offline suites use 3002–3063 and the packaging suites theirs).
+const LAMBDA_PORT = 3096;
+const HTTP_PORT = 3097;
 const FUNCTION = 'framescore-dev-classify';
 /**
  * Two invocations in flight: serverless-offline gives each concurrent invocation a worker
@@ -81,6 +81,16 @@ after(async () => {
 
 type OkOrFailed = Report['frames'][number];
 
+interface FunctionSampling { functionBytesRead: number; clientBytesRead: number; framesDecoded: number; gopWalks: number; seeks: number }
+
+/** What the report says the function did while sampling. */
+function functionSampling(report: Report): FunctionSampling {
+  return (report.run.lambda as { sampling: FunctionSampling }).sampling;
+}
+
+/** Matroska/WebM and MPEG-TS travel as span jobs: the function reads their index itself. */
+const SPANNED = /\.(mkv|webm|ts)$/;
+
 async function classify(key: string, sampleOn: 'lambda' | 'local' | 'auto', options: { sampling?: string[]; quiet?: boolean } = {}): Promise<{ code: number | null; stderr: string; report?: Report; clientBytes: number }> {
   proxy.reset();
   // A report file rather than stdout, so the summary line (written after the files) is on stderr too.
@@ -119,52 +129,77 @@ for (const key of EQUAL) {
     assert.equal(remote.report!.run.sampledOn, 'lambda');
     assert.equal(local.report!.run.sampledOn, 'local');
     assertSameFrames(remote.report!.frames, local.report!.frames, key);
-    const sampling = (remote.report!.run.lambda as { sampling: { functionBytesRead: number; clientBytesRead: number; framesDecoded: number } }).sampling;
+    const sampling = functionSampling(remote.report!);
     assert.ok(sampling.functionBytesRead > 0, 'the function read the frames');
     assert.ok(sampling.framesDecoded >= 8, `frames decoded ${sampling.framesDecoded}`);
-    // Every frame travels in a GOP job (MPEG-TS: its byte spans and PID; Matroska/WebM: its blocks), none as a per-frame seek.
-    const jobs = /sampled in the function: (\d+) GOP walks \(\d+ coded frames\) and (\d+) per-frame seeks/.exec(remote.stderr);
-    assert.ok(jobs !== null, remote.stderr);
-    assert.ok(Number(jobs[1]) > 0, `${key}: GOP walks`);
-    // (A VFR file's times after its last frame take the seek, as they do locally.)
-    if (!key.includes('vfr')) assert.equal(Number(jobs[2]), 0, `${key}: per-frame seeks`);
+    if (SPANNED.test(key)) {
+      // Sent as span jobs (the client read no frame-level index); the function indexed them and walked GOPs.
+      assert.match(remote.stderr, /sampled in the function: 2 spans \(8 frames; the function reads the (Matroska\/WebM|MPEG-TS) index around them\)/);
+    } else {
+      // Every frame travels in a GOP job the client planned, none as a per-frame seek.
+      const jobs = /sampled in the function: (\d+) GOP walks \(\d+ coded frames\) and (\d+) per-frame seeks/.exec(remote.stderr);
+      assert.ok(jobs !== null, remote.stderr);
+      assert.ok(Number(jobs[1]) > 0, `${key}: GOP walks`);
+      // (A VFR file's times after its last frame take the seek, as they do locally.)
+      if (!key.includes('vfr')) assert.equal(Number(jobs[2]), 0, `${key}: per-frame seeks`);
+    }
+    // What the function did: GOP walks (MPEG-TS: its byte spans and PID; Matroska/WebM: its blocks), not per-frame seeks.
+    assert.ok(sampling.gopWalks > 0, `${key}: the function's GOP walks (${JSON.stringify(sampling)})`);
+    if (!key.includes('vfr')) assert.equal(sampling.seeks, 0, `${key}: the function's per-frame seeks`);
   });
 }
 
 /**
- * One 3-minute 1.2 Mbit/s encode, as MP4 and as ffmpeg's Matroska stream copy (5-second
- * clusters, Cues on keyframes), 18 frames. The MP4's index is its moov: 4.3 % of the object
- * with the probe, a third of what local sampling reads. A Matroska index around the times
- * walks block headers from each time's keyframe to 16 frames past it; through the relay's
- * 256 KB blocks that reads most of the blocks those walks cross: 42 % of this object (the
- * same blocks local sampling then reads its frames from), where planning from mediabunny's
- * reading plus whole clusters read 106 %.
+ * One 3-minute 1.2 Mbit/s encode, as MP4 and as ffmpeg's Matroska and MPEG-TS stream
+ * copies. The MP4's index is its moov: 4.3 % of the object with the probe, a third of
+ * what local sampling reads, at `--every 10`. Matroska and MPEG-TS travel as span jobs:
+ * the client reads the probe and the first bytes, however dense the plan; at `--every 2`
+ * (90 frames) the code before span jobs read the whole file's index through the relay
+ * (a pass: dense times), over 100 % of the object, and 42 % for Matroska at `--every 10`.
+ * Matroska: 4.4 % (the probe). MPEG-TS: 39 %, nearly all the probe's check for a clock
+ * that jumps (33 probes spread over the file, each a 256 KB relay block: 8.4 MB whatever
+ * the file's length, 0.6 % of a 30-minute 1080p file).
  */
-const EPISODES = [['mp4', 'MP4', 0.1], ['mkv', 'Matroska', 0.5]] as const;
-for (const [extension, container, maxShare] of EPISODES) {
-  test(`a 3-minute ${container} episode: the client downloads only the probe and the index (a small share of the object); sampling locally reads the frames`, async () => {
+const EPISODES = [['mp4', 'MP4', ['--every', '10'], 0.1], ['mkv', 'Matroska', ['--every', '2'], 0.05], ['ts', 'MPEG-TS', ['--every', '2'], 0.5]] as const;
+for (const [extension, container, every, maxShare] of EPISODES) {
+  test(`a 3-minute ${container} episode at ${every.join(' ')}: the client downloads only the probe and the index (a small share of the object); sampling locally reads the frames`, async () => {
     const mp4 = await largeVideo({ width: 640, height: 360, kbps: 1200, minutes: 3 });
-    const large = extension === 'mp4' ? mp4 : await largeCopy(mp4, 'matroska');
+    const large = extension === 'mp4' ? mp4 : await largeCopy(mp4, extension === 'mkv' ? 'matroska' : 'mpegts');
     const key = `episodes/episode.${extension}`;
     await putObject(s3.endpoint, 'media', key, await readBytes(large.file));
-    const remote = await classify(key, 'lambda', { sampling: ['--every', '10'] });
-    const local = await classify(key, 'local', { sampling: ['--every', '10'] });
+    const remote = await classify(key, 'lambda', { sampling: [...every] });
+    const local = await classify(key, 'local', { sampling: [...every] });
     const share = remote.clientBytes / large.sizeBytes;
     // FRAMESCORE_TEST_PRINT_BYTES=1 prints what the client read (docs/lambda.md quotes it).
     if (process.env.FRAMESCORE_TEST_PRINT_BYTES === '1') console.log(`${key}: client read ${remote.clientBytes} B of ${large.sizeBytes} (${(100 * share).toFixed(2)} %) sampling in the function; ${local.clientBytes} B sampling locally`);
     assert.equal(remote.code, 0, remote.stderr);
     assert.equal(local.code, 0, local.stderr);
     assertSameFrames(remote.report!.frames, local.report!.frames, key);
-    // Every frame in a GOP job cut from the index's byte ranges (Matroska: its block headers, not whole clusters).
-    assert.match(remote.stderr, /sampled in the function: [1-9]\d* GOP walks \(\d+ coded frames\) and 0 per-frame seeks/);
+    if (extension === 'mp4') {
+      // Every frame in a GOP job cut from the index's byte ranges.
+      assert.match(remote.stderr, /sampled in the function: [1-9]\d* GOP walks \(\d+ coded frames\) and 0 per-frame seeks/);
+    } else {
+      assert.match(remote.stderr, /sampled in the function: 2 spans \(90 frames; the function reads the .* index around them\) in 2 invocations/);
+    }
+    const sampling = functionSampling(remote.report!);
+    assert.ok(sampling.gopWalks > 0 && sampling.seeks === 0, `${key}: the function walked GOPs, no per-frame seeks (${JSON.stringify(sampling)})`);
     assert.ok(share < maxShare, `${key}: client read ${remote.clientBytes} B of ${large.sizeBytes} (${(100 * share).toFixed(1)} %)`);
-    const fewer = extension === 'mp4' ? remote.clientBytes * 3 < local.clientBytes : remote.clientBytes <= local.clientBytes;
-    assert.ok(fewer, `${key}: client read ${remote.clientBytes} B sampling in the function vs ${local.clientBytes} B sampling locally`);
-    const sampling = (remote.report!.run.lambda as { sampling: { clientBytesRead: number; functionBytesRead: number } }).sampling;
+    assert.ok(remote.clientBytes * 3 < local.clientBytes, `${key}: client read ${remote.clientBytes} B sampling in the function vs ${local.clientBytes} B sampling locally`);
     assert.ok(sampling.clientBytesRead > 0 && sampling.clientBytesRead <= remote.clientBytes, `report says the client read ${sampling.clientBytesRead} B`);
     assert.match(remote.stderr, /sampled in the function \(.* MB read from S3, \d+ frames decoded, this machine downloaded .* MB of .* MB\)/);
   });
 }
+
+test('--keyframes on a Matroska file sent as spans: the function plans keyframes from the request, as local sampling does', async () => {
+  const sampling = ['--frames', '6', '--keyframes'];
+  const remote = await classify('episodes/h264.mkv', 'lambda', { sampling });
+  const local = await classify('episodes/h264.mkv', 'local', { sampling });
+  assert.equal(remote.code, 0, remote.stderr);
+  assert.equal(local.code, 0, local.stderr);
+  assert.match(remote.stderr, /sampled in the function: 2 spans \(6 frames;/);
+  assertSameFrames(remote.report!.frames, local.report!.frames, 'h264.mkv --keyframes');
+  assert.ok(functionSampling(remote.report!).gopWalks > 0);
+});
 
 test('--html with sampling in the function: the thumbnails come back with the scores', async () => {
   const html = path.join(await tempDir('sample-on-html'), 'report.html');

@@ -1,8 +1,9 @@
 /**
  * The `sample` request: the function reads its frames' bytes from S3 itself, decodes
- * them with a long-lived ffmpeg per vCPU (one walk per group of pictures, MP4 or
- * MPEG-TS, through the same feed and decoder as local sampling) or seeks per frame for
- * other containers, and scores them with the same classifier as a batch.
+ * them with a long-lived ffmpeg per vCPU (one walk per group of pictures, through the
+ * same feed and decoder as local sampling: gop-walks.ts) or seeks per frame for other
+ * containers, and scores them with the same classifier as a batch. Span jobs are
+ * indexed here first (span-jobs.ts), then walked the same way.
  * Every frame ends ok or failed with its cause; nothing from the request can crash it.
  */
 import os from 'node:os';
@@ -12,24 +13,22 @@ import pLimit from 'p-limit';
 import { BlockCache } from '../../media/source/block-cache.js';
 import { startRangeRelay, type RangeRelay } from '../../media/source/range-relay.js';
 import { CONTRACT_VERSION, type ErrorResponse } from '../../core/contract.js';
-import { parseSampleRequest, sampleRequestIds, type GopJob, type SampleRequest, type SampleResponse, type SampleResultWire, type SampleTrack } from '../../core/contract-sample.js';
+import { parseSampleRequest, sampleRequestIds, type SampleRequest, type SampleResponse, type SampleResultWire, type SeekTarget } from '../../core/contract-sample.js';
 import { ContractError, errorMessage } from '../../core/errors.js';
 import type { RgbImage } from '../../core/image-decode.js';
 import { shrinkImage } from '../../core/thumbnail.js';
 import { toWireImage } from '../../core/wire-image.js';
 import { extractFrame, FrameExtractError } from '../../media/decode/extract.js';
-import { StreamDecoder } from '../../media/decode/stream-decoder.js';
-import { DecoderLanes, type LaneTask } from '../../media/decode/decoder-lanes.js';
-import type { CodedSegment } from '../../media/index/segment.js';
-import { createFeed } from '../../media/feed/feed.js';
-import { segmentOfJob } from '../../media/sampling/job-segment.js';
 import { errorResponse, type Outcome } from '../batch.js';
 import { ModelUnavailableError } from '../errors.js';
 import { Deadline, deadlineFailure, scoreInTime } from '../deadline.js';
 import { roundMs } from '../log.js';
 import type { Acquired, ModelRuntime } from '../runtime.js';
 import { allowedUri, type SamplingAccess } from './access.js';
-import { ObjectReader, ObjectReadError, parseS3Uri, type ByteRange } from './object-reader.js';
+import { gopRange, walkGops, type Decoded, type WalkContext } from './gop-walks.js';
+import { ObjectReader, ObjectReadError, parseS3Uri } from './object-reader.js';
+import { ObjectSource } from './object-source.js';
+import { planSpan } from './span-jobs.js';
 
 export interface SampleDeps {
   readonly runtime: ModelRuntime;
@@ -39,14 +38,9 @@ export interface SampleDeps {
   readonly remainingMs: () => number;
 }
 
-type Decoded = { readonly id: string; readonly image: RgbImage; readonly time: number } | { readonly id: string; readonly code: string; readonly message: string };
-
 /** The per-frame seek's blocks: as the CLI's relay (256 KB, 16 MB held). */
 const SEEK_BLOCK_BYTES = 256 * 1024;
 const SEEK_MAX_BLOCKS = 64;
-
-/** No frame from a decoder for this long means it is stuck. */
-const DECODER_TIMEOUT_MS = 20_000;
 
 export async function handleSample(event: unknown, deps: SampleDeps): Promise<Outcome<SampleResponse | ErrorResponse>> {
   let request: SampleRequest;
@@ -94,30 +88,19 @@ async function sampleAndScore(
   const { classifier } = model;
   const { width, height } = classifier.manifest.input;
   const decodeStarted = performance.now();
-  let framesDecoded = 0;
   const decoded: Decoded[] = [];
   const seek = seeker(request, deps, reader, object, width, height, deadline);
+  const figures = { framesDecoded: 0, gopWalks: 0 };
+  const context: WalkContext = {
+    ffmpeg: deps.access.ffmpeg, width, height, fit: request.fit, rotation: request.video.rotation, deadline, figures,
+    answer: (frame) => decoded.push(frame), seek,
+  };
   if (request.gops.length > 0 && request.track !== undefined) {
-    const track = request.track;
-    const decoderConfig = Buffer.from(track.config, 'base64');
-    const take = await gopTasks(request.gops, track, reader, deadline, (frame) => decoded.push(frame), (count) => { framesDecoded += count; });
-    // The local sampler's lanes: one long-lived ffmpeg per vCPU, a fresh one per open GOP, the seek for what a walk cannot answer.
-    await new DecoderLanes<GopTarget>({
-      lanes: Math.min(os.availableParallelism(), request.gops.length),
-      take,
-      newDecoder: () => new StreamDecoder({
-        ffmpeg: deps.access.ffmpeg, feed: createFeed({ codec: track.codec, decoderConfig, width: track.width, height: track.height }), width, height, fit: request.fit, rotation: request.video.rotation, frameFormat: 'lossless', timeoutMs: DECODER_TIMEOUT_MS,
-        signal: deadline.signal,
-      }),
-      decoded: (target, image) => decoded.push(image instanceof Uint8Array
-        ? { id: target.id, code: 'DECODE_FAILED', message: 'the decoder gave an encoded image' }
-        : { id: target.id, image, time: target.time }),
-      // Stopped at the deadline: the client sends the frame again. Else the decoder stopped on damaged data: one seek per frame decides, as on the CLI.
-      missed: async (target) => { decoded.push(deadline.signal.aborted ? deadlineFailure(target.id) : await seek(target.id, target.time)); },
-      halted: () => deadline.signal.aborted,
-    }).run();
+    const slice = await reader.read(request.gops.map(gopRange));
+    await walkGops(request.gops, request.track, (range) => Promise.resolve(slice(range)), context);
   }
-  decoded.push(...(await Promise.all(request.seeks.map((target) => seek(target.id, target.requestedTime)))));
+  const seeks = [...request.seeks, ...await walkSpans(request, reader, object.size, context)];
+  decoded.push(...(await Promise.all(seeks.map((target) => seek(target.id, target.requestedTime)))));
   await seek.close();
   const decodeMs = roundMs(performance.now() - decodeStarted - seek.checkMs());
 
@@ -140,59 +123,39 @@ async function sampleAndScore(
   return {
     response: {
       v: CONTRACT_VERSION, model: classifier.identity, results, timing: { coldStart, initMs, inferMs },
-      media: { bytesRead: reader.bytesRead, getRequests: reader.requests, framesDecoded, decodeMs },
+      media: { bytesRead: reader.bytesRead, getRequests: reader.requests, framesDecoded: figures.framesDecoded, decodeMs, gopWalks: figures.gopWalks, seeks: seek.count() },
     },
     stats: { frames, ok: okCount, failed: frames - okCount, inferMs, coldStart, initMs, ...(cut > 0 ? { deadline: cut } : {}) },
   };
 }
 
-function gopRange(gop: GopJob): ByteRange {
-  let from = Infinity;
-  let to = 0;
-  gop.offsets.forEach((offset, i) => {
-    from = Math.min(from, offset);
-    to = Math.max(to, offset + gop.sizes[i]!);
-  });
-  return { from, to };
+/**
+ * The request's span jobs: each one's index read around its times from the object (one
+ * cached source for all, so index reads and walks share bytes), its GOP walks decoded on
+ * the lanes; returns the frames the index could not place, for the per-frame seek.
+ */
+async function walkSpans(request: SampleRequest, reader: ObjectReader, size: number, context: WalkContext): Promise<SeekTarget[]> {
+  const seeks: SeekTarget[] = [];
+  const source = new ObjectSource(reader, size);
+  try {
+    for (const span of request.spans ?? []) {
+      if (context.deadline.decodeOver()) {
+        for (const target of span.targets) context.answer(deadlineFailure(target.id));
+        continue;
+      }
+      const plan = await planSpan(span, source, request);
+      for (const failure of plan.failed) context.answer(failure);
+      seeks.push(...plan.seeks);
+      if (plan.track !== undefined) await walkGops(plan.gops, plan.track, (range) => source.read(range.from, range.to - range.from).catch(asReadError), context);
+    }
+  } finally {
+    await source.close();
+  }
+  return seeks;
 }
 
-type GopTarget = GopJob['targets'][number];
-
-/**
- * The request's GOP jobs as the lanes take them, their bytes read first (one GET per run
- * of nearby ranges). A task is made when a lane is free, so the decode deadline is checked
- * then: past it, or when its bytes could not be read, a job's task answers its targets
- * with the failure; else it is a walk of its bytes.
- */
-async function gopTasks(
-  gops: readonly GopJob[], track: SampleTrack, reader: ObjectReader, deadline: Deadline, answer: (frame: Decoded) => void, counted: (frames: number) => void,
-): Promise<() => LaneTask<GopTarget> | undefined> {
-  const ranges = gops.map(gopRange);
-  const slice = await reader.read(ranges);
-  const failAll = (gop: GopJob, failure: (target: GopTarget) => Decoded): LaneTask<GopTarget> => ({
-    run: () => {
-      for (const target of gop.targets) answer(failure(target));
-      return Promise.resolve();
-    },
-  });
-  let next = 0;
-  return () => {
-    const g = next++;
-    const gop = gops[g];
-    if (gop === undefined) return undefined;
-    if (deadline.decodeOver()) return failAll(gop, (target) => deadlineFailure(target.id));
-    const bytes = slice(ranges[g]!);
-    // Damaged or missing bytes the index promised (BAD_RANGE): the per-frame seek may still find the frames.
-    if (bytes instanceof ObjectReadError && bytes.code !== 'BAD_RANGE') return failAll(gop, (target) => ({ id: target.id, code: bytes.code, message: bytes.message }));
-    const samples = [...new Set(gop.targets.map((target) => target.at))].sort((a, b) => a - b);
-    const read = (): CodedSegment | string => {
-      if (bytes instanceof ObjectReadError) return bytes.message;
-      const segment = segmentOfJob(bytes, ranges[g]!.from, gop, track, samples);
-      if (typeof segment !== 'string') counted(segment.frames.length);
-      return segment;
-    };
-    return { walk: { read: () => Promise.resolve(read()), members: gop.targets.map((target) => ({ request: target, answer: samples.indexOf(target.at) })) } };
-  };
+function asReadError(error: unknown): ObjectReadError {
+  return error instanceof ObjectReadError ? error : new ObjectReadError('READ_FAILED', errorMessage(error));
 }
 
 /**
@@ -224,8 +187,10 @@ function seeker(request: SampleRequest, deps: SampleDeps, reader: ObjectReader, 
     const relay = await ready;
     if (relay !== undefined && !(relay instanceof ObjectReadError)) await relay.close();
   };
+  let seeks = 0;
   const seek = (id: string, time: number): Promise<Decoded> => limit(async () => {
     if (deadline.decodeOver()) return deadlineFailure(id);
+    seeks += 1;
     const input = await url();
     if (input instanceof ObjectReadError) return { id, code: input.code, message: input.message };
     try {
@@ -241,7 +206,7 @@ function seeker(request: SampleRequest, deps: SampleDeps, reader: ObjectReader, 
       return { id, code: 'DECODE_FAILED', message: errorMessage(error) };
     }
   });
-  return Object.assign(seek, { checkMs: () => checkMs, close });
+  return Object.assign(seek, { checkMs: () => checkMs, count: () => seeks, close });
 }
 
 function refuse(code: ErrorResponse['error']['code'], message: string, frames: number): Outcome<ErrorResponse> {

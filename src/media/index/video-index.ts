@@ -84,6 +84,13 @@ export type IndexReading = { readonly index: VideoIndex } | { readonly unsupport
 export interface WantedTimes {
   readonly times: readonly number[];
   readonly duration: number | undefined;
+  /**
+   * `always`: read around the times however dense they are. The function's span jobs: a
+   * dense span is a small part of a long file, so a pass over the file reads far more
+   * than the span, whatever the times' density says (the comparison that matters is
+   * against the span, not the file).
+   */
+  readonly around?: 'always' | undefined;
 }
 
 /**
@@ -91,7 +98,9 @@ export interface WantedTimes {
  * container whose reading around one time costs about `secondsPerTime` seconds of video.
  */
 export function worthReadingAround(wanted: WantedTimes | undefined, secondsPerTime: number): wanted is WantedTimes {
-  return wanted?.duration !== undefined && wanted.times.length > 0 && new Set(wanted.times).size * secondsPerTime <= wanted.duration;
+  if (wanted === undefined || wanted.times.length === 0) return false;
+  if (wanted.around === 'always') return true;
+  return wanted.duration !== undefined && new Set(wanted.times).size * secondsPerTime <= wanted.duration;
 }
 
 /** `shown` from presentation times: every frame, ordered by time (ties keep decode order). */

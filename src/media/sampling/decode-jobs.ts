@@ -2,9 +2,10 @@
  * Decode jobs for the function fleet (pure): from a video's index and the requested
  * frames, one job per group of pictures (its coded frames' byte ranges in decode order
  * and the targets in it) or, where the index cannot serve, the times for a per-frame
- * seek; then the jobs packed into invocations so the episode finishes soonest.
+ * seek; then the jobs packed into invocations so the episode finishes soonest. Or, for a
+ * container the function indexes itself, the plan cut into spans of consecutive times.
  */
-import type { GopJob, SampleTrack, SeekTarget } from '../../core/contract-sample.js';
+import type { GopJob, SampleTrack, SeekTarget, SpanJob } from '../../core/contract-sample.js';
 import type { PlannedFrame } from '../../core/sampling-plan.js';
 import type { FrameExtractError } from '../decode/extract.js';
 import { FrameChooser } from '../index/frame-choice.js';
@@ -143,4 +144,21 @@ export function packInvocations(gops: readonly GopJob[], seeks: readonly SeekTar
     else best.seeks.push(job);
   }
   return bins.filter((bin) => bin.targets > 0).map((bin) => ({ gops: bin.gops, seeks: bin.seeks }));
+}
+
+/**
+ * The plan, ordered by time, cut into spans of consecutive targets for a function that
+ * indexes the container itself: as many as packInvocations would make invocations (one
+ * per lane, more when the frames exceed `maxTargets` each), of about equal size, one span
+ * per invocation. A cut may fall inside a group of pictures: the next span then decodes
+ * that GOP's frames up to its first target again (at most one GOP, about a second of
+ * decoding at 25 fps, per span), and both spans read the bytes of that GOP's prefix.
+ */
+export function cutSpans(plan: readonly PlannedFrame[], limits: PackingLimits): SpanJob[] {
+  const ordered = [...plan].sort((a, b) => a.requestedTime - b.requestedTime || a.index - b.index);
+  const count = Math.min(ordered.length, Math.max(limits.lanes, Math.ceil(ordered.length / limits.maxTargets)));
+  return Array.from({ length: count }, (_, i) => ({
+    targets: ordered.slice(Math.floor((i * ordered.length) / count), Math.floor(((i + 1) * ordered.length) / count))
+      .map((planned) => ({ id: frameId(planned), requestedTime: planned.requestedTime })),
+  }));
 }

@@ -2,21 +2,26 @@
  * The fleet's combined executor: it samples AND scores in one invocation. For
  * an s3:// video the client reads only the file's index (through the range
  * relay), plans decode jobs, packs them into invocations, and each invocation
- * reads its own frames' bytes from S3, decodes and scores them. Results stream
- * back as invocations finish. The engine chooses it (executor.ts); the
+ * reads its own frames' bytes from S3, decodes and scores them. For Matroska/WebM
+ * and MPEG-TS, whose frame-level index lies spread through the file, a function
+ * that indexes them itself gets span jobs instead (the times alone): the client
+ * reads only the file's first bytes. Results stream back as invocations finish. The engine chooses it (executor.ts); the
  * answers pass the same checks as scored frames' (interpret.ts).
  */
 import { CONTRACT_VERSION } from '../../core/contract.js';
-import { parseSampleResponse, SAMPLE_KIND, type GopJob, type SampleRequest, type SampleResponse, type SampleTrack } from '../../core/contract-sample.js';
+import { parseSampleResponse, SAMPLE_KIND, type GopJob, type JobContainer, type SampleRequest, type SampleResponse, type SampleTrack, type SpanJob } from '../../core/contract-sample.js';
+import type { SamplingCapability } from '../../core/contract.js';
 import type { FrameImage } from '../../core/image-decode.js';
 import { failedFrame, type FramePosition, type FrameResult } from '../../core/results.js';
 import type { PlannedFrame } from '../../core/sampling-plan.js';
 import type { FitMode } from '../../core/preprocess.js';
 import { fromWirePixels } from '../../core/wire-image.js';
 import type { MediaInfo } from '../../media/probe.js';
-import { frameId, jobTrackOf, packInvocations, planDecodeJobs, type Invocation, type PlannedJobs } from '../../media/sampling/decode-jobs.js';
-import { openByteSource } from '../../media/source/byte-source.js';
-import { readVideoIndex } from '../../media/formats.js';
+import { cutSpans, frameId, jobTrackOf, packInvocations, planDecodeJobs, type PackingLimits, type PlannedJobs } from '../../media/sampling/decode-jobs.js';
+import { openByteSource, type ByteSource } from '../../media/source/byte-source.js';
+import { containerOf, readVideoIndex, type ContainerFormat } from '../../media/formats.js';
+import { MATROSKA_FORMAT } from '../../media/matroska/matroska-format.js';
+import { MPEG_TS_FORMAT } from '../../media/mpeg-ts/mpeg-ts-format.js';
 import type { OpenedInput } from '../opened-input.js';
 import type { FanoutPool, PoolRequest } from './fanout.js';
 import { interpretAnswer, type Verdict } from './interpret.js';
@@ -41,23 +46,23 @@ export interface FleetVideo {
   readonly onNote?: ((message: string) => void) | undefined;
 }
 
+/** What the function said it does with sample requests (its warm-up answer's sampling; absent parts: MP4 GOP jobs only). */
+export type SamplingJobs = Pick<SamplingCapability, 'containers' | 'spans'>;
+
 /**
- * Samples and scores `video` in the fleet. `containers`: which containers' GOP jobs
- * the function decodes (its warm-up answer; MP4 only when it does not say).
+ * Samples and scores `video` in the fleet: GOP jobs for the containers the function
+ * decodes (`jobs.containers`), span jobs for those it indexes itself (`jobs.spans`).
  */
-export async function* sampleAndScore(pool: FanoutPool, video: FleetVideo, session: FleetSession, containers: readonly string[] = ['mp4']): AsyncGenerator<FrameResult> {
+export async function* sampleAndScore(pool: FanoutPool, video: FleetVideo, session: FleetSession, jobs: SamplingJobs = {}): AsyncGenerator<FrameResult> {
   const { opened, media, plan } = video;
   const s3 = opened.s3!;
   session.sampledInFleet(opened);
-  const { jobs, track } = await planJobs(opened, video, containers);
-  const byIndex = new Map(plan.map((planned) => [frameId(planned), planned]));
-  for (const { planned, error } of jobs.late) yield failedFrame({ ...planned, actualTime: null }, error.code, error.message);
-  const invocations = packInvocations(jobs.gops, jobs.seeks, {
-    lanes: pool.options.concurrency, maxTargets: video.thumbnails === undefined ? MAX_TARGETS : MAX_TARGETS_WITH_THUMBNAILS,
-  });
-  const walks = jobs.gops.reduce((sum, gop) => sum + gop.offsets.length, 0);
-  video.onNote?.(`sampled in the function: ${jobs.gops.length} GOP walks (${walks} coded frames) and ${jobs.seeks.length} per-frame seeks in ${invocations.length} invocations`
-    + (jobs.seekReasons.size > 0 ? ` (seeks: ${[...jobs.seekReasons].map(([why, count]) => `${count}× ${why}`).join('; ')})` : ''));
+  const limits: PackingLimits = { lanes: pool.options.concurrency, maxTargets: video.thumbnails === undefined ? MAX_TARGETS : MAX_TARGETS_WITH_THUMBNAILS };
+  const work = await planInvocations(opened, video, jobs, limits);
+  const byIndex = new Map(plan.map((frame) => [frameId(frame), frame]));
+  for (const { planned, error } of work.late) yield failedFrame({ ...planned, actualTime: null }, error.code, error.message);
+  const { invocations, track } = work;
+  video.onNote?.(`sampled in the function: ${work.note}`);
 
   const base = {
     v: CONTRACT_VERSION, kind: SAMPLE_KIND,
@@ -77,7 +82,7 @@ export async function* sampleAndScore(pool: FanoutPool, video: FleetVideo, sessi
   let wake: (() => void) | undefined;
   let pending = invocations.length;
   for (const invocation of invocations) {
-    const request: SampleRequest = { ...base, gops: invocation.gops, seeks: invocation.seeks };
+    const request: SampleRequest = { ...base, ...invocation };
     void pool.attempt(samplePoolRequest(request, byIndex, interpret), session.telemetry)
       .then((results) => finished.push(...results), () => {})
       .finally(() => {
@@ -108,37 +113,84 @@ function keepThumbnails(answer: SampleResponse, thumbnails: Map<number, FrameIma
   }
 }
 
+/** The video's work for the function, one request body (less its common fields) per invocation. */
+export interface FleetWork {
+  readonly invocations: ReadonlyArray<Pick<SampleRequest, 'gops' | 'seeks' | 'spans'>>;
+  readonly track?: SampleTrack | undefined;
+  /** Frames that fail before any decoding (their frame lies too far from the time asked for). */
+  readonly late: PlannedJobs['late'];
+  /** What goes to the function, for --verbose. */
+  readonly note: string;
+}
+
+type PlanningVideo = Pick<FleetVideo, 'media' | 'plan' | 'keyframes'>;
+
+/** Plans the video's work (planJobs) and packs it into invocations: one span each, or GOP jobs and seeks packed by cost. */
+export async function planInvocations(opened: OpenedInput, video: PlanningVideo, jobs: SamplingJobs, limits: PackingLimits): Promise<FleetWork> {
+  const planned = await planJobs(opened, video, jobs, limits);
+  if ('spans' in planned) {
+    return {
+      invocations: planned.spans.map((span) => ({ gops: [], seeks: [], spans: [span] })), late: [],
+      note: `${planned.spans.length} spans (${video.plan.length} frames; the function reads the ${planned.container} index around them) in ${planned.spans.length} invocations`,
+    };
+  }
+  const { gops, seeks, seekReasons, late } = planned.jobs;
+  const invocations = packInvocations(gops, seeks, limits);
+  const walks = gops.reduce((sum, gop) => sum + gop.offsets.length, 0);
+  return {
+    invocations, track: planned.track, late,
+    note: `${gops.length} GOP walks (${walks} coded frames) and ${seeks.length} per-frame seeks in ${invocations.length} invocations`
+      + (seekReasons.size > 0 ? ` (seeks: ${[...seekReasons].map(([why, count]) => `${count}× ${why}`).join('; ')})` : ''),
+  };
+}
+
+/** Containers whose frame-level index lies spread through the file, which a function that says so indexes itself. */
+const SPAN_FORMATS = new Map<ContainerFormat, JobContainer>([[MATROSKA_FORMAT, 'matroska'], [MPEG_TS_FORMAT, 'mpeg-ts']]);
+
+type PlannedWork = { readonly jobs: PlannedJobs; readonly track?: SampleTrack | undefined } | { readonly spans: readonly SpanJob[]; readonly container: string };
+
 /**
- * The decode jobs and the track the function decodes them with, planned from the same
- * index as local sampling's (media/formats.ts: MP4/MOV sample tables, MPEG-TS packets,
- * Matroska/WebM block headers), read once through the relay (around the plan's times
- * when they are sparse), when the function decodes that container's jobs. Without one,
- * every frame goes to the function's per-frame seek: inputs no demuxer indexes (AVI, ...)
- * or whose index cannot cut frames out of byte ranges (mediabunny's fallback reading).
+ * The work for the function. Matroska/WebM and MPEG-TS (recognised by their first bytes),
+ * when the function indexes them itself: span jobs, and no index read here (around dense
+ * times that index is most of the file). Else decode jobs and the track the function
+ * decodes them with, planned from the same index as local sampling's (media/formats.ts:
+ * MP4/MOV sample tables, MPEG-TS packets, Matroska/WebM block headers), read once through
+ * the relay (around the plan's times when they are sparse), when the function decodes
+ * that container's jobs. Without one, every frame goes to the function's per-frame seek:
+ * inputs no demuxer indexes (AVI, ...) or whose index cannot cut frames out of byte
+ * ranges (mediabunny's fallback reading).
  */
-async function planJobs(opened: OpenedInput, video: FleetVideo, containers: readonly string[]): Promise<{ jobs: PlannedJobs; track?: SampleTrack | undefined }> {
+async function planJobs(opened: OpenedInput, video: PlanningVideo, jobs: SamplingJobs, limits: PackingLimits): Promise<PlannedWork> {
   const options = { startTime: video.media.startTime, keyframes: video.keyframes };
   const source = await openByteSource(opened.input, opened.sizeBytes).catch(() => undefined);
   if (source === undefined) return { jobs: planDecodeJobs(video.plan, undefined, options) };
   try {
-    const times = video.plan.map((planned) => video.media.startTime + planned.requestedTime);
-    const reading = await readVideoIndex(source, { times, duration: video.media.duration }).catch(() => undefined);
-    if (reading === undefined || !('index' in reading)) return { jobs: planDecodeJobs(video.plan, undefined, options) };
-    try {
-      const wire = reading.index.wire?.container;
-      const indexed = wire !== undefined && containers.includes(wire) ? jobTrackOf(reading.index) : undefined;
-      return { jobs: planDecodeJobs(video.plan, indexed?.index, options), track: indexed?.track };
-    } finally {
-      await reading.index.close();
-    }
+    const format = await containerOf(source).catch(() => undefined);
+    const spanContainer = format === undefined ? undefined : SPAN_FORMATS.get(format);
+    if (spanContainer !== undefined && (jobs.spans ?? []).includes(spanContainer)) return { spans: cutSpans(video.plan, limits), container: format!.name };
+    return await planFromIndex(source, video, jobs.containers ?? ['mp4']);
   } finally {
     await source.close();
   }
 }
 
+async function planFromIndex(source: ByteSource, video: PlanningVideo, containers: readonly string[]): Promise<PlannedWork> {
+  const options = { startTime: video.media.startTime, keyframes: video.keyframes };
+  const times = video.plan.map((planned) => video.media.startTime + planned.requestedTime);
+  const reading = await readVideoIndex(source, { times, duration: video.media.duration }).catch(() => undefined);
+  if (reading === undefined || !('index' in reading)) return { jobs: planDecodeJobs(video.plan, undefined, options) };
+  try {
+    const wire = reading.index.wire?.container;
+    const indexed = wire !== undefined && containers.includes(wire) ? jobTrackOf(reading.index) : undefined;
+    return { jobs: planDecodeJobs(video.plan, indexed?.index, options), track: indexed?.track };
+  } finally {
+    await reading.index.close();
+  }
+}
+
 type SampleInterpreter = (outcome: InvokeOutcome, request: SampleRequest, positions: readonly FramePosition[]) => Verdict;
 
-/** A sample request for the pool; narrowed, it keeps only the GOP jobs and seeks of the frames left, each walk cut after its last target left. */
+/** A sample request for the pool; narrowed, it keeps only the GOP jobs, seeks and span targets of the frames left, each walk cut after its last target left. */
 export function samplePoolRequest(request: SampleRequest, byIndex: ReadonlyMap<string, PlannedFrame>, interpret: SampleInterpreter): PoolRequest {
   const positions = positionsOf(request, byIndex);
   return {
@@ -157,11 +209,16 @@ export function narrowSampleRequest(request: SampleRequest, ids: ReadonlySet<str
     const end = Math.max(...targets.map((target) => target.at)) + 1;
     return [{ offsets: gop.offsets.slice(0, end), sizes: gop.sizes.slice(0, end), times: gop.times.slice(0, end), targets }];
   });
-  return { ...request, gops, seeks: request.seeks.filter((seek) => ids.has(seek.id)) };
+  // A span keeps its targets left: the function indexes around those times only.
+  const spans = request.spans?.flatMap((span): SpanJob[] => {
+    const targets = span.targets.filter((target) => ids.has(target.id));
+    return targets.length === 0 ? [] : [{ targets }];
+  });
+  return { ...request, gops, seeks: request.seeks.filter((seek) => ids.has(seek.id)), ...(spans === undefined ? {} : { spans }) };
 }
 
-function positionsOf(invocation: Pick<Invocation, 'gops' | 'seeks'>, byIndex: ReadonlyMap<string, PlannedFrame>): FramePosition[] {
+function positionsOf(invocation: Pick<SampleRequest, 'gops' | 'seeks' | 'spans'>, byIndex: ReadonlyMap<string, PlannedFrame>): FramePosition[] {
   const gop = invocation.gops.flatMap((job) => job.targets.map((target) => ({ ...byIndex.get(target.id)!, actualTime: target.time })));
-  const seek = invocation.seeks.map((target) => ({ ...byIndex.get(target.id)!, actualTime: null }));
+  const seek = [...invocation.seeks, ...(invocation.spans ?? []).flatMap((span) => span.targets)].map((target) => ({ ...byIndex.get(target.id)!, actualTime: null }));
   return [...gop, ...seek].map(({ index, requestedTime, actualTime }) => ({ index, requestedTime, actualTime }));
 }

@@ -76,7 +76,7 @@ export class LambdaScorer implements FrameScorer {
 
   /** The combined executor: the fleet samples and scores the video (the engine has checked samplingRefusal). */
   sampleAndScore(video: FleetVideo, session: FleetSession): AsyncIterable<FrameResult> {
-    return sampleAndScore(this.pool, video, session, this.warm.sampling?.containers ?? ['mp4']);
+    return sampleAndScore(this.pool, video, session, this.warm.sampling);
   }
 
   score(frames: AsyncIterable<SampledFrame>): AsyncIterable<FrameResult> {

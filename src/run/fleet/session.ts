@@ -33,6 +33,8 @@ export interface FleetVideoFacts extends SessionFacts {
   readonly sampling?: {
     readonly invocations: number; readonly functionBytesRead: number; readonly getRequests: number; readonly framesDecoded: number;
     readonly decodeMs: number; readonly clientBytesRead: number; readonly objectBytes: number | null;
+    /** Group-of-pictures walks and per-frame seeks the function made (counted by functions that report them). */
+    readonly gopWalks: number; readonly seeks: number;
   };
 }
 
@@ -43,6 +45,8 @@ export class SamplingFigures {
   getRequests = 0;
   framesDecoded = 0;
   decodeMs = 0;
+  gopWalks = 0;
+  seeks = 0;
 
   add(media: SampleFigures): void {
     this.invocations += 1;
@@ -50,6 +54,8 @@ export class SamplingFigures {
     this.getRequests += media.getRequests;
     this.framesDecoded += media.framesDecoded;
     this.decodeMs += media.decodeMs;
+    this.gopWalks += media.gopWalks ?? 0;
+    this.seeks += media.seeks ?? 0;
   }
 }
 
@@ -175,7 +181,7 @@ export class FleetSession implements ScoringSession {
         sampling: {
           invocations: this.figures.invocations, functionBytesRead: this.figures.bytesRead, getRequests: this.figures.getRequests,
           framesDecoded: this.figures.framesDecoded, decodeMs: Math.round(this.figures.decodeMs), clientBytesRead: sampled.fetchedBytes?.() ?? 0,
-          objectBytes: sampled.sizeBytes ?? null,
+          objectBytes: sampled.sizeBytes ?? null, gopWalks: this.figures.gopWalks, seeks: this.figures.seeks,
         },
       }),
     };
