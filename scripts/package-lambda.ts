@@ -41,7 +41,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
  */
 const virtualOutfile = path.join(root, 'dist', 'lambda-bundle', 'index.mjs');
 const MB = 1024 * 1024;
-export const LIMITS = { zipped: 50 * MB, unzipped: 250 * MB, targetZipped: 15 * MB } as const;
+export const LIMITS = { zipped: 50 * MB, unzipped: 250 * MB } as const;
 /** Issue 20's goals for the function zip of each architecture (ONNX Runtime, 10.0 / 17.1 MB deflated, is in its layer). */
 export const ZIP_TARGETS = { arm64: 12 * MB, x86_64: 18 * MB } as const satisfies Record<LambdaArchitecture, number>;
 
