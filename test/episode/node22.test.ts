@@ -110,11 +110,11 @@ test(`on Node ${NODE_22.version} the packaged handler classifies an episode, fin
   assert.equal((bus.events.find((event) => event.detail.key === 'incoming/gone.mp4')?.detail as unknown as FailedDetail).cause.code, 'OBJECT_DELETED');
 });
 
-test(`on Node ${NODE_22.version} the packaged classifier (ONNX Runtime's N-API binding) warms up and scores a frame`, async () => {
+test(`on Node ${NODE_22.version} the packaged classifier (ONNX Runtime's N-API binding, from its layer) warms up and scores a frame`, async () => {
   const pkg = await unpackedPackage('x86_64');
   try {
     const jpeg = await makeImage(await tempDir('node22-frame'), 'frame.jpg');
-    const run = await runHandlerOnNode22(pkg.dir, [{ warmup: true }, { v: 1, frames: [{ id: 'f', image: base64(jpeg) }] }], {});
+    const run = await runHandlerOnNode22(pkg.dir, [{ warmup: true }, { v: 1, frames: [{ id: 'f', image: base64(jpeg) }] }], { ...pkg.env });
     assert.equal(run.node, `v${NODE_22.version}`);
     const [warm, scored] = run.responses as [{ warm: boolean; model: { name: string } }, { results: Array<{ id: string; status: string; scores: Record<string, number> }> }];
     assert.equal(warm.warm, true);
