@@ -2,8 +2,9 @@
  * Issue 20's table at the lengths users have: `framescore sample` run as a user runs it
  * (the CLI as a subprocess, PNGs written to a temp dir), against a baseline measured in
  * the same run, rounds interleaved, medians. Each figure is printed with its file's length.
- *   containers  --frames 150 from the MP4 and its MKV and MPEG-TS stream copies: MKV / MP4 and
- *               TS / MP4 (goal ≤ 1.3×)
+ *   containers  --frames 150 from the MP4 and its stream copies: three Matroska layouts (ffmpeg's
+ *               5 s clusters with Cues; 1 s clusters; piped, with no Cues and no Duration)
+ *               and MPEG-TS, each / MP4 (goal ≤ 1.3×)
  *   dense       --every 1 from the MP4 / one ffmpeg decoding the whole file with a select filter
  *               passing the same frames, written as PNGs too (goal ≤ 0.4×)
  *   low-res     --frames 150 of the 400 s 768×576 MPEG-4 AVI / one such sequential ffmpeg pass
@@ -102,10 +103,14 @@ for (const minutes of benchLengths()) {
   const media = await probeMedia(binaries.ffprobe, files.mp4, files.mp4);
   const length = `${lengthLabel(media.duration)} 1080p H.264`;
   if (ONLY.includes('containers')) {
-    const runs = await interleaved({ mp4: framescoreSample(files.mp4, ['--frames', '150']), mkv: framescoreSample(files.mkv, ['--frames', '150']), ts: framescoreSample(files.ts, ['--frames', '150']) }, `${length} --frames 150`);
-    console.log(`${length}, sample --frames 150: MP4 ${wall(runs.mp4!).toFixed(1)} s (${walls(runs.mp4!)}), MKV ${wall(runs.mkv!).toFixed(1)} s (${walls(runs.mkv!)}), TS ${wall(runs.ts!).toFixed(1)} s (${walls(runs.ts!)}); CPU-s ${cpu(runs.mp4!).toFixed(1)} / ${cpu(runs.mkv!).toFixed(1)} / ${cpu(runs.ts!).toFixed(1)}`);
-    row('`sample --frames 150`, MKV / MP4', length, wall(runs.mkv!) / wall(runs.mp4!), 1.3, `${wall(runs.mkv!).toFixed(1)} s vs ${wall(runs.mp4!).toFixed(1)} s`);
-    row('same, MPEG-TS / MP4', length, wall(runs.ts!) / wall(runs.mp4!), 1.3, `${wall(runs.ts!).toFixed(1)} s vs ${wall(runs.mp4!).toFixed(1)} s`);
+    const copies = { mp4: files.mp4, mkv: files.mkv, 'mkv 1 s clusters': files.mkvShortClusters, 'mkv no Cues': files.mkvNoCues, ts: files.ts };
+    const runs = await interleaved(Object.fromEntries(Object.entries(copies).map(([name, file]) => [name, framescoreSample(file, ['--frames', '150'])])), `${length} --frames 150`);
+    console.log(`${length}, sample --frames 150: ${Object.keys(copies).map((name) => `${name} ${wall(runs[name]!).toFixed(1)} s (${walls(runs[name]!)}), CPU ${cpu(runs[name]!).toFixed(1)} s`).join('; ')}`);
+    const versus = (name: string, what: string): void => row(what, length, wall(runs[name]!) / wall(runs.mp4!), 1.3, `${wall(runs[name]!).toFixed(1)} s vs ${wall(runs.mp4!).toFixed(1)} s; CPU ${cpu(runs[name]!).toFixed(1)} vs ${cpu(runs.mp4!).toFixed(1)} s`);
+    versus('mkv', '`sample --frames 150`, MKV (ffmpeg: 5 s clusters, Cues) / MP4');
+    versus('mkv 1 s clusters', 'same, MKV with 1 s clusters (mkvmerge/OBS-like) / MP4');
+    versus('mkv no Cues', 'same, MKV written to a pipe (no Cues, no Duration: live recorders) / MP4');
+    versus('ts', 'same, MPEG-TS / MP4');
   }
   if (ONLY.includes('dense')) {
     const plan = planFrames({ mode: { kind: 'every', seconds: 1 }, keyframes: false }, media);

@@ -8,7 +8,10 @@
  * bench/.cache (FRAMESCORE_BENCH_CACHE moves it, e.g. to share one cache between
  * clones); `node dist/bench/media.js` makes the whole set.
  */
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveBinaries } from '../src/media/binaries.js';
@@ -80,20 +83,38 @@ export interface BroadcastSet {
   /** Stream copies of the MP4: the same frames, another container. */
   readonly mkv: string;
   readonly ts: string;
+  /** Matroska as other muxers write it: 1-second clusters with a Cue per keyframe (as mkvmerge and OBS at short cluster limits), and written to a pipe as live recorders do (no Cues, no Duration). */
+  readonly mkvShortClusters: string;
+  readonly mkvNoCues: string;
 }
 
-/** The broadcast file of this length and its MKV and MPEG-TS stream copies (ffmpeg's default muxers). */
+/** The broadcast file of this length and its stream copies: MKV and MPEG-TS by ffmpeg's default muxers, and two other Matroska layouts. */
 export async function broadcastSet(minutes: number): Promise<BroadcastSet> {
   const mp4 = await broadcastVideo(minutes);
-  const copy = async (extension: 'mkv' | 'ts'): Promise<string> => {
-    const output = mp4.replace(/\.mp4$/, `.${extension}`);
+  const ffmpeg = resolveBinaries().ffmpeg;
+  const copy = async (suffix: string, muxer: readonly string[], target?: (temp: string) => Promise<void>): Promise<string> => {
+    const output = mp4.replace(/\.mp4$/, suffix);
     if (await exists(output)) return output;
-    const temp = `${output}.tmp.${extension}`;
-    await runProcess(resolveBinaries().ffmpeg, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', mp4, '-map', '0:v:0', '-c', 'copy', temp], NO_TIMEOUT);
+    const temp = `${output}.tmp${path.extname(output)}`;
+    if (target === undefined) await runProcess(ffmpeg, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-y', '-i', mp4, '-map', '0:v:0', '-c', 'copy', ...muxer, temp], NO_TIMEOUT);
+    else await target(temp);
     await rename(temp, output);
     return output;
   };
-  return { minutes, mp4, mkv: await copy('mkv'), ts: await copy('ts') };
+  return {
+    minutes, mp4,
+    mkv: await copy('.mkv', []),
+    ts: await copy('.ts', []),
+    mkvShortClusters: await copy('-1s-clusters.mkv', ['-cluster_time_limit', '1000', '-cluster_size_limit', String(64 * 1024 * 1024)]),
+    // Written to a pipe, ffmpeg's Matroska muxer cannot go back for the Cues or the Duration.
+    mkvNoCues: await copy('-piped.mkv', [], async (temp) => {
+      const child = spawn(ffmpeg, ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', mp4, '-map', '0:v:0', '-c', 'copy', '-f', 'matroska', 'pipe:1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const exited = new Promise<number | null>((resolve, reject) => { child.once('error', reject); child.once('close', resolve); });
+      await pipeline(child.stdout, createWriteStream(temp));
+      const code = await exited;
+      if (code !== 0) throw new Error(`ffmpeg exited with ${code} writing ${temp}`);
+    }),
+  };
 }
 
 /** CPU seconds used by finished child processes of this process (Linux /proc). */

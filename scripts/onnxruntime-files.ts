@@ -1,8 +1,9 @@
 /**
- * onnxruntime-node as the Lambda zip carries it: node_modules/onnxruntime-node
- * (package.json, dist/*.js, and the linux binding of one architecture) and the
- * CommonJS half of onnxruntime-common, which is all its dist requires at run time
- * (adm-zip and global-agent serve only its install script).
+ * onnxruntime-node as the ONNX Runtime layer carries it (scripts/onnxruntime-layer.ts):
+ * nodejs/node_modules/onnxruntime-node (package.json, dist/*.js, and the linux binding of
+ * one architecture) and the CommonJS half of onnxruntime-common, which is all its dist
+ * requires at run time (adm-zip and global-agent serve only its install script). Lambda
+ * extracts a layer to /opt, where src/core/engines/onnx.ts looks for /opt/nodejs/node_modules.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -18,19 +19,21 @@ const NODE_ARCH = { arm64: 'arm64', x86_64: 'x64' } as const satisfies Record<La
 export const ELF_MACHINE = { arm64: 0xb7, x86_64: 0x3e } as const satisfies Record<LambdaArchitecture, number>;
 const NATIVE_FILES = ['libonnxruntime.so.1', 'onnxruntime_binding.node'] as const;
 
-const ORT = 'node_modules/onnxruntime-node';
-const COMMON = 'node_modules/onnxruntime-common';
+/** A Node.js layer's modules live under nodejs/node_modules (Lambda: /opt/nodejs/node_modules). */
+export const LAYER_MODULES = 'nodejs/node_modules';
+const ORT = `${LAYER_MODULES}/onnxruntime-node`;
+const COMMON = `${LAYER_MODULES}/onnxruntime-common`;
 
 function binDir(architecture: LambdaArchitecture): string {
   return `bin/napi-v6/linux/${NODE_ARCH[architecture]}`;
 }
 
-/** The only native entries a zip for this architecture may hold. */
+/** The only native entries the layer for this architecture may hold (the function's zip may hold none). */
 export function allowedNativeEntries(architecture: LambdaArchitecture): string[] {
   return NATIVE_FILES.map((name) => `${ORT}/${binDir(architecture)}/${name}`);
 }
 
-/** Zip entry name → bytes for onnxruntime-node and onnxruntime-common on one architecture. */
+/** Layer entry name → bytes for onnxruntime-node and onnxruntime-common on one architecture. */
 export async function onnxRuntimeFiles(architecture: LambdaArchitecture): Promise<Map<string, Uint8Array>> {
   const require = createRequire(import.meta.url);
   const ortDir = path.dirname(require.resolve('onnxruntime-node/package.json'));
@@ -51,7 +54,7 @@ export async function onnxRuntimeFiles(architecture: LambdaArchitecture): Promis
 }
 
 /**
- * Why the zip's native code is wrong for this architecture: any native entry
+ * Why the layer's native code is wrong for this architecture: any native entry
  * other than the two ONNX Runtime files, or one whose ELF machine is another CPU's.
  */
 export function nativeViolations(entries: Readonly<Record<string, Uint8Array>>, native: readonly string[], architecture: LambdaArchitecture): string[] {

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { extractZip } from '../../scripts/lambda-zip.js';
+import { resolveBinaries } from '../../src/media/binaries.js';
 import type { SqsBatchResponse } from '../../src/lambda/episode/batch-response.js';
 import type { ClassifiedDetail, FailedDetail } from '../../src/lambda/episode/outcome.js';
 import { startEventBridgeServer, type EventBridgeServer } from '../helpers/eventbridge-server.js';
@@ -75,7 +76,8 @@ function runHandlerOnNode22(dir: string, events: unknown[], env: Record<string, 
     const child = spawn(node22, ['--input-type=module', '-e', RUNNER], {
       cwd: dir,
       env: {
-        PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env,
+        // The ffmpeg layer's /opt/bin is on Lambda's PATH: here the directory of the ffmpeg the tests resolve (the npm build on a machine without one).
+        PATH: [path.dirname(resolveBinaries().ffmpeg), process.env.PATH ?? ''].join(path.delimiter), HOME: process.env.HOME ?? '/tmp', ...env,
         EPISODE_HANDLER_URL: new URL(`file://${path.join(dir, 'index.mjs')}`).href, EPISODE_EVENTS: JSON.stringify(events),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -100,7 +102,7 @@ test(`on Node ${NODE_22.version} the packaged handler classifies an episode, fin
   const gone = JSON.stringify(objectCreatedEvent(BUCKET, 'incoming/gone.mp4', 'abc', 1));
   const run = await runOnNode22([sqsEvent(sqsRecord(created)), sqsEvent(sqsRecord(created, 2)), sqsEvent(sqsRecord(gone))]);
   assert.equal(run.node, `v${NODE_22.version}`);
-  assert.deepEqual(run.responses, [{ batchItemFailures: [] }, { batchItemFailures: [] }, { batchItemFailures: [] }]);
+  assert.deepEqual(run.responses, [{ batchItemFailures: [] }, { batchItemFailures: [] }, { batchItemFailures: [] }], run.stderr.slice(-2000));
   assert.doesNotMatch(run.stderr, /NodeVersionSupportWarning/, 'the AWS SDK is content with Node 22');
   const [first, second] = bus.events.filter((event) => event.detail.key === 'incoming/ep.mp4').map((event) => event.detail as unknown as ClassifiedDetail);
   assert.deepEqual([first?.reused, first?.frames], [false, { total: 3, ok: 3, failed: 0 }]);
@@ -108,11 +110,11 @@ test(`on Node ${NODE_22.version} the packaged handler classifies an episode, fin
   assert.equal((bus.events.find((event) => event.detail.key === 'incoming/gone.mp4')?.detail as unknown as FailedDetail).cause.code, 'OBJECT_DELETED');
 });
 
-test(`on Node ${NODE_22.version} the packaged classifier (ONNX Runtime's N-API binding) warms up and scores a frame`, async () => {
+test(`on Node ${NODE_22.version} the packaged classifier (ONNX Runtime's N-API binding, from its layer) warms up and scores a frame`, async () => {
   const pkg = await unpackedPackage('x86_64');
   try {
     const jpeg = await makeImage(await tempDir('node22-frame'), 'frame.jpg');
-    const run = await runHandlerOnNode22(pkg.dir, [{ warmup: true }, { v: 1, frames: [{ id: 'f', image: base64(jpeg) }] }], {});
+    const run = await runHandlerOnNode22(pkg.dir, [{ warmup: true }, { v: 1, frames: [{ id: 'f', image: base64(jpeg) }] }], { ...pkg.env });
     assert.equal(run.node, `v${NODE_22.version}`);
     const [warm, scored] = run.responses as [{ warm: boolean; model: { name: string } }, { results: Array<{ id: string; status: string; scores: Record<string, number> }> }];
     assert.equal(warm.warm, true);

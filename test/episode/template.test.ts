@@ -98,6 +98,8 @@ test('the episode function takes one message at a time, reports partial batch fa
     const fn = resources[name]!.Properties as Json;
     assert.equal(fn.CodeUri, `../dist/episode-${architecture}.zip`);
     assert.deepEqual(fn.Architectures, [architecture]);
+    // ffmpeg for the rare local frames; no ONNX Runtime layer: the episode function scores nothing itself.
+    assert.deepEqual(fn.Layers, [{ Ref: architecture === 'arm64' ? 'FfmpegLayerArm64' : 'FfmpegLayerX86' }]);
     assert.deepEqual(fn.ReservedConcurrentExecutions, { Ref: 'EpisodeConcurrency' });
     assert.deepEqual(fn.Timeout, { Ref: 'EpisodeTimeout' });
     const trigger = fn.Events.Episodes.Properties as Json;

@@ -1,7 +1,7 @@
 /**
  * Shared fixtures for the Lambda tests: test images made with ffmpeg, the
- * packaged zip unpacked into an empty temp dir, and a fresh `node` process that
- * runs a handler module against a list of events.
+ * packaged zip and its ONNX Runtime layer unpacked into an empty temp dir, and a
+ * fresh `node` process that runs a handler module against a list of events.
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractZip } from '../../scripts/lambda-zip.js';
 import { packageLambda, zipName, type LambdaArchitecture, type PackageResult } from '../../scripts/package-lambda.js';
+import { onnxRuntimeLayerZipName, packageOnnxRuntimeLayer, type OnnxRuntimeLayerResult } from '../../scripts/onnxruntime-layer.js';
 import { runFfmpeg } from '../helpers/ffmpeg.js';
 import { startServerlessOffline, type OfflineServer } from '../helpers/serverless-offline.js';
 
@@ -40,16 +41,27 @@ export async function makeImage(dir: string, name: string, size = '224x224', pat
 export interface UnpackedPackage extends PackageResult {
   /** The zip's contents, in a temp dir with no node_modules above it. */
   readonly dir: string;
+  /** The ONNX Runtime layer as packaged, and where it is unpacked (Lambda's /opt). */
+  readonly layer: OnnxRuntimeLayerResult;
+  readonly layerDir: string;
+  /** The environment that points the function at layerDir instead of /opt (src/core/engines/onnx.ts). */
+  readonly env: Readonly<Record<string, string>>;
   cleanup(): Promise<void>;
 }
 
-/** Runs the real packaging into a temp zip and unpacks it into an empty temp dir (x86_64: this machine's architecture). */
+/**
+ * Runs the real packaging into a temp zip and unpacks it into an empty temp dir, and its
+ * ONNX Runtime layer beside it as Lambda would into /opt (x86_64: this machine's architecture).
+ */
 export async function unpackedPackage(architecture: LambdaArchitecture = 'x86_64'): Promise<UnpackedPackage> {
   const work = await tempDir('package');
   const result = await packageLambda(path.join(work, zipName(architecture)), architecture);
+  const layer = await packageOnnxRuntimeLayer(path.join(work, onnxRuntimeLayerZipName(architecture)), architecture);
   const dir = path.join(work, 'unzipped');
+  const layerDir = path.join(work, 'opt');
   await extractZip(new Uint8Array(await readFile(result.out)), dir);
-  return { ...result, dir, cleanup: () => rm(work, { recursive: true, force: true }) };
+  await extractZip(new Uint8Array(await readFile(layer.out)), layerDir);
+  return { ...result, dir, layer, layerDir, env: { FRAMESCORE_ONNXRUNTIME_LAYER: layerDir }, cleanup: () => rm(work, { recursive: true, force: true }) };
 }
 
 export interface HandlerRun {
@@ -114,7 +126,8 @@ export interface PackagedOfflineOptions {
   readonly httpPort?: number;
   /**
    * More environment for serverless-offline, which serverless.yml passes on to the
-   * function: VIDEO_URI_PREFIXES, FFMPEG_PATH, AWS_ENDPOINT_URL_S3 and AWS credentials.
+   * function: VIDEO_URI_PREFIXES, FFMPEG_PATH, AWS_ENDPOINT_URL_S3 and AWS credentials
+   * (FRAMESCORE_ONNXRUNTIME_LAYER, the unpacked ONNX Runtime layer, is always set).
    */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -124,7 +137,7 @@ export async function startPackagedOffline(options: PackagedOfflineOptions = {})
   const { env, ...ports } = options;
   const pkg = await unpackedPackage();
   try {
-    const server = await startServerlessOffline({ servicePath: repoRoot, ...ports, env: { ...env, FRAMESCORE_LAMBDA_ZIP: pkg.out, FRAMESCORE_OFFLINE_DIR: pkg.dir } });
+    const server = await startServerlessOffline({ servicePath: repoRoot, ...ports, env: { ...env, ...pkg.env, FRAMESCORE_LAMBDA_ZIP: pkg.out, FRAMESCORE_OFFLINE_DIR: pkg.dir } });
     return { server, stop: async () => { await server.stop(); await pkg.cleanup(); } };
   } catch (error) {
     await pkg.cleanup();

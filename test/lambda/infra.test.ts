@@ -18,7 +18,8 @@ const template = parse(await readFile(path.join(repoRoot, 'infra', 'template.yam
 const resources = template.Resources as Record<string, Json>;
 /** One function per architecture; SAM merges Globals.Function into each. */
 const FUNCTIONS_BY_ARCH = { arm64: 'ClassifierFunctionArm64', x86_64: 'ClassifierFunctionX86' } as const;
-const LAYERS_BY_ARCH = { arm64: 'FfmpegLayerArm64', x86_64: 'FfmpegLayerX86' } as const;
+/** Each function's layers, in order: ONNX Runtime (its binding) and ffmpeg, each for the function's CPU. */
+const LAYERS_BY_ARCH = { arm64: { onnxruntime: 'OnnxRuntimeLayerArm64', ffmpeg: 'FfmpegLayerArm64' }, x86_64: { onnxruntime: 'OnnxRuntimeLayerX86', ffmpeg: 'FfmpegLayerX86' } } as const;
 const functionProperties = (name: string): Json => ({ ...(template.Globals.Function as Json), ...(resources[name]!.Properties as Json) });
 const fn = functionProperties(FUNCTIONS_BY_ARCH.arm64);
 
@@ -47,17 +48,20 @@ test('one Node 22 function, whose zip matches the Architecture parameter (arm64 
   assert.deepEqual(fn.ReservedConcurrentExecutions, { 'Fn::If': ['HasReservedConcurrency', { Ref: 'ReservedConcurrency' }, { Ref: 'AWS::NoValue' }] });
 });
 
-test('each function carries the ffmpeg layer of its own architecture, whose zip package:lambda writes', () => {
+test('each function carries the ONNX Runtime and ffmpeg layers of its own architecture, whose zips package:lambda writes', () => {
   const layers = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::Serverless::LayerVersion');
-  assert.deepEqual(layers.map(([name]) => name).sort(), Object.values(LAYERS_BY_ARCH).sort());
-  for (const [architecture, name] of Object.entries(LAYERS_BY_ARCH)) {
-    const layer = resources[name]!;
-    assert.equal(layer.Condition, resources[FUNCTIONS_BY_ARCH[architecture as keyof typeof FUNCTIONS_BY_ARCH]]!.Condition, `${name} exists exactly when its function does`);
-    assert.equal(layer.Properties.ContentUri, `../dist/ffmpeg-layer-${architecture}.zip`);
-    assert.deepEqual(layer.Properties.CompatibleArchitectures, [architecture]);
-    assert.deepEqual(layer.Properties.CompatibleRuntimes, [fn.Runtime]);
-    assert.match(String(layer.Properties.LicenseInfo), /^GPL-3\.0/);
-    assert.deepEqual(functionProperties(FUNCTIONS_BY_ARCH[architecture as keyof typeof FUNCTIONS_BY_ARCH]).Layers, [{ Ref: name }]);
+  assert.deepEqual(layers.map(([name]) => name).sort(), Object.values(LAYERS_BY_ARCH).flatMap((byKind) => Object.values(byKind)).sort());
+  for (const [architecture, byKind] of Object.entries(LAYERS_BY_ARCH)) {
+    const functionName = FUNCTIONS_BY_ARCH[architecture as keyof typeof FUNCTIONS_BY_ARCH];
+    for (const [kind, name] of Object.entries(byKind)) {
+      const layer = resources[name]!;
+      assert.equal(layer.Condition, resources[functionName]!.Condition, `${name} exists exactly when its function does`);
+      assert.equal(layer.Properties.ContentUri, `../dist/${kind}-layer-${architecture}.zip`);
+      assert.deepEqual(layer.Properties.CompatibleArchitectures, [architecture]);
+      assert.deepEqual(layer.Properties.CompatibleRuntimes, [fn.Runtime]);
+      assert.match(String(layer.Properties.LicenseInfo), kind === 'ffmpeg' ? /^GPL-3\.0/ : /^MIT$/);
+    }
+    assert.deepEqual(functionProperties(functionName).Layers, [{ Ref: byKind.onnxruntime }, { Ref: byKind.ffmpeg }]);
   }
 });
 

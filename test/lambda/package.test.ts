@@ -1,10 +1,11 @@
 /**
- * The packaged zips, one per architecture: deterministic, within Lambda's limits,
- * native code only in onnxruntime-node's binding for the zip's own CPU, no TF.js,
- * and self-contained: the x86_64 zip runs ONNX Runtime from an empty temp dir with no
- * node_modules in reach (the model's float32 ONNX form scoring as the repository's
- * model does) and says why when its binding is gone; built with --wasm-fallback it
- * carries TF.js and answers on wasm instead.
+ * The packaged zips, one per architecture, and the ONNX Runtime layer beside each:
+ * deterministic, within Lambda's limits (the function and its layers together), no native
+ * code in the function zip and only onnxruntime-node's binding for the layer's own CPU in
+ * the layer, no TF.js; the x86_64 zip runs ONNX Runtime from its unpacked layer in an empty
+ * temp dir with no node_modules in reach (the model's float32 ONNX form scoring as the
+ * repository's model does), and says where it looked when the layer or its binding is
+ * missing; built with --wasm-fallback it carries TF.js and answers on wasm without the layer.
  */
 import assert from 'node:assert/strict';
 import { cp, readFile, rm } from 'node:fs/promises';
@@ -14,21 +15,28 @@ import { after, before, test } from 'node:test';
 import { unzipSync, zipSync } from 'fflate';
 import { Classifier } from '../../src/core/classifier.js';
 import { parseInvokeResponse, type InvokeRequest, type InvokeResponse } from '../../src/core/contract.js';
-import { loadOnnxEngine } from '../../src/core/engines/onnx.js';
+import { LAYER_ROOT, loadOnnxEngine } from '../../src/core/engines/onnx.js';
 import { directoryModelFiles } from '../../src/core/model-directory.js';
 import { readModelBundle } from '../../src/core/model-files.js';
 import { activateBackend } from '../../src/core/tf-backend.js';
+import { packageFfmpegLayer, type LayerResult } from '../../scripts/ffmpeg-layer.js';
 import { elfMachine, extractZip, nativeEntries } from '../../scripts/lambda-zip.js';
-import { allowedNativeEntries, nativeViolations } from '../../scripts/onnxruntime-files.js';
-import { LIMITS, packageLambda, type PackageResult } from '../../scripts/package-lambda.js';
+import { allowedNativeEntries, ELF_MACHINE, LAYER_MODULES, nativeViolations } from '../../scripts/onnxruntime-files.js';
+import { packageOnnxRuntimeLayer, type OnnxRuntimeLayerResult } from '../../scripts/onnxruntime-layer.js';
+import { checkDeployment, LIMITS, packageLambda, type LambdaArchitecture, type PackageResult } from '../../scripts/package-lambda.js';
 import { base64, defaultModelDir, makeImage, runHandlerProcess, tempDir, unpackedPackage, type UnpackedPackage } from './fixtures.js';
 
 let pkg: UnpackedPackage;
 let arm64: PackageResult;
+let arm64Layer: OnnxRuntimeLayerResult;
+const ffmpegLayers = new Map<LambdaArchitecture, LayerResult>();
 let jpeg: Uint8Array;
 before(async () => {
   pkg = await unpackedPackage('x86_64');
-  arm64 = await packageLambda(path.join(path.dirname(pkg.out), 'lambda-arm64.zip'), 'arm64');
+  const work = path.dirname(pkg.out);
+  arm64 = await packageLambda(path.join(work, 'lambda-arm64.zip'), 'arm64');
+  arm64Layer = await packageOnnxRuntimeLayer(path.join(work, 'onnxruntime-layer-arm64.zip'), 'arm64');
+  for (const architecture of ['arm64', 'x86_64'] as const) ffmpegLayers.set(architecture, await packageFfmpegLayer(path.join(work, `ffmpeg-layer-${architecture}.zip`), architecture));
   jpeg = await makeImage(await tempDir('package-images'), 'frame.jpg');
 });
 after(() => pkg?.cleanup());
@@ -49,8 +57,8 @@ const FALLBACK_FILES = [
   'tfjs-backend-wasm.wasm',
 ];
 
-test('each zip holds the bundle, the model\'s ONNX form, and onnxruntime-node with only its own linux binding; no TF.js', async () => {
-  for (const [result, binDir] of [[pkg, 'linux/x64'], [arm64, 'linux/arm64']] as const) {
+test('each zip holds the bundle and the model\'s ONNX form, and no native code, no node_modules, no TF.js, no ffmpeg', async () => {
+  for (const result of [pkg, arm64]) {
     assert.equal(result.wasmFallback, false);
     assert.deepEqual(listed(result.files), COMMON_FILES);
     assert.ok(result.files.some((name) => name.endsWith('.LEGAL.txt')), 'the bundled code\'s licences');
@@ -61,31 +69,43 @@ test('each zip holds the bundle, the model\'s ONNX form, and onnxruntime-node wi
     // TF.js registers its kernels by name; none of that code may reach the bundle.
     const entries = unzipSync(new Uint8Array(await readFile(result.out)));
     for (const name of ['index.mjs', ...chunks]) assert.doesNotMatch(new TextDecoder().decode(entries[name]), /registerKernel/, name);
-    const modules = result.files.filter((name) => name.startsWith('node_modules/'));
-    for (const name of ['onnxruntime-node/package.json', 'onnxruntime-node/dist/index.js', 'onnxruntime-node/dist/binding.js', 'onnxruntime-common/package.json', 'onnxruntime-common/dist/cjs/package.json', 'onnxruntime-common/dist/cjs/index.js']) {
-      assert.ok(modules.includes(`node_modules/${name}`), name);
-    }
-    assert.deepEqual(modules.filter((name) => name.includes('/bin/')), [`node_modules/onnxruntime-node/bin/napi-v6/${binDir}/libonnxruntime.so.1`, `node_modules/onnxruntime-node/bin/napi-v6/${binDir}/onnxruntime_binding.node`]);
-    assert.ok(modules.every((name) => /^node_modules\/onnxruntime-(node|common)\//.test(name)), 'nothing else from node_modules');
-    assert.ok(!result.files.some((name) => /ffmpeg/i.test(name)), 'ffmpeg ships in its layer, not in the function zip');
+    assert.deepEqual(nativeEntries(entries), [], `${result.architecture}: native code ships in the layers`);
+    assert.deepEqual(result.files.filter((name) => name.includes('node_modules/') || /ffmpeg/i.test(name)), []);
     assert.ok(result.zippedBytes < LIMITS.zipped, `${result.architecture} zip is ${result.zippedBytes} bytes`);
-    assert.ok(result.unzippedBytes < LIMITS.unzipped);
   }
 });
 
-test('packaging twice gives byte-identical zips', async () => {
+test('each ONNX Runtime layer holds onnxruntime-node and onnxruntime-common under nodejs/node_modules, with only its own CPU\'s linux binding', async () => {
+  for (const [layer, binDir] of [[pkg.layer, 'linux/x64'], [arm64Layer, 'linux/arm64']] as const) {
+    for (const name of ['onnxruntime-node/package.json', 'onnxruntime-node/dist/index.js', 'onnxruntime-node/dist/binding.js', 'onnxruntime-common/package.json', 'onnxruntime-common/dist/cjs/package.json', 'onnxruntime-common/dist/cjs/index.js']) {
+      assert.ok(layer.files.includes(`${LAYER_MODULES}/${name}`), name);
+    }
+    assert.ok(layer.files.every((name) => name.startsWith(`${LAYER_MODULES}/onnxruntime-node/`) || name.startsWith(`${LAYER_MODULES}/onnxruntime-common/`)), 'nothing else');
+    assert.deepEqual(layer.files.filter((name) => name.includes('/bin/')), [`nodejs/node_modules/onnxruntime-node/bin/napi-v6/${binDir}/libonnxruntime.so.1`, `nodejs/node_modules/onnxruntime-node/bin/napi-v6/${binDir}/onnxruntime_binding.node`]);
+    const entries = unzipSync(new Uint8Array(await readFile(layer.out)));
+    const native = nativeEntries(entries);
+    assert.deepEqual(native, allowedNativeEntries(layer.architecture).sort());
+    for (const name of native) assert.equal(elfMachine(entries[name]!), ELF_MACHINE[layer.architecture], `${layer.architecture} ${name}`);
+    assert.deepEqual(nativeViolations(entries, native, layer.architecture), []);
+    assert.ok(layer.zippedBytes < LIMITS.zipped, `${layer.architecture} layer zip is ${layer.zippedBytes} bytes`);
+  }
+});
+
+test('each function with its ONNX Runtime and ffmpeg layers unzips within Lambda\'s 250 MB, and more would be refused', () => {
+  for (const [result, layer] of [[pkg, pkg.layer], [arm64, arm64Layer]] as const) {
+    const parts = [result, layer, ffmpegLayers.get(result.architecture)!];
+    const total = checkDeployment(result.architecture, parts);
+    assert.equal(total.unzippedBytes, parts.reduce((sum, part) => sum + part.unzippedBytes, 0));
+    assert.ok(total.unzippedBytes < LIMITS.unzipped, `${result.architecture}: ${total.unzippedBytes} bytes`);
+    assert.throws(() => checkDeployment(result.architecture, [...parts, { zippedBytes: 0, unzippedBytes: LIMITS.unzipped - total.unzippedBytes + 1 }]), /function and its layers unzip to .* over Lambda's 250\.00 MB limit/);
+  }
+});
+
+test('packaging twice gives byte-identical zips and layers', async () => {
   const again = await packageLambda(path.join(path.dirname(pkg.out), 'again.zip'), 'x86_64');
   assert.equal(again.sha256, pkg.sha256);
-});
-
-test('the arm64 zip holds only aarch64 native files and the x86_64 zip only x86-64 ones (ELF e_machine)', async () => {
-  for (const [result, machine] of [[pkg, 0x3e], [arm64, 0xb7]] as const) {
-    const entries = unzipSync(new Uint8Array(await readFile(result.out)));
-    const native = nativeEntries(entries);
-    assert.deepEqual(native, allowedNativeEntries(result.architecture).sort());
-    for (const name of native) assert.equal(elfMachine(entries[name]!), machine, name);
-    assert.deepEqual(nativeViolations(entries, native, result.architecture), []);
-  }
+  const layerAgain = await packageOnnxRuntimeLayer(path.join(path.dirname(pkg.out), 'layer-again.zip'), 'x86_64');
+  assert.equal(layerAgain.sha256, pkg.layer.sha256);
 });
 
 test('the native-code check refuses other native files and bindings for the wrong CPU', () => {
@@ -121,12 +141,12 @@ async function referenceScores(engine: 'onnx' | 'wasm'): Promise<Record<string, 
   return expected.scores;
 }
 
-test('the unpacked x86_64 zip runs ONNX Runtime in a fresh node process with no node_modules in reach', async () => {
-  for (let dir = path.dirname(pkg.dir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+test('the unpacked x86_64 zip runs ONNX Runtime from its unpacked layer in a fresh node process with no node_modules in reach', async () => {
+  for (let dir = pkg.dir; dir !== path.dirname(dir); dir = path.dirname(dir)) {
     assert.equal(existsSync(path.join(dir, 'node_modules')), false, `${dir}/node_modules would make the test meaningless`);
   }
   const request: InvokeRequest = { v: 1, frames: [{ id: 'a', image: base64(jpeg) }, { id: 'bad', image: base64(new Uint8Array([1, 2, 3])) }] };
-  const run = await runHandlerProcess(path.join(pkg.dir, 'index.mjs'), [request, { warmup: true }]);
+  const run = await runHandlerProcess(path.join(pkg.dir, 'index.mjs'), [request, { warmup: true }], pkg.env);
   const response = parseInvokeResponse(run.responses[0], request) as InvokeResponse;
   const [good, bad] = response.results;
   assert.ok(good?.status === 'ok');
@@ -142,25 +162,35 @@ test('the unpacked x86_64 zip runs ONNX Runtime in a fresh node process with no 
   assert.ok(!run.stdout.includes(base64(jpeg).slice(0, 40)), 'image bytes never reach the log');
 });
 
-test('without its binding the unpacked zip answers MODEL_UNAVAILABLE naming the binding', async () => {
-  const copy = path.join(await tempDir('package-nobinding'), 'task');
-  await cp(pkg.dir, copy, { recursive: true });
-  await rm(path.join(copy, allowedNativeEntries('x86_64').find((name) => name.endsWith('.node'))!));
+const unavailable = async (env: Record<string, string>): Promise<string> => {
   const request: InvokeRequest = { v: 1, frames: [{ id: 'a', image: base64(jpeg) }] };
-  const run = await runHandlerProcess(path.join(copy, 'index.mjs'), [request]);
+  const run = await runHandlerProcess(path.join(pkg.dir, 'index.mjs'), [request], env);
   const response = run.responses[0] as { error?: { code: string; message: string } };
-  assert.equal(response.error?.code, 'MODEL_UNAVAILABLE');
-  assert.match(response.error.message, /onnxruntime-node cannot be loaded: .*onnxruntime_binding\.node/);
+  assert.equal(response.error?.code, 'MODEL_UNAVAILABLE', JSON.stringify(response));
+  return response.error.message;
+};
+
+test('without the layer the unpacked zip answers MODEL_UNAVAILABLE naming where it looked for onnxruntime-node', async () => {
+  assert.equal(existsSync(path.join(LAYER_ROOT, LAYER_MODULES)), false, `${LAYER_ROOT}/${LAYER_MODULES} exists on this machine`);
+  const message = await unavailable({});
+  assert.match(message, /onnxruntime-node cannot be loaded: onnxruntime-node is neither in a node_modules above .*unzipped nor in the layer's \/opt\/nodejs\/node_modules/);
 });
 
-test('built with --wasm-fallback, the zip carries TF.js, the wasm binaries and the TF.js model, and answers on wasm without its binding', async () => {
+test('with a layer that lacks its binding the unpacked zip answers MODEL_UNAVAILABLE naming the binding', async () => {
+  const copy = path.join(await tempDir('package-nobinding'), 'opt');
+  await cp(pkg.layerDir, copy, { recursive: true });
+  await rm(path.join(copy, allowedNativeEntries('x86_64').find((name) => name.endsWith('.node'))!));
+  assert.match(await unavailable({ FRAMESCORE_ONNXRUNTIME_LAYER: copy }), /onnxruntime-node cannot be loaded: .*onnxruntime_binding\.node/);
+});
+
+test('built with --wasm-fallback, the zip carries TF.js, the wasm binaries and the TF.js model, and answers on wasm without the ONNX Runtime layer', async () => {
   const work = await tempDir('package-fallback');
   const fallback = await packageLambda(path.join(work, 'lambda-x86_64.zip'), 'x86_64', { wasmFallback: true });
   assert.equal(fallback.wasmFallback, true);
   assert.deepEqual(listed(fallback.files), [...COMMON_FILES, ...FALLBACK_FILES].sort());
+  assert.deepEqual(nativeEntries(new Uint8Array(await readFile(fallback.out))), []);
   const copy = path.join(work, 'task');
   await extractZip(new Uint8Array(await readFile(fallback.out)), copy);
-  await rm(path.join(copy, allowedNativeEntries('x86_64').find((name) => name.endsWith('.node'))!));
   const request: InvokeRequest = { v: 1, frames: [{ id: 'a', image: base64(jpeg) }] };
   const run = await runHandlerProcess(path.join(copy, 'index.mjs'), [request]);
   const response = parseInvokeResponse(run.responses[0], request) as InvokeResponse;
@@ -170,5 +200,5 @@ test('built with --wasm-fallback, the zip carries TF.js, the wasm binaries and t
   const ready = run.logs.find((entry) => entry.message === 'framescore model ready');
   assert.equal(ready?.level, 'warn');
   assert.doesNotMatch(String(ready?.engine), /onnxruntime/);
-  assert.match(String(ready?.fellBack), /onnxruntime-node cannot be loaded: .*onnxruntime_binding\.node/);
+  assert.match(String(ready?.fellBack), /onnxruntime-node cannot be loaded: onnxruntime-node is neither in a node_modules/);
 });

@@ -56,7 +56,7 @@ after(async () => {
 });
 
 function run(modelUri: string, cacheDir: string, events: unknown[] = [request]): ReturnType<typeof runHandlerProcess> {
-  return runHandlerProcess(path.join(pkg!.dir, 'index.mjs'), events, { ...s3!.env, MODEL_URI: modelUri, MODEL_CACHE_DIR: cacheDir });
+  return runHandlerProcess(path.join(pkg!.dir, 'index.mjs'), events, { ...pkg!.env, ...s3!.env, MODEL_URI: modelUri, MODEL_CACHE_DIR: cacheDir });
 }
 
 function assertScoresMatch(response: unknown): void {

@@ -4,8 +4,9 @@ import { UsageError } from '../errors.js';
 import { parseChoice, parseInteger, parseNumber } from '../option-values.js';
 import type { BatchSizeSetting } from '../../run/fleet/batching.js';
 import type { LambdaTarget } from '../../run/fleet/client.js';
+import type { FleetSettings } from '../../run/fleet/start.js';
 import { FLEET_DEFAULTS, MAX_CONCURRENCY } from '../../run/fleet/defaults.js';
-import { ARCHITECTURES, DEFAULT_PRICE_GB_SECOND, DEFAULT_PRICE_REQUEST, type Prices } from '../../run/fleet/cost.js';
+import { ARCHITECTURES, DEFAULT_PRICE_GB_SECOND, DEFAULT_PRICE_REQUEST } from '../../run/fleet/cost.js';
 
 export interface LambdaFlags {
   readonly function?: string | undefined;
@@ -22,18 +23,8 @@ export interface LambdaFlags {
   readonly region?: string | undefined;
 }
 
-export interface LambdaSettings {
-  readonly target: LambdaTarget;
-  readonly concurrency: number;
-  readonly maxAttempts: number;
-  /** --invoke-timeout; undefined: follow the function's configured timeout (invoke-timeout.ts). */
-  readonly timeoutMs: number | undefined;
-  readonly batchSize: BatchSizeSetting;
-  readonly prices: Prices;
-  readonly endpointUrl?: string | undefined;
-  readonly profile?: string | undefined;
-  readonly region?: string | undefined;
-}
+/** The fleet's settings as flags give them (--warm and the environment are the caller's). */
+export type LambdaSettings = Omit<FleetSettings, 'warm' | 'env'>;
 
 
 export function parseTarget(flags: Pick<LambdaFlags, 'function' | 'qualifier'>): LambdaTarget {

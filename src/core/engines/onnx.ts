@@ -1,9 +1,12 @@
 /**
- * ONNX Runtime (onnxruntime-node's CPU binding, a native addon shipped inside its npm
- * package): about 10× TF.js-wasm per frame on these cores. The model is the bundle's
- * ONNX form, or a TF.js layers model converted in memory. Loaded lazily, so a machine
- * whose binding cannot load falls back to TF.js with the reason.
+ * ONNX Runtime (onnxruntime-node's CPU binding, a native addon): about 10× TF.js-wasm per
+ * frame on these cores. The model is the bundle's ONNX form, or a TF.js layers model
+ * converted in memory. Loaded lazily, so a machine whose binding cannot load falls back
+ * to TF.js with the reason.
  */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type * as Ort from 'onnxruntime-node';
 import type { InferenceEngine } from '../engine.js';
 import { errorMessage, ModelError } from '../errors.js';
@@ -20,15 +23,38 @@ export class OnnxRuntimeUnavailableError extends Error {
   }
 }
 
+/** Where Lambda extracts layers; the ONNX Runtime layer holds nodejs/node_modules/onnxruntime-node. */
+export const LAYER_ROOT = '/opt';
+
+/**
+ * The one way onnxruntime-node is found, for the CLI, the library and the function alike:
+ * Node's CommonJS resolution from this module's directory first (the repository's or an
+ * install's node_modules), then the ONNX Runtime layer's nodejs/node_modules (the
+ * function's zip carries no native code: scripts/onnxruntime-layer.ts). Lambda puts
+ * /opt/nodejs/node_modules on NODE_PATH, but an ES module's import ignores NODE_PATH, so
+ * the layer's directory is named here. FRAMESCORE_ONNXRUNTIME_LAYER names another
+ * extracted layer (the tests' and benches' unpacked copy); FRAMESCORE_ONNXRUNTIME_MODULE
+ * another module file (the tests make the binding unloadable with it).
+ */
+export function onnxRuntimeLocation(env: NodeJS.ProcessEnv = process.env): string {
+  const request = env.FRAMESCORE_ONNXRUNTIME_MODULE ?? 'onnxruntime-node';
+  const layer = path.join(env.FRAMESCORE_ONNXRUNTIME_LAYER || LAYER_ROOT, 'nodejs');
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  try {
+    return createRequire(import.meta.url).resolve(request, { paths: [here, layer] });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new Error(`${request} is neither in a node_modules above ${here} nor in the layer's ${path.join(layer, 'node_modules')}`, { cause: error });
+  }
+}
+
 let runtime: Promise<OnnxRuntime> | undefined;
 
 export function loadOnnxRuntime(): Promise<OnnxRuntime> {
   runtime ??= (async () => {
     try {
-      // A variable name keeps bundlers from inlining the addon (the Lambda ships it as a package beside the bundle).
-      const name = process.env.FRAMESCORE_ONNXRUNTIME_MODULE ?? 'onnxruntime-node';
-      const module = (await import(name)) as OnnxRuntime & { default?: OnnxRuntime };
-      const ort = module.InferenceSession === undefined && module.default !== undefined ? module.default : module;
+      // require(), not import(): onnxruntime-node is CommonJS, and a resolved path keeps bundlers from inlining the addon.
+      const ort = createRequire(import.meta.url)(onnxRuntimeLocation()) as OnnxRuntime;
       if (typeof ort.InferenceSession?.create !== 'function') throw new Error('the module has no InferenceSession');
       return ort;
     } catch (error) {

@@ -16,7 +16,7 @@ import pLimit from 'p-limit';
 import { ALL_FORMATS, EncodedPacketSink, Input, MATROSKA, StreamSource, WEBM, type EncodedPacket, type InputVideoTrack } from 'mediabunny';
 import type { ByteSource } from '../source/byte-source.js';
 import { segmentFromFrames, type CodedSegment } from '../index/segment.js';
-import { aroundNote, flattenRuns, shownByTime, worthReadingAround as worthReadingAroundWith, type IndexCodec, type IndexReading, type VideoIndex } from '../index/video-index.js';
+import { aroundNote, flattenRuns, shownByTime, type IndexCodec, type IndexReading, type VideoIndex } from '../index/video-index.js';
 import { annexBUnits, avcConfigFrom, hvcConfigFrom, lengthPrefixed } from '../codec/annex-b.js';
 
 const CONTAINERS: Record<string, string> = { Matroska: 'Matroska', WebM: 'WebM', 'MPEG Transport Stream': 'MPEG-TS' };
@@ -26,19 +26,6 @@ const MAX_SEGMENT_BYTES = 256 * 1024 * 1024;
 /** Keyframe lookups and GOP header reads in flight at once (each a few range reads over HTTP). */
 const LOOKUPS_AT_ONCE = 8;
 const METADATA = { metadataOnly: true } as const;
-/**
- * Reading around one time costs about 4 s of video here (from the cluster the Cues point
- * to, through its group of pictures: ffmpeg's muxer makes 5 s clusters); measured on a
- * 2-minute 720p MKV, 20 times read 0.7 of the file and 30 read all of it. Denser than one
- * time per this many seconds, one pass over the whole file reads less.
- */
-const READ_AROUND_MIN_SECONDS_APART = 6;
-
-/** Whether reading around `times` reads less than a full pass over a `duration`-second file. */
-export function worthReadingAround(times: readonly number[], duration: number | undefined): boolean {
-  return worthReadingAroundWith({ times, duration }, READ_AROUND_MIN_SECONDS_APART);
-}
-
 /**
  * Indexes a Matroska/WebM/MPEG-TS file; `unsupported` says why it cannot. With `around`
  * (seconds on the stream's timeline), a Matroska/WebM index holds only the frames that
@@ -236,15 +223,6 @@ export class DemuxedIndex implements VideoIndex {
     }
     if (data.length !== target - start + 1) return 'the file ended early';
     return segmentFromFrames(data, start, { sampleCount: this.sampleCount, times: this.times, nalLengthSize: this.nalLengthSize, codec: this.codec }, targets);
-  }
-
-  /**
-   * Where packet `sample` lies, as mediabunny numbers packets: in Matroska/WebM its
-   * cluster's data start plus its place among the track's blocks there; and its size.
-   */
-  packetPlace(sample: number): { readonly sequence: number; readonly bytes: number; readonly run: number } {
-    const packet = this.packets[sample]!;
-    return { sequence: packet.sequenceNumber, bytes: packet.byteLength, run: this.runs?.[sample] ?? 0 };
   }
 
   /** Packet `sample` with its bytes: after the one before it in the same run, else the keyframe found again by its time. */
