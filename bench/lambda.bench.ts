@@ -256,7 +256,7 @@ try {
     const perFrame = row.warm['32']!.median / 32;
     console.log(`${row.name.padEnd(22)} ${pair(row.cold)} ${row.coldCpu.toFixed(0).padStart(9)} ${BATCHES.map((size) => pair(row.warm[String(size)]!)).join(' ')} ${pair(row.warm.pixels!)}  ${perFrame.toFixed(1).padStart(11)}  ${`${(row.cold.median / baseline.cold.median).toFixed(2)}×`.padStart(15)}  ${row.engine}`);
   }
-  const verdict = (value: number, goal: number): string => `${value.toFixed(0)} ms vs ${goal} ms (${value <= goal ? 'met' : 'missed'})`;
+  const verdict = (value: number, goal: number): string => `${value.toFixed(1)} ms vs ${goal} ms (${value <= goal ? 'met' : 'missed'})`;
   console.log(`\ngoals (default package, medians): cold init ${verdict(baseline.cold.median, GOALS.coldMs)} (best run ${baseline.cold.best.toFixed(0)} ms); warm 1-frame ${verdict(baseline.warm['1']!.median, GOALS.warmOneMs)} JPEG, ${verdict(baseline.warm.pixels!.median, GOALS.warmOneMs)} lossless`);
   console.log(`load average at end: ${load()}`);
   console.log(`batching: 32 frames cost ${(baseline.warm['32']!.median / baseline.warm['1']!.median).toFixed(1)}× one frame (${((baseline.warm['32']!.median / 32 / baseline.warm['1']!.median) * 100).toFixed(0)}% of the per-frame cost)`);
