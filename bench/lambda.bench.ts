@@ -12,6 +12,7 @@
  * in this process): JSON parse, base64, JPEG decode or inflate, preprocessing, the ONNX
  * Runtime run. Choices, interleaved run by run, medians over runs:
  *   default           ONNX Runtime only (from its layer), the model's ONNX form with float32 weights, esbuild code splitting
+ *   ORT in the zip    the default with ONNX Runtime in the function's own node_modules (the layout before the layer)
  *   single bundle     the same as one index.mjs (everything parsed at INIT)
  *   uint8 model       the same with the repository's uint8 model.onnx (smaller zip, slower session creation)
  *   with fallback     --wasm-fallback (TF.js and its wasm in the zip), running ONNX Runtime
@@ -23,7 +24,7 @@
  *   node dist/bench/lambda.bench.js [--packaged-only] [--runs N] [--brotli]
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, deflateRawSync } from 'node:zlib';
@@ -198,12 +199,17 @@ try {
   const opt = path.join(work, 'opt');
   await extractZip(new Uint8Array(await readFile(onnxLayers.find((layer) => layer.architecture === 'x86_64')!.out)), opt);
   const layer = { FRAMESCORE_ONNXRUNTIME_LAYER: opt };
+  // The layout before the layer: the same ONNX Runtime files in the function's own node_modules.
+  const inZip = path.join(work, 'onnxruntime-in-zip');
+  await cp(path.dirname(handlers.default), inZip, { recursive: true });
+  await cp(path.join(opt, 'nodejs', 'node_modules'), path.join(inZip, 'node_modules'), { recursive: true });
   const wire = await toWireImage(decodeImage(new Uint8Array(await readFile(jpegFile))));
   if (!('pixels' in wire)) throw new Error('a decoded frame goes on the wire as pixels');
   const pixels = JSON.stringify(wire.pixels);
   const batches = BATCHES.map((size) => [size, REPEATS[size]!] as [number, number]);
   const configs: Array<{ name: string; handler: string; env: Record<string, string>; before?: () => Promise<void> }> = [
     { name: 'default', handler: handlers.default, env: layer },
+    { name: 'ORT in the zip', handler: path.join(inZip, 'index.mjs'), env: {} },
     { name: 'single bundle', handler: handlers.single, env: layer },
     { name: 'uint8 model', handler: handlers.uint8, env: layer },
     { name: 'with fallback', handler: handlers.fallback, env: layer },
@@ -250,7 +256,7 @@ try {
     const perFrame = row.warm['32']!.median / 32;
     console.log(`${row.name.padEnd(22)} ${pair(row.cold)} ${row.coldCpu.toFixed(0).padStart(9)} ${BATCHES.map((size) => pair(row.warm[String(size)]!)).join(' ')} ${pair(row.warm.pixels!)}  ${perFrame.toFixed(1).padStart(11)}  ${`${(row.cold.median / baseline.cold.median).toFixed(2)}×`.padStart(15)}  ${row.engine}`);
   }
-  const verdict = (value: number, goal: number): string => `${value.toFixed(0)} ms vs ${goal} ms (${value <= goal ? 'met' : 'missed'})`;
+  const verdict = (value: number, goal: number): string => `${value.toFixed(1)} ms vs ${goal} ms (${value <= goal ? 'met' : 'missed'})`;
   console.log(`\ngoals (default package, medians): cold init ${verdict(baseline.cold.median, GOALS.coldMs)} (best run ${baseline.cold.best.toFixed(0)} ms); warm 1-frame ${verdict(baseline.warm['1']!.median, GOALS.warmOneMs)} JPEG, ${verdict(baseline.warm.pixels!.median, GOALS.warmOneMs)} lossless`);
   console.log(`load average at end: ${load()}`);
   console.log(`batching: 32 frames cost ${(baseline.warm['32']!.median / baseline.warm['1']!.median).toFixed(1)}× one frame (${((baseline.warm['32']!.median / 32 / baseline.warm['1']!.median) * 100).toFixed(0)}% of the per-frame cost)`);

@@ -60,7 +60,7 @@ export async function loadModel(codeDir: string, env: Environment = process.env)
 }
 
 /**
- * ONNX Runtime (the binding for the function's architecture ships in the zip), with
+ * ONNX Runtime (the binding for the function's architecture ships in its layer, found by core/engines/onnx.ts), with
  * as many intra-op threads as the environment has vCPUs; TF.js wasm when the binding
  * cannot load or the model has no ONNX form, with the reason logged, in a package
  * built with --wasm-fallback (the default package carries no TF.js: see

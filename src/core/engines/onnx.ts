@@ -44,6 +44,7 @@ export function onnxRuntimeLocation(env: NodeJS.ProcessEnv = process.env): strin
     return createRequire(import.meta.url).resolve(request, { paths: [here, layer] });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    if (path.isAbsolute(request)) throw new Error(`${request} does not exist`, { cause: error });
     throw new Error(`${request} is neither in a node_modules above ${here} nor in the layer's ${path.join(layer, 'node_modules')}`, { cause: error });
   }
 }
