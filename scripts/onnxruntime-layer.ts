@@ -11,17 +11,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { sha256Hex } from '../src/core/model-files.js';
+import type { LayerResult } from './ffmpeg-layer.js';
 import { nativeEntries, zipFiles } from './lambda-zip.js';
 import { nativeViolations, onnxRuntimeFiles, type LambdaArchitecture } from './onnxruntime-files.js';
 
-export interface OnnxRuntimeLayerResult {
-  readonly architecture: LambdaArchitecture;
-  readonly out: string;
-  readonly zippedBytes: number;
-  readonly unzippedBytes: number;
-  readonly sha256: string;
-  readonly files: readonly string[];
-}
+/** What a layer zip is, as the ffmpeg layer's result says (without the ffmpeg build's source). */
+export type OnnxRuntimeLayerResult = Omit<LayerResult, 'source'>;
 
 export function onnxRuntimeLayerZipName(architecture: LambdaArchitecture): string {
   return `onnxruntime-layer-${architecture}.zip`;
