@@ -2,7 +2,9 @@
  * The wire contract between the CLI (or any caller) and the classifier Lambda.
  * One module, versioned, validated on both sides: the handler parses what it
  * receives with parseInvokeRequest, the CLI parses what comes back with
- * parseInvokeResponse / parseWarmupResponse.
+ * parseInvokeResponse / parseWarmupResponse. One file on purpose (342 lines): a
+ * contract read in one place is one a reviewer can check; the sample kind, which only
+ * the fleet's sampling uses, is contract-sample.ts.
  */
 import { ContractError } from './errors.js';
 import { isRecord, type ModelIdentity } from './model-manifest.js';

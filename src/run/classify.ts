@@ -1,6 +1,8 @@
 /**
  * The CLI's classify run: plans every input, samples and scores them
- * (score-video.ts), and writes each report, the journal and the run index.
+ * (score-video.ts), and writes each report, the journal and the run index. Longer than
+ * ~250 lines: the order of a run (outputs checked first, inputs prepared a few at a time,
+ * reports written in input order, the journal kept for --resume) reads best in one place.
  */
 import type { Writable } from 'node:stream';
 import { mapBounded } from '../core/bounded-map.js';

@@ -1,3 +1,12 @@
+/**
+ * The per-frame seek: one ffmpeg per frame, for inputs no demuxer indexes (AVI, Ogg, …)
+ * and as the fallback of every other path. A fast input seek first; a preroll where that
+ * lands late, a walk back from an earlier point where the seek finds no frame (streams
+ * whose keyframes carry no flag); the frame's time read from showinfo. Longer than
+ * ~250 lines because the seek, its two recoveries and the argument building that both
+ * the seek and the decoder lanes use are one piece: split, each would need the others'
+ * per-file memo (which inputs need a preroll or a walk back).
+ */
 import { isEncoded, type FrameImage } from '../../core/image-decode.js';
 import type { FitMode } from '../../core/preprocess.js';
 import { SubprocessError } from '../errors.js';

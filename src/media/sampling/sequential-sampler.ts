@@ -4,7 +4,8 @@
  * exactly the frames the per-frame seek would give: the first frame shown at or after
  * each time, or with --keyframes the last keyframe at or before it. One process start
  * and one file open per stretch instead of per frame; cheapest for dense targets and
- * for small, cheap files.
+ * for small, cheap files. Its length is the stretch planning, the select expression and
+ * the reading of ffmpeg's output kept together: each depends on how the others number frames.
  */
 import type { FrameImage } from '../../core/image-decode.js';
 import type { PlannedFrame } from '../../core/sampling-plan.js';
