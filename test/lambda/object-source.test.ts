@@ -3,13 +3,17 @@
  * sequential reads reading ahead, a prefetch in large GETs, and a failed GET not kept.
  * The S3 reader is replaced by one that serves a buffer and records its GETs (what the
  * source asks of S3 is the behaviour under test; ObjectReader's own GETs are tested
- * against s3rver in fanout/sample-on-lambda).
+ * against s3rver in fanout/sample-on-lambda). Its bounds: a read budget and the deadline,
+ * and a span whose index would read past the budget planned as per-frame seeks.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { ObjectReadError, type ByteRange, type ObjectReader } from '../../src/lambda/sampling/object-reader.js';
-import { ObjectSource } from '../../src/lambda/sampling/object-source.js';
+import { DeadlineReached, ObjectSource, ReadBudgetError } from '../../src/lambda/sampling/object-source.js';
+import { planSpan } from '../../src/lambda/sampling/span-jobs.js';
+import { fixture } from '../helpers/videos.js';
 
 const KB = 1024;
 
@@ -72,5 +76,42 @@ describe('the span object source', () => {
     const retrying = new ObjectSource(flaky.reader, bytes.length);
     await assert.rejects(retrying.read(0, 10), (error: unknown) => error instanceof ObjectReadError && error.code === 'READ_FAILED');
     assert.deepEqual(await retrying.read(0, 10), bytes.subarray(0, 10), 'the next read asks again');
+  });
+});
+
+describe('the span object source\'s bounds', () => {
+  const bytes = randomBytes(2 * 1024 * KB);
+
+  it('fetches no more than its budget: past it, reads fail with ReadBudgetError and no GET is made', async () => {
+    const { reader, gets } = recordingReader(bytes);
+    const source = new ObjectSource(reader, bytes.length, { maxBytes: 256 * KB });
+    assert.deepEqual(await source.read(0, 200 * KB), bytes.subarray(0, 200 * KB));
+    await assert.rejects(source.read(1024 * KB, 100 * KB), ReadBudgetError);
+    assert.equal(gets.length, 1, 'the read past the budget asked S3 for nothing');
+    assert.deepEqual(await source.read(10 * KB, 10 * KB), bytes.subarray(10 * KB, 20 * KB), 'what was held is still answered');
+    await source.prefetch(0, bytes.length);
+    assert.equal(gets.length, 1, 'a prefetch past the budget is not started');
+  });
+
+  it('fails every read after the decode deadline with DeadlineReached', async () => {
+    const { reader, gets } = recordingReader(bytes);
+    const deadline = new AbortController();
+    const source = new ObjectSource(reader, bytes.length, { maxBytes: bytes.length, signal: deadline.signal });
+    await source.read(0, KB);
+    deadline.abort();
+    await assert.rejects(source.read(512 * KB, KB), DeadlineReached);
+    await assert.rejects(source.prefetch(0, bytes.length), DeadlineReached);
+    assert.equal(gets.length, 1);
+  });
+
+  it('a span of a WebM with no Cues, whose index would be a walk over every block, goes to the per-frame seek when that exceeds the budget', async () => {
+    const file = await readFile(await fixture('live.webm'));
+    const request = { video: { startTime: 0, rotation: 0, keyframes: false } } as const;
+    const span = { targets: [{ id: 'a', requestedTime: 1.2 }, { id: 'b', requestedTime: 4.5 }] };
+    const whole = await planSpan(span, new ObjectSource(recordingReader(file).reader, file.length), request);
+    assert.equal(whole.seeks.length, 0, 'with room for the walk: GOP walks');
+    assert.deepEqual(whole.gops.flatMap((gop) => gop.targets.map((target) => target.id)).sort(), ['a', 'b']);
+    const bounded = await planSpan(span, new ObjectSource(recordingReader(file).reader, file.length, { maxBytes: Math.floor(file.length / 4) }), request);
+    assert.deepEqual([bounded.gops.length, bounded.seeks.map((seek) => seek.id), bounded.failed.length], [0, ['a', 'b'], 0]);
   });
 });

@@ -3,8 +3,11 @@
  * span jobs: fixed blocks fetched by this invocation's ObjectReader (If-Match, counted)
  * and kept for the invocation, so the span's index reads and its walks' reads share
  * bytes: a Matroska block walk or an MPEG-TS scan crosses the frames a walk then decodes,
- * and those come from memory. What is held is bounded by the span, as the GOP path's
- * reads are by its jobs.
+ * and those come from memory. What it may fetch is bounded (`maxBytes`): an index that
+ * would read far more than a span (a Matroska file without Cues, an MPEG-TS whose clock
+ * jumps: a pass over the whole object) stops with ReadBudgetError and the span's frames go
+ * to the per-frame seek, instead of holding a multi-GB object in memory. A read after the
+ * decode deadline fails with DeadlineReached, so an index read cannot outlive it.
  *
  * Blocks are small, so scattered probes (an MPEG-TS bisection's, its clock check's) and a
  * Matroska walk that reads block headers and skips the frames cost little more than the
@@ -19,6 +22,18 @@ import type { ByteSource } from '../../media/source/byte-source.js';
 import type { ObjectReader } from './object-reader.js';
 
 const BLOCK_BYTES = 32 * 1024;
+
+/** The source fetched its `maxBytes` (an index read that would be a pass over the object). */
+export class ReadBudgetError extends Error {}
+/** A read asked for after the invocation's decode deadline. */
+export class DeadlineReached extends Error {}
+
+export interface ObjectSourceLimits {
+  /** The most bytes this source fetches (and holds) in all. */
+  readonly maxBytes: number;
+  /** Aborted at the decode deadline: reads then fail with DeadlineReached. */
+  readonly signal?: AbortSignal | undefined;
+}
 /** Blocks fetched past a small sequential read: fewer GETs, at most this much read past a walk's end. */
 const READ_AHEAD_BLOCKS = 4;
 /** A prefetch's GETs: 1 MB each. */
@@ -26,12 +41,14 @@ const PREFETCH_BLOCKS = 32;
 
 export class ObjectSource implements ByteSource {
   private readonly blocks = new Map<number, Promise<Buffer>>();
+  private fetched = 0;
 
-  constructor(private readonly reader: ObjectReader, readonly size: number) {}
+  constructor(private readonly reader: ObjectReader, readonly size: number, private readonly limits: ObjectSourceLimits = { maxBytes: Number.POSITIVE_INFINITY }) {}
 
   async read(offset: number, length: number): Promise<Buffer> {
     const end = Math.min(this.size, offset + length);
     if (end <= offset) return Buffer.alloc(0);
+    if (this.limits.signal?.aborted === true) throw new DeadlineReached('the invocation\'s decode deadline was reached');
     const first = Math.floor(offset / BLOCK_BYTES);
     const last = Math.floor((end - 1) / BLOCK_BYTES);
     this.fetchMissing(first, last, length < BLOCK_BYTES);
@@ -47,6 +64,9 @@ export class ObjectSource implements ByteSource {
    * the read that wants its bytes asks again and gets the failure.
    */
   async prefetch(from: number, to: number): Promise<void> {
+    if (this.limits.signal?.aborted === true) throw new DeadlineReached('the invocation\'s decode deadline was reached');
+    // A prefetch past the budget is not worth starting: the reads that want those bytes meet the budget themselves.
+    if (Math.min(to, this.size) - from > this.limits.maxBytes - this.fetched) return;
     const first = Math.floor(from / BLOCK_BYTES);
     const last = Math.floor((Math.min(to, this.size) - 1) / BLOCK_BYTES);
     const pending: Array<Promise<unknown>> = [];
@@ -90,7 +110,11 @@ export class ObjectSource implements ByteSource {
 
   private fetchRun(first: number, last: number): void {
     const from = first * BLOCK_BYTES;
-    const fetched = this.reader.readRange({ from, to: Math.min(this.size, (last + 1) * BLOCK_BYTES) });
+    const to = Math.min(this.size, (last + 1) * BLOCK_BYTES);
+    this.fetched += to - from;
+    const fetched = this.fetched > this.limits.maxBytes
+      ? Promise.reject(new ReadBudgetError(`reading this span's index would fetch more than ${Math.round(this.limits.maxBytes / 1e6)} MB of the object`))
+      : this.reader.readRange({ from, to });
     for (let block = first; block <= last; block += 1) {
       const at = (block - first) * BLOCK_BYTES;
       const part = fetched.then((bytes) => bytes.subarray(at, at + BLOCK_BYTES));

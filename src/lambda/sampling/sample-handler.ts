@@ -27,7 +27,7 @@ import type { Acquired, ModelRuntime } from '../runtime.js';
 import { allowedUri, type SamplingAccess } from './access.js';
 import { gopRange, walkGops, type Decoded, type WalkContext } from './gop-walks.js';
 import { ObjectReader, ObjectReadError, parseS3Uri } from './object-reader.js';
-import { ObjectSource } from './object-source.js';
+import { DeadlineReached, ObjectSource, ReadBudgetError } from './object-source.js';
 import { planSpan } from './span-jobs.js';
 
 export interface SampleDeps {
@@ -95,13 +95,17 @@ async function sampleAndScore(
     ffmpeg: deps.access.ffmpeg, width, height, fit: request.fit, rotation: request.video.rotation, deadline, figures,
     answer: (frame) => decoded.push(frame), seek,
   };
-  if (request.gops.length > 0 && request.track !== undefined) {
-    const slice = await reader.read(request.gops.map(gopRange));
-    await walkGops(request.gops, request.track, (range) => Promise.resolve(slice(range)), context);
+  try {
+    if (request.gops.length > 0 && request.track !== undefined) {
+      const slice = await reader.read(request.gops.map(gopRange));
+      await walkGops(request.gops, request.track, (range) => Promise.resolve(slice(range)), context);
+    }
+    const seeks = [...request.seeks, ...await walkSpans(request, reader, object.size, context)];
+    decoded.push(...(await Promise.all(seeks.map((target) => seek(target.id, target.requestedTime)))));
+  } finally {
+    // The per-frame seek's loopback relay, whatever stopped the decoding: a warm environment keeps no server open.
+    await seek.close();
   }
-  const seeks = [...request.seeks, ...await walkSpans(request, reader, object.size, context)];
-  decoded.push(...(await Promise.all(seeks.map((target) => seek(target.id, target.requestedTime)))));
-  await seek.close();
   const decodeMs = roundMs(performance.now() - decodeStarted - seek.checkMs());
 
   const images = decoded.filter((entry): entry is Extract<Decoded, { image: RgbImage }> => 'image' in entry);
@@ -136,7 +140,7 @@ async function sampleAndScore(
  */
 async function walkSpans(request: SampleRequest, reader: ObjectReader, size: number, context: WalkContext): Promise<SeekTarget[]> {
   const seeks: SeekTarget[] = [];
-  const source = new ObjectSource(reader, size);
+  const source = new ObjectSource(reader, size, { maxBytes: spanReadBudget(), signal: context.deadline.signal });
   try {
     for (const span of request.spans ?? []) {
       if (context.deadline.decodeOver()) {
@@ -154,8 +158,23 @@ async function walkSpans(request: SampleRequest, reader: ObjectReader, size: num
   return seeks;
 }
 
+/**
+ * The most a request's span jobs fetch from the object (and hold): a quarter of the
+ * function's memory, so an index that would be a pass over a multi-GB object (no Cues, a
+ * clock that jumps) stops and its frames take the per-frame seek. A dense span of 256
+ * frames of 20 Mbit/s video is about 640 MB.
+ */
+function spanReadBudget(): number {
+  const memoryMb = Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
+  return (Number.isFinite(memoryMb) && memoryMb > 0 ? memoryMb : 3538) * 1024 * 1024 / 4;
+}
+
 function asReadError(error: unknown): ObjectReadError {
-  return error instanceof ObjectReadError ? error : new ObjectReadError('READ_FAILED', errorMessage(error));
+  if (error instanceof ObjectReadError) return error;
+  // Past the read budget or the deadline, the bytes were not read, not found wrong: as BAD_RANGE, the walk's frames go to
+  // its missed path (the deadline's failure, or the per-frame seek), not fail with a read error.
+  if (error instanceof ReadBudgetError || error instanceof DeadlineReached) return new ObjectReadError('BAD_RANGE', error.message);
+  return new ObjectReadError('READ_FAILED', errorMessage(error));
 }
 
 /**
