@@ -26,6 +26,12 @@ export interface ContainerFormat {
    * format may read only the frames around them, where its own costs say that reads less.
    */
   readIndex(source: ByteSource, wanted: WantedTimes | undefined): Promise<IndexReading>;
+  /**
+   * Whether this file's index can be read around times without a pass over the whole
+   * file (a Matroska file needs Cues), learnt from a few small reads; absent: it can.
+   * The fleet's client asks before it lets each invocation index its own times.
+   */
+  readsAroundTimes?(source: ByteSource): Promise<boolean>;
 }
 
 /** Enough for every format's check: four 188-byte TS packets and an MP4 box header. */

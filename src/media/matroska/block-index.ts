@@ -49,6 +49,19 @@ export async function readMatroskaIndex(source: ByteSource, around?: readonly nu
   }
 }
 
+/** Whether the file has Cues for its video track (the SeekHead, Info and Cues: small reads), so times can be read around. */
+export async function hasVideoCues(source: ByteSource): Promise<boolean> {
+  const facts = await matroskaTrackFacts(source);
+  if (typeof facts === 'string') return false;
+  try {
+    const layout = await readMatroskaLayout(new WindowReader(source, SPARSE_WINDOW_BYTES), facts.trackNumber);
+    return typeof layout !== 'string' && layout.cues.length > 0;
+  } catch (error) {
+    if (error instanceof MatroskaWalkError) return false;
+    throw error;
+  }
+}
+
 /** Ticks to seconds as mediabunny and ffmpeg give them, to the microsecond. */
 class TickClock {
   private readonly perSecond: number;

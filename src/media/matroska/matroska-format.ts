@@ -5,7 +5,7 @@
  */
 import type { ContainerFormat } from '../formats.js';
 import { worthReadingAround } from '../index/video-index.js';
-import { readMatroskaIndex } from './block-index.js';
+import { hasVideoCues, readMatroskaIndex } from './block-index.js';
 import { readDemuxedIndex } from './matroska-index.js';
 
 /**
@@ -27,4 +27,6 @@ export const MATROSKA_FORMAT: ContainerFormat = {
     const own = process.env.FRAMESCORE_MKV_DEMUXER === 'mediabunny' ? undefined : await readMatroskaIndex(source, worthReadingAround(wanted, MKV_SECONDS_PER_TIME) ? wanted.times : undefined);
     return own !== undefined && 'index' in own ? own : readDemuxedIndex(source, worthReadingAround(wanted, MEDIABUNNY_SECONDS_PER_TIME) ? wanted.times : undefined);
   },
+  // Without Cues (live recorders, MediaRecorder) the only index is a walk over every block header.
+  readsAroundTimes: hasVideoCues,
 };

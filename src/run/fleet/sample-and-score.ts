@@ -167,7 +167,10 @@ async function planJobs(opened: OpenedInput, video: PlanningVideo, jobs: Samplin
   try {
     const format = await containerOf(source).catch(() => undefined);
     const spanContainer = format === undefined ? undefined : SPAN_FORMATS.get(format);
-    if (spanContainer !== undefined && (jobs.spans ?? []).includes(spanContainer)) return { spans: cutSpans(video.plan, limits), container: format!.name };
+    // A file whose index is a pass over it anyway (a Matroska file without Cues) is indexed once, here, not once per invocation.
+    if (spanContainer !== undefined && (jobs.spans ?? []).includes(spanContainer) && await (format!.readsAroundTimes?.(source).catch(() => false) ?? true)) {
+      return { spans: cutSpans(video.plan, limits), container: format!.name };
+    }
     return await planFromIndex(source, video, jobs.containers ?? ['mp4']);
   } finally {
     await source.close();
