@@ -93,6 +93,34 @@ export async function readJumpedMpegTsIndex(source: ByteSource): Promise<VideoIn
   return readMpegTsIndex(source);
 }
 
+/** The tail the last frame is looked for in first: about the relay blocks ffprobe read there to estimate the duration. */
+const TAIL_BYTES = 512 * 1024;
+/** ...doubled up to this while it holds too few frames to be sure (a high bit rate). */
+const MAX_TAIL_BYTES = 8 * 1024 * 1024;
+/**
+ * Frames in decode order after the one shown last are shown before it, at most the
+ * H.264/HEVC reordering limit (16): among the last 17 frames decoded is the last shown.
+ */
+const LAST_SHOWN_WITHIN = 17;
+
+/**
+ * The presentation time (the PES PTS, as ffprobe reports it) of the last frame shown,
+ * from the video PES starts in the file's last few hundred kB; undefined when this is not
+ * a TS this index reads or its tail holds too few frames (then ffprobe's packet scan decides).
+ */
+export async function readMpegTsLastPts(source: ByteSource): Promise<number | undefined> {
+  if (!looksLikeTs(await source.read(0, PACKET * 4))) return undefined;
+  const stream: StreamState = { codec: 'h264', damage: [] };
+  if (await scanFrom(source, 0, new PesScanner(stream, () => false), SCAN_BYTES) === undefined || stream.videoPid === undefined) return undefined;
+  for (let tail = TAIL_BYTES; tail <= MAX_TAIL_BYTES; tail *= 2) {
+    const from = Math.max(0, Math.floor((source.size - tail) / PACKET) * PACKET);
+    const starts: PesStart[] = [];
+    if (await scanFrom(source, from, new PesScanner({ ...stream, damage: [] }, (pes) => starts.push(pes) > 0), SCAN_BYTES) === undefined) return undefined;
+    if (starts.length >= LAST_SHOWN_WITHIN || from === 0) return starts.length === 0 ? undefined : Math.max(...starts.map((pes) => pes.pts));
+  }
+  return undefined;
+}
+
 export class MpegTsIndex implements VideoIndex {
   readonly container = 'MPEG-TS';
   decoderConfig: Buffer = Buffer.alloc(0);
