@@ -22,6 +22,8 @@ export interface MediaInfo extends VideoFacts {
    * ffmpeg's continuous timeline (see mpeg-ts/ts-timeline.ts), not the file's clock.
    */
   readonly clockJumps?: boolean | undefined;
+  /** An MPEG-TS whose spread probes were read and saw no jump (the function need not read them again). */
+  readonly clockContinuous?: boolean | undefined;
 }
 
 const STILL_FORMATS = /(^|,)(image2|png_pipe|jpeg_pipe|webp_pipe|bmp_pipe|tiff_pipe|gif)(,|$)/;
@@ -79,7 +81,8 @@ export async function probeMedia(ffprobe: string, input: string, source: string,
   let lastFrameTime = scan === undefined ? undefined : Math.max(0, Math.min(scan.lastPts - startTime, duration));
   const frameRate = parseRate(video.avg_frame_rate) || parseRate(video.r_frame_rate);
   // ffprobe reads a joined MPEG-TS's clock, whose span is not what a full decode shows.
-  const continuous = mpegTs ? await continuousTimeline(input, startTime, frameRate, options.sizeBytes) : undefined;
+  const timeline = mpegTs ? await continuousTimeline(input, startTime, frameRate, options.sizeBytes) : undefined;
+  const continuous = timeline === 'continuous' ? undefined : timeline;
   if (continuous !== undefined) ({ duration, lastFrameTime } = continuous);
   if (!stillImage && !(duration > 0)) throw new InputError(`cannot read video "${source}": its duration is unknown and no frame was found in it (not a video?)`);
   return {
@@ -94,6 +97,7 @@ export async function probeMedia(ffprobe: string, input: string, source: string,
     startTime,
     lastFrameTime,
     ...(continuous !== undefined ? { clockJumps: true } : {}),
+    ...(timeline === 'continuous' ? { clockContinuous: true } : {}),
     stillImage,
     sizeBytes: options.sizeBytes ?? (json.format.size !== undefined ? Number(json.format.size) : undefined),
   };
@@ -102,9 +106,9 @@ export async function probeMedia(ffprobe: string, input: string, source: string,
 /**
  * The length and last frame of an MPEG-TS whose clock jumps, on ffmpeg's continuous
  * timeline (from the TS index, which reads the whole file only when spread probes see a
- * jump); undefined when it does not jump or cannot be read that way.
+ * jump); 'continuous' when those probes saw none; undefined when it cannot be read that way.
  */
-async function continuousTimeline(input: string, startTime: number, frameRate: number, sizeBytes?: number): Promise<{ duration: number; lastFrameTime: number } | undefined> {
+async function continuousTimeline(input: string, startTime: number, frameRate: number, sizeBytes?: number): Promise<{ duration: number; lastFrameTime: number } | 'continuous' | undefined> {
   let source;
   try {
     source = await openByteSource(input, sizeBytes);
@@ -113,6 +117,7 @@ async function continuousTimeline(input: string, startTime: number, frameRate: n
   }
   try {
     const index = await readJumpedMpegTsIndex(source);
+    if (index === 'continuous') return index;
     if (index === undefined || index.sampleCount === 0) return undefined;
     const last = index.times[index.shown[index.shown.length - 1]!]! - startTime;
     return { duration: last + (frameRate > 0 ? 1 / frameRate : 0), lastFrameTime: Math.max(0, last) };

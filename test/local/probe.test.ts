@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { InputError } from '../../src/core/errors.js';
 import { resolveBinaries } from '../../src/media/binaries.js';
-import { readMpegTsLastPts } from '../../src/media/mpeg-ts/mpeg-ts-index.js';
+import { readMpegTsIndex, readMpegTsLastPts } from '../../src/media/mpeg-ts/mpeg-ts-index.js';
 import { checkLocalFile, probeMedia } from '../../src/media/probe.js';
 import { runProcess } from '../../src/media/process.js';
 import { openByteSource } from '../../src/media/source/byte-source.js';
@@ -87,5 +87,29 @@ describe('probe (real ffprobe on real files)', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('says an MPEG-TS\'s clock is continuous once its probes saw no jump; reading around times then skips them, with the same frames', async () => {
+    const file = await fixture('h264.ts');
+    assert.equal((await probeMedia(ffprobe, file, file)).clockContinuous, true);
+    const joined = await probeMedia(ffprobe, await fixture('looped.ts'), 'looped.ts');
+    assert.equal(joined.clockJumps, true);
+    assert.equal(joined.clockContinuous, undefined);
+    const around = async (clockContinuous: boolean): Promise<{ read: number; times: number[]; keys: number[] }> => {
+      const source = await openByteSource(file);
+      let read = 0;
+      const counted = { size: source.size, close: () => source.close(), read: async (offset: number, length: number) => { const bytes = await source.read(offset, length); read += bytes.length; return bytes; } };
+      try {
+        const index = await readMpegTsIndex(counted, [2, 7.5], clockContinuous);
+        assert.ok(index !== undefined && index.partial !== undefined, 'read around the times');
+        return { read, times: [...index.times], keys: [...index.keyframes] };
+      } finally {
+        await source.close();
+      }
+    };
+    const [checked, told] = [await around(false), await around(true)];
+    assert.deepEqual(told.times, checked.times);
+    assert.deepEqual(told.keys, checked.keys);
+    assert.ok(told.read < checked.read, `told: ${told.read} bytes, checking: ${checked.read}`);
   });
 });
