@@ -114,7 +114,7 @@ try {
       const invocation = invocations[Math.floor(((pick + 0.5) * invocations.length) / SAMPLED_INVOCATIONS)]!;
       const request: SampleRequest = {
         v: CONTRACT_VERSION, kind: SAMPLE_KIND, object: { uri: client.uri, etag: client.etag, size: client.size },
-        video: { startTime: client.media.startTime, rotation: 0, keyframes: false }, fit: 'crop', ...(track === undefined ? {} : { track }), ...invocation,
+        video: { startTime: client.media.startTime, rotation: 0, keyframes: false, ...(client.media.clockContinuous === true ? { clockContinuous: true } : {}) }, fit: 'crop', ...(track === undefined ? {} : { track }), ...invocation,
       };
       const started = performance.now();
       const response = (await handler(request)) as SampleResponse;

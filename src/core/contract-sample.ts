@@ -82,7 +82,12 @@ export interface SampleRequest {
   readonly kind: typeof SAMPLE_KIND;
   /** The object the client indexed: a changed object (other ETag) fails instead of decoding the wrong bytes. */
   readonly object: { readonly uri: string; readonly etag: string; readonly size: number };
-  readonly video: { readonly startTime: number; readonly rotation: number; readonly keyframes: boolean };
+  /**
+   * `clockContinuous`: an MPEG-TS whose clock the client's probe checked for jumps (spread
+   * probes, ts-around.ts) and found continuous: the function's span index does not read
+   * those probes again (the same bytes, pinned by the etag, give the same answer).
+   */
+  readonly video: { readonly startTime: number; readonly rotation: number; readonly keyframes: boolean; readonly clockContinuous?: boolean | undefined };
   readonly fit: FitMode;
   readonly track?: SampleTrack | undefined;
   readonly gops: readonly GopJob[];
@@ -147,6 +152,7 @@ export function parseSampleRequest(event: unknown): SampleRequest {
   if (!isFiniteNumber(video.startTime)) reject('video.startTime', 'is not a number');
   if (![0, 90, 180, 270].includes(video.rotation as number)) reject('video.rotation', 'is not 0, 90, 180 or 270');
   if (typeof video.keyframes !== 'boolean') reject('video.keyframes', 'is not true or false');
+  if (video.clockContinuous !== undefined && typeof video.clockContinuous !== 'boolean') reject('video.clockContinuous', 'is not true or false');
   if (!FIT_MODES.includes(event.fit as FitMode)) reject('fit', `is not one of ${FIT_MODES.join(', ')}`);
   if (event.thumbnails !== undefined && !(Number.isInteger(event.thumbnails) && (event.thumbnails as number) > 0 && (event.thumbnails as number) <= MAX_THUMBNAIL_WIDTH)) {
     reject('thumbnails', `is not a width of 1–${MAX_THUMBNAIL_WIDTH} pixels`);
@@ -194,7 +200,7 @@ export function parseSampleRequest(event: unknown): SampleRequest {
   return {
     v: CONTRACT_VERSION, kind: SAMPLE_KIND,
     object: { uri: object.uri as string, etag: object.etag as string, size: object.size as number },
-    video: { startTime: video.startTime as number, rotation: video.rotation as number, keyframes: video.keyframes as boolean },
+    video: { startTime: video.startTime as number, rotation: video.rotation as number, keyframes: video.keyframes as boolean, ...(video.clockContinuous === true ? { clockContinuous: true } : {}) },
     fit: event.fit as FitMode, track, gops, seeks, ...(spans === undefined ? {} : { spans }),
     ...(event.thumbnails === undefined ? {} : { thumbnails: event.thumbnails as number }),
   };

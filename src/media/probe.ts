@@ -4,7 +4,7 @@ import { isRecord } from '../core/model-manifest.js';
 import type { VideoFacts } from '../core/report.js';
 import { SubprocessError } from './errors.js';
 import { runProcess } from './process.js';
-import { readJumpedMpegTsIndex } from './mpeg-ts/mpeg-ts-index.js';
+import { readJumpedMpegTsIndex, readMpegTsLastPts } from './mpeg-ts/mpeg-ts-index.js';
 import { openByteSource } from './source/byte-source.js';
 import { toolInput } from './tool-input.js';
 
@@ -22,6 +22,8 @@ export interface MediaInfo extends VideoFacts {
    * ffmpeg's continuous timeline (see mpeg-ts/ts-timeline.ts), not the file's clock.
    */
   readonly clockJumps?: boolean | undefined;
+  /** An MPEG-TS whose spread probes were read and saw no jump (the function need not read them again). */
+  readonly clockContinuous?: boolean | undefined;
 }
 
 const STILL_FORMATS = /(^|,)(image2|png_pipe|jpeg_pipe|webp_pipe|bmp_pipe|tiff_pipe|gif)(,|$)/;
@@ -67,15 +69,20 @@ export async function probeMedia(ffprobe: string, input: string, source: string,
   // edit before the first frame (a start offset), which would plan frames past the end.
   const headerDuration = stillImage ? 0 : firstNumber(video.duration, json.format.duration);
   const startTime = stillImage ? 0 : firstNumber(video.start_time, json.format.start_time);
+  const mpegTs = /(^|,)mpegts(,|$)/.test(container);
   // No duration in the header (a live recorder's Matroska/WebM): the packets say it.
-  // Otherwise the stream's end is scanned for its last frame (VFR files may end early).
-  const scan = stillImage ? undefined : await scanPackets(ffprobe, input, source, headerDuration > 0 ? startTime + headerDuration - TAIL_SECONDS : undefined, options.timeoutMs);
+  // Otherwise the stream's end is scanned for its last frame (VFR files may end early):
+  // an MPEG-TS's by our own packet walk over its last frames, since ffprobe's seek to the
+  // last 5 s reads them all (3.75 MB at 6 Mbit/s, most of the probe's reads over S3).
+  const tsLast = mpegTs && headerDuration > 0 ? await mpegTsLastPts(input, startTime, headerDuration, options.sizeBytes) : undefined;
+  const scan = stillImage ? undefined : tsLast !== undefined ? { lastPts: tsLast, end: tsLast } : await scanPackets(ffprobe, input, source, headerDuration > 0 ? startTime + headerDuration - TAIL_SECONDS : undefined, options.timeoutMs);
   const scannedEnd = scan === undefined ? 0 : scan.end - startTime;
   let duration = headerDuration > 0 ? headerDuration : scannedEnd;
   let lastFrameTime = scan === undefined ? undefined : Math.max(0, Math.min(scan.lastPts - startTime, duration));
   const frameRate = parseRate(video.avg_frame_rate) || parseRate(video.r_frame_rate);
   // ffprobe reads a joined MPEG-TS's clock, whose span is not what a full decode shows.
-  const continuous = /(^|,)mpegts(,|$)/.test(container) ? await continuousTimeline(input, startTime, frameRate, options.sizeBytes) : undefined;
+  const timeline = mpegTs ? await continuousTimeline(input, startTime, frameRate, options.sizeBytes) : undefined;
+  const continuous = timeline === 'continuous' ? undefined : timeline;
   if (continuous !== undefined) ({ duration, lastFrameTime } = continuous);
   if (!stillImage && !(duration > 0)) throw new InputError(`cannot read video "${source}": its duration is unknown and no frame was found in it (not a video?)`);
   return {
@@ -90,6 +97,7 @@ export async function probeMedia(ffprobe: string, input: string, source: string,
     startTime,
     lastFrameTime,
     ...(continuous !== undefined ? { clockJumps: true } : {}),
+    ...(timeline === 'continuous' ? { clockContinuous: true } : {}),
     stillImage,
     sizeBytes: options.sizeBytes ?? (json.format.size !== undefined ? Number(json.format.size) : undefined),
   };
@@ -98,9 +106,9 @@ export async function probeMedia(ffprobe: string, input: string, source: string,
 /**
  * The length and last frame of an MPEG-TS whose clock jumps, on ffmpeg's continuous
  * timeline (from the TS index, which reads the whole file only when spread probes see a
- * jump); undefined when it does not jump or cannot be read that way.
+ * jump); 'continuous' when those probes saw none; undefined when it cannot be read that way.
  */
-async function continuousTimeline(input: string, startTime: number, frameRate: number, sizeBytes?: number): Promise<{ duration: number; lastFrameTime: number } | undefined> {
+async function continuousTimeline(input: string, startTime: number, frameRate: number, sizeBytes?: number): Promise<{ duration: number; lastFrameTime: number } | 'continuous' | undefined> {
   let source;
   try {
     source = await openByteSource(input, sizeBytes);
@@ -109,9 +117,32 @@ async function continuousTimeline(input: string, startTime: number, frameRate: n
   }
   try {
     const index = await readJumpedMpegTsIndex(source);
+    if (index === 'continuous') return index;
     if (index === undefined || index.sampleCount === 0) return undefined;
     const last = index.times[index.shown[index.shown.length - 1]!]! - startTime;
     return { duration: last + (frameRate > 0 ? 1 / frameRate : 0), lastFrameTime: Math.max(0, last) };
+  } catch {
+    return undefined;
+  } finally {
+    await source.close();
+  }
+}
+
+/**
+ * The last frame's time in an MPEG-TS (mpeg-ts-index.ts's tail walk); undefined when the walk
+ * cannot tell or its answer lies outside the header's span (a PTS that wraps, which ffmpeg
+ * unwraps): then ffprobe's packet scan decides.
+ */
+async function mpegTsLastPts(input: string, startTime: number, duration: number, sizeBytes?: number): Promise<number | undefined> {
+  let source;
+  try {
+    source = await openByteSource(input, sizeBytes);
+  } catch {
+    return undefined;
+  }
+  try {
+    const last = await readMpegTsLastPts(source);
+    return last !== undefined && last >= startTime && last <= startTime + duration ? last : undefined;
   } catch {
     return undefined;
   } finally {

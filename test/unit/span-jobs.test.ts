@@ -29,6 +29,13 @@ describe('span jobs on the wire', () => {
     assert.equal('spans' in parseSampleRequest({ ...older, seeks: [{ id: 'a', requestedTime: 1 }] }), false, 'an older client sends no spans');
   });
 
+  it('carries the client\'s word that an MPEG-TS\'s clock is continuous, true or false only', () => {
+    const checked = { ...request, video: { ...request.video, clockContinuous: true } };
+    assert.deepEqual(parseSampleRequest(checked), checked);
+    assert.equal('clockContinuous' in parseSampleRequest({ ...request, video: { ...request.video, clockContinuous: false } }).video, false, 'false says nothing');
+    assert.throws(() => parseSampleRequest({ ...request, video: { ...request.video, clockContinuous: 'yes' } }), refusedWith(/"video\.clockContinuous" is not true or false/));
+  });
+
   it('names the field of a malformed span (the request is answered INVALID_REQUEST for each of its frames)', () => {
     const [first] = request.spans!;
     const bad: Array<[unknown, RegExp]> = [

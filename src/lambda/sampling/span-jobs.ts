@@ -23,7 +23,7 @@ export interface SpanPlan {
 
 /** Plans one span from the object's index read through `source` (the invocation's cached object source). */
 export async function planSpan(span: SpanJob, source: ObjectSource, request: Pick<SampleRequest, 'video'>): Promise<SpanPlan> {
-  const { startTime, keyframes } = request.video;
+  const { startTime, keyframes, clockContinuous } = request.video;
   // The planner names frames by their index in the plan: here, the target's place in the span.
   const plan: PlannedFrame[] = span.targets.map((target, index) => ({ index, requestedTime: target.requestedTime }));
   const idOf = (planId: string): string => span.targets[Number(planId)]!.id;
@@ -31,8 +31,9 @@ export async function planSpan(span: SpanJob, source: ObjectSource, request: Pic
   const times = plan.map((planned) => startTime + planned.requestedTime);
   let reading;
   try {
-    await prefetchDenseSpan(source, times);
-    reading = await readVideoIndex(source, { times, duration: undefined, around: 'always' });
+    // A TS the client found continuous: its clock check is not read again (see contract-sample.ts).
+    await prefetchDenseSpan(source, times, clockContinuous);
+    reading = await readVideoIndex(source, { times, duration: undefined, around: 'always', clockContinuous });
   } catch (error) {
     // The object could not be read (changed, deleted, denied): each frame fails with that cause.
     if (error instanceof ObjectReadError) return { gops: [], seeks: [], failed: span.targets.map((target) => ({ id: target.id, code: error.code, message: error.message })) };
@@ -65,11 +66,11 @@ const DENSE_SECONDS_APART = 2;
  * read in 25 GETs and 228 ms instead of 71 and 692 ms, reading 9.3 MB instead of 8.5; the
  * TS span's in 72 GETs instead of 108 (its lookups already ran 8 at once: 354 vs 332 ms).
  */
-async function prefetchDenseSpan(source: ObjectSource, times: readonly number[]): Promise<void> {
+async function prefetchDenseSpan(source: ObjectSource, times: readonly number[], clockContinuous: boolean | undefined): Promise<void> {
   const first = Math.min(...times);
   const last = Math.max(...times);
   if (times.length < 3 || (last - first) / (times.length - 1) > DENSE_SECONDS_APART) return;
-  const ends = await readVideoIndex(source, { times: [first, last], duration: undefined, around: 'always' });
+  const ends = await readVideoIndex(source, { times: [first, last], duration: undefined, around: 'always', clockContinuous });
   if (!('index' in ends)) return;
   try {
     const head = ends.index.frameSpans?.(0, 0);

@@ -91,6 +91,8 @@ export interface WantedTimes {
    * against the span, not the file).
    */
   readonly around?: 'always' | undefined;
+  /** An MPEG-TS whose clock the client's probe found continuous (the function's span jobs): its check is not repeated. */
+  readonly clockContinuous?: boolean | undefined;
 }
 
 /**

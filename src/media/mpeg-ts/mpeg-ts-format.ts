@@ -28,7 +28,7 @@ export const MPEG_TS_FORMAT: ContainerFormat = {
   recognises: (head) => looksLikeTs(head.subarray(0, PACKET * 4)) || looksLikeM2ts(head),
   readIndex: async (source, wanted) => {
     const around = worthReadingAround(wanted, TS_SECONDS_PER_TIME) ? wanted.times : undefined;
-    const own = process.env.FRAMESCORE_TS_DEMUXER === 'mediabunny' ? undefined : await readMpegTsIndex(source, around);
+    const own = process.env.FRAMESCORE_TS_DEMUXER === 'mediabunny' ? undefined : await readMpegTsIndex(source, around, wanted?.clockContinuous === true);
     return own !== undefined ? { index: own } : readDemuxedIndex(source, around);
   },
 };

@@ -29,8 +29,10 @@ const MAX_SEGMENT_BYTES = 256 * 1024 * 1024;
  * stream (mediabunny may still read it). With `around` (seconds on the stream's timeline),
  * only the frames around those times are indexed, found by bisecting the file on decode
  * times as ffmpeg's own seek does, so over S3 or HTTPS the reads follow the targets.
+ * `clockContinuous`: the spread probes for a clock that jumps were read already (by the
+ * client's probe, of this same object) and saw none, so they are not read again.
  */
-export async function readMpegTsIndex(source: ByteSource, around?: readonly number[]): Promise<VideoIndex | undefined> {
+export async function readMpegTsIndex(source: ByteSource, around?: readonly number[], clockContinuous = false): Promise<VideoIndex | undefined> {
   if (!looksLikeTs(await source.read(0, PACKET * 4))) return undefined;
   const stream: StreamState = { codec: 'h264', damage: [] };
   let read: TsFrames | undefined;
@@ -38,7 +40,7 @@ export async function readMpegTsIndex(source: ByteSource, around?: readonly numb
   let firstFrames: PesStart[] = [];
   if (around !== undefined && around.length > 0) {
     if (await scanFrom(source, 0, new PesScanner(stream, (pes) => firstFrames.push(pes) < 2), SCAN_BYTES) === undefined) return undefined;
-    read = await framesAround(source, stream, around);
+    read = await framesAround(source, stream, around, clockContinuous);
   }
   if (read === undefined) {
     const frames: PesStart[] = [];
@@ -78,19 +80,49 @@ async function decoderConfig(source: ByteSource, stream: StreamState, firstFrame
 /**
  * The whole-file index of an MPEG-TS whose clock jumps (files joined with `cat`), its times
  * on ffmpeg's continuous timeline; undefined when spread probes (about 1.2 MB read) see no
- * jump or this is not a TS this index reads. The probe takes the file's length from it.
+ * jump or this is not a TS this index reads. The probe takes the file's length from it;
+ * 'continuous' when those probes were read and saw none (the function's span jobs are
+ * told so: clockJumps gives the same answer on the same bytes).
  */
-export async function readJumpedMpegTsIndex(source: ByteSource): Promise<VideoIndex | undefined> {
+export async function readJumpedMpegTsIndex(source: ByteSource): Promise<VideoIndex | 'continuous' | undefined> {
   if (!looksLikeTs(await source.read(0, PACKET * 4))) return undefined;
   const stream: StreamState = { codec: 'h264', damage: [] };
   if (await scanFrom(source, 0, new PesScanner(stream, () => false), SCAN_BYTES) === undefined || stream.videoPid === undefined) return undefined;
   try {
-    if (!(await clockJumps(source.size, pesProber(source, stream)))) return undefined;
+    if (!(await clockJumps(source.size, pesProber(source, stream)))) return 'continuous';
   } catch (error) {
     if (error instanceof NotBisectable) return undefined;
     throw error;
   }
   return readMpegTsIndex(source);
+}
+
+/** The tail the last frame is looked for in first: about the relay blocks ffprobe read there to estimate the duration. */
+const TAIL_BYTES = 512 * 1024;
+/** ...doubled up to this while it holds too few frames to be sure (a high bit rate). */
+const MAX_TAIL_BYTES = 8 * 1024 * 1024;
+/**
+ * Frames in decode order after the one shown last are shown before it, at most the
+ * H.264/HEVC reordering limit (16): among the last 17 frames decoded is the last shown.
+ */
+const LAST_SHOWN_WITHIN = 17;
+
+/**
+ * The presentation time (the PES PTS, as ffprobe reports it) of the last frame shown,
+ * from the video PES starts in the file's last few hundred kB; undefined when this is not
+ * a TS this index reads or its tail holds too few frames (then ffprobe's packet scan decides).
+ */
+export async function readMpegTsLastPts(source: ByteSource): Promise<number | undefined> {
+  if (!looksLikeTs(await source.read(0, PACKET * 4))) return undefined;
+  const stream: StreamState = { codec: 'h264', damage: [] };
+  if (await scanFrom(source, 0, new PesScanner(stream, () => false), SCAN_BYTES) === undefined || stream.videoPid === undefined) return undefined;
+  for (let tail = TAIL_BYTES; tail <= MAX_TAIL_BYTES; tail *= 2) {
+    const from = Math.max(0, Math.floor((source.size - tail) / PACKET) * PACKET);
+    const starts: PesStart[] = [];
+    if (await scanFrom(source, from, new PesScanner({ ...stream, damage: [] }, (pes) => starts.push(pes) > 0), SCAN_BYTES) === undefined) return undefined;
+    if (starts.length >= LAST_SHOWN_WITHIN || from === 0) return starts.length === 0 ? undefined : Math.max(...starts.map((pes) => pes.pts));
+  }
+  return undefined;
 }
 
 export class MpegTsIndex implements VideoIndex {

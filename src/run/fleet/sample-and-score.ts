@@ -67,7 +67,7 @@ export async function* sampleAndScore(pool: FanoutPool, video: FleetVideo, sessi
   const base = {
     v: CONTRACT_VERSION, kind: SAMPLE_KIND,
     object: { uri: `s3://${s3.bucket}/${s3.key}`, etag: s3.etag, size: s3.size },
-    video: { startTime: media.startTime, rotation: media.rotation, keyframes: video.keyframes },
+    video: { startTime: media.startTime, rotation: media.rotation, keyframes: video.keyframes, ...(media.clockContinuous === true ? { clockContinuous: true } : {}) },
     fit: video.fit,
     ...(track === undefined ? {} : { track }),
     ...(video.thumbnails === undefined ? {} : { thumbnails: REMOTE_THUMBNAIL_WIDTH }),
