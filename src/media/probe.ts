@@ -5,7 +5,7 @@ import type { VideoFacts } from '../core/report.js';
 import { SubprocessError } from './errors.js';
 import { runProcess } from './process.js';
 import { readJumpedMpegTsIndex, readMpegTsLastPts } from './mpeg-ts/mpeg-ts-index.js';
-import { openByteSource } from './source/byte-source.js';
+import { openByteSource, type ByteSource } from './source/byte-source.js';
 import { toolInput } from './tool-input.js';
 
 /** What ffprobe found; the report's video facts are these minus the start time. */
@@ -109,6 +109,17 @@ export async function probeMedia(ffprobe: string, input: string, source: string,
  * jump); 'continuous' when those probes saw none; undefined when it cannot be read that way.
  */
 async function continuousTimeline(input: string, startTime: number, frameRate: number, sizeBytes?: number): Promise<{ duration: number; lastFrameTime: number } | 'continuous' | undefined> {
+  return withSource(input, sizeBytes, async (source) => {
+    const index = await readJumpedMpegTsIndex(source);
+    if (index === 'continuous') return index;
+    if (index === undefined || index.sampleCount === 0) return undefined;
+    const last = index.times[index.shown[index.shown.length - 1]!]! - startTime;
+    return { duration: last + (frameRate > 0 ? 1 / frameRate : 0), lastFrameTime: Math.max(0, last) };
+  });
+}
+
+/** `read` over the input's bytes, closed after; undefined when the input cannot be opened or read (ffprobe's answer stands then). */
+async function withSource<T>(input: string, sizeBytes: number | undefined, read: (source: ByteSource) => Promise<T | undefined>): Promise<T | undefined> {
   let source;
   try {
     source = await openByteSource(input, sizeBytes);
@@ -116,11 +127,7 @@ async function continuousTimeline(input: string, startTime: number, frameRate: n
     return undefined;
   }
   try {
-    const index = await readJumpedMpegTsIndex(source);
-    if (index === 'continuous') return index;
-    if (index === undefined || index.sampleCount === 0) return undefined;
-    const last = index.times[index.shown[index.shown.length - 1]!]! - startTime;
-    return { duration: last + (frameRate > 0 ? 1 / frameRate : 0), lastFrameTime: Math.max(0, last) };
+    return await read(source);
   } catch {
     return undefined;
   } finally {
@@ -134,20 +141,10 @@ async function continuousTimeline(input: string, startTime: number, frameRate: n
  * unwraps): then ffprobe's packet scan decides.
  */
 async function mpegTsLastPts(input: string, startTime: number, duration: number, sizeBytes?: number): Promise<number | undefined> {
-  let source;
-  try {
-    source = await openByteSource(input, sizeBytes);
-  } catch {
-    return undefined;
-  }
-  try {
+  return withSource(input, sizeBytes, async (source) => {
     const last = await readMpegTsLastPts(source);
     return last !== undefined && last >= startTime && last <= startTime + duration ? last : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    await source.close();
-  }
+  });
 }
 
 /** How far before the header's end the scan for the last frame starts. */
