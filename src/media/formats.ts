@@ -8,6 +8,7 @@
  * at byte 0, where a captured TS may start mid-packet; its Matroska reader still checks
  * the EBML DocType when the index is opened.
  */
+import type { JobContainer } from '../core/contract-sample.js';
 import type { ByteSource } from './source/byte-source.js';
 import type { IndexReading, WantedTimes } from './index/video-index.js';
 import { MATROSKA_FORMAT } from './matroska/matroska-format.js';
@@ -19,6 +20,8 @@ export type { IndexReading, WantedTimes } from './index/video-index.js';
 export interface ContainerFormat {
   /** For --verbose and errors. */
   readonly name: string;
+  /** Its name in the function's decode jobs (the track's `container`, a warm-up answer's sampling lists). */
+  readonly jobContainer: JobContainer;
   /** Whether `head` (the first HEAD_BYTES of a `size`-byte file, fewer when it is shorter) is this container's. */
   recognises(head: Buffer, size: number): boolean;
   /**

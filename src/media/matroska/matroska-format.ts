@@ -22,6 +22,7 @@ const EBML_MAGIC = Buffer.from([0x1a, 0x45, 0xdf, 0xa3]);
 
 export const MATROSKA_FORMAT: ContainerFormat = {
   name: 'Matroska/WebM',
+  jobContainer: 'matroska',
   recognises: (head) => head.subarray(0, EBML_MAGIC.length).equals(EBML_MAGIC),
   readIndex: async (source, wanted) => {
     const own = process.env.FRAMESCORE_MKV_DEMUXER === 'mediabunny' ? undefined : await readMatroskaIndex(source, worthReadingAround(wanted, MKV_SECONDS_PER_TIME) ? wanted.times : undefined);

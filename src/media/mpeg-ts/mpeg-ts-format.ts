@@ -25,6 +25,7 @@ function looksLikeM2ts(head: Buffer): boolean {
 
 export const MPEG_TS_FORMAT: ContainerFormat = {
   name: 'MPEG-TS',
+  jobContainer: 'mpeg-ts',
   recognises: (head) => looksLikeTs(head.subarray(0, PACKET * 4)) || looksLikeM2ts(head),
   readIndex: async (source, wanted) => {
     const around = worthReadingAround(wanted, TS_SECONDS_PER_TIME) ? wanted.times : undefined;

@@ -9,7 +9,7 @@
  * answers pass the same checks as scored frames' (interpret.ts).
  */
 import { CONTRACT_VERSION } from '../../core/contract.js';
-import { parseSampleResponse, SAMPLE_KIND, type GopJob, type JobContainer, type SampleRequest, type SampleResponse, type SampleTrack, type SpanJob } from '../../core/contract-sample.js';
+import { parseSampleResponse, SAMPLE_KIND, type GopJob, type SampleRequest, type SampleResponse, type SampleTrack, type SpanJob } from '../../core/contract-sample.js';
 import type { SamplingCapability } from '../../core/contract.js';
 import type { FrameImage } from '../../core/image-decode.js';
 import { failedFrame, type FramePosition, type FrameResult } from '../../core/results.js';
@@ -19,9 +19,7 @@ import { fromWirePixels } from '../../core/wire-image.js';
 import type { MediaInfo } from '../../media/probe.js';
 import { cutSpans, frameId, jobTrackOf, packInvocations, planDecodeJobs, type PackingLimits, type PlannedJobs } from '../../media/sampling/decode-jobs.js';
 import { openByteSource, type ByteSource } from '../../media/source/byte-source.js';
-import { containerOf, readVideoIndex, type ContainerFormat } from '../../media/formats.js';
-import { MATROSKA_FORMAT } from '../../media/matroska/matroska-format.js';
-import { MPEG_TS_FORMAT } from '../../media/mpeg-ts/mpeg-ts-format.js';
+import { containerOf, readVideoIndex } from '../../media/formats.js';
 import type { OpenedInput } from '../opened-input.js';
 import type { FanoutPool, PoolRequest } from './fanout.js';
 import { interpretAnswer, type Verdict } from './interpret.js';
@@ -144,9 +142,6 @@ export async function planInvocations(opened: OpenedInput, video: PlanningVideo,
   };
 }
 
-/** Containers whose frame-level index lies spread through the file, which a function that says so indexes itself. */
-const SPAN_FORMATS = new Map<ContainerFormat, JobContainer>([[MATROSKA_FORMAT, 'matroska'], [MPEG_TS_FORMAT, 'mpeg-ts']]);
-
 type PlannedWork = { readonly jobs: PlannedJobs; readonly track?: SampleTrack | undefined } | { readonly spans: readonly SpanJob[]; readonly container: string };
 
 /**
@@ -166,10 +161,11 @@ async function planJobs(opened: OpenedInput, video: PlanningVideo, jobs: Samplin
   if (source === undefined) return { jobs: planDecodeJobs(video.plan, undefined, options) };
   try {
     const format = await containerOf(source).catch(() => undefined);
-    const spanContainer = format === undefined ? undefined : SPAN_FORMATS.get(format);
-    // A file whose index is a pass over it anyway (a Matroska file without Cues) is indexed once, here, not once per invocation.
-    if (spanContainer !== undefined && (jobs.spans ?? []).includes(spanContainer) && await (format!.readsAroundTimes?.(source).catch(() => false) ?? true)) {
-      return { spans: cutSpans(video.plan, limits), container: format!.name };
+    // The containers the function indexes itself are those its warm-up answer lists (Matroska/WebM and MPEG-TS, whose
+    // frame-level index lies spread through the file). A file whose index is a pass over it anyway (a Matroska file
+    // without Cues) is indexed once, here, not once per invocation.
+    if (format !== undefined && (jobs.spans ?? []).includes(format.jobContainer) && await (format.readsAroundTimes?.(source).catch(() => false) ?? true)) {
+      return { spans: cutSpans(video.plan, limits), container: format.name };
     }
     return await planFromIndex(source, video, jobs.containers ?? ['mp4']);
   } finally {
