@@ -10,6 +10,7 @@
  */
 import type { VideoCodec } from '../codec/nal-units.js';
 import { unescapeRbsp } from '../codec/annex-b.js';
+import { BitReader } from '../codec/bit-reader.js';
 
 /** Whether ffmpeg's decoder flags the picture key. */
 export type AccessUnitKind = 'key' | 'delta';
@@ -81,35 +82,17 @@ function recoveryFrames(escaped: Buffer): number | undefined {
     let size = 0;
     while (sei[at] === 0xff) { size += 255; at += 1; }
     size += sei[at++] ?? 0;
-    if (type === SEI_RECOVERY_POINT) return new BitReader(sei.subarray(at, at + size)).ue();
+    if (type === SEI_RECOVERY_POINT) return recoveryFrameCount(sei.subarray(at, at + size));
     at += size;
   }
   return undefined;
 }
 
-class BitReader {
-  private bit = 0;
-
-  constructor(private readonly bytes: Buffer) {}
-
-  private read(): number {
-    const byte = this.bytes[this.bit >> 3];
-    if (byte === undefined) throw new RangeError('past the end');
-    const value = (byte >> (7 - (this.bit & 7))) & 1;
-    this.bit += 1;
-    return value;
-  }
-
-  /** An unsigned Exp-Golomb number; undefined when the bytes end first (damage). */
-  ue(): number | undefined {
-    try {
-      let zeros = 0;
-      while (this.read() === 0) if (++zeros > 31) return undefined;
-      let value = 0;
-      for (let i = 0; i < zeros; i += 1) value = value * 2 + this.read();
-      return 2 ** zeros - 1 + value;
-    } catch {
-      return undefined;
-    }
+/** recovery_frame_cnt, the message's first field; undefined when the bytes end first (damage). */
+function recoveryFrameCount(message: Buffer): number | undefined {
+  try {
+    return new BitReader(message).ue();
+  } catch {
+    return undefined;
   }
 }
