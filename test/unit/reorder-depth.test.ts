@@ -1,0 +1,215 @@
+/**
+ * reorderDepth against ffprobe's has_b_frames (which ffmpeg sets from H.264's
+ * max_num_reorder_frames and HEVC's sps_max_num_reorder_pics) on small clips made here
+ * with the encoders that write the branches of the SPS the parser walks (HRD, extended
+ * SAR, colour description, interlacing, cropping, HEVC sub-layers), and on SPSs built
+ * bit by bit for what no encoder here writes (scaling lists, POC type 1, no VUI).
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { MAX_REORDER_FRAMES, reorderDepth } from '../../src/media/codec/reorder.js';
+import { readMp4VideoTrack } from '../../src/media/mp4/video-track.js';
+import { openByteSource } from '../../src/media/source/byte-source.js';
+import { runFfmpeg, runFfprobe } from '../helpers/ffmpeg.js';
+
+interface Clip {
+  readonly name: string;
+  readonly args: readonly string[];
+  readonly size?: string;
+}
+
+const x264 = (name: string, ...args: string[]): Clip => ({ name: `${name}.mp4`, args: ['-c:v', 'libx264', '-preset', 'veryfast', ...args] });
+const x265 = (name: string, params: string, size?: string): Clip => ({ name: `${name}.mp4`, args: ['-c:v', 'libx265', '-preset', 'veryfast', '-x265-params', `log-level=error:${params}`, '-tag:v', 'hvc1'], size });
+const CLIPS: readonly Clip[] = [
+  x264('x264-bf0', '-bf', '0'),
+  x264('x264-bf1', '-bf', '1'),
+  x264('x264-bf3-pyramid', '-bf', '3'),
+  x264('x264-bf3-flat', '-bf', '3', '-x264-params', 'b-pyramid=none'),
+  x264('x264-bf16', '-bf', '16'),
+  x264('x264-baseline', '-profile:v', 'baseline'),
+  x264('x264-intra', '-x264-params', 'keyint=1'),
+  x264('x264-interlaced', '-bf', '2', '-flags', '+ildct+ilme'),
+  x264('x264-hrd', '-bf', '2', '-b:v', '200k', '-maxrate', '200k', '-bufsize', '200k', '-x264-params', 'nal-hrd=cbr'),
+  x264('x264-sar-colour', '-bf', '2', '-vf', 'setsar=7/5', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-colorspace', 'bt709'),
+  x264('x264-444', '-bf', '2', '-pix_fmt', 'yuv444p'),
+  { ...x264('x264-cropped', '-bf', '1'), size: '72x40' },
+  x265('x265-default', 'bframes=4'),
+  x265('x265-no-b', 'bframes=0'),
+  x265('x265-flat', 'bframes=8:b-pyramid=0'),
+  x265('x265-sub-layers', 'temporal-layers=1'),
+  x265('x265-cropped', 'bframes=2', '72x40'),
+  { name: 'vp9.webm', args: ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-auto-alt-ref', '1', '-lag-in-frames', '16'] },
+  { name: 'vp8.webm', args: ['-c:v', 'libvpx', '-auto-alt-ref', '1', '-lag-in-frames', '16'] },
+  { name: 'av1.webm', args: ['-c:v', 'libaom-av1', '-cpu-used', '8'] },
+];
+
+async function hasBFrames(file: string): Promise<number> {
+  const { stdout } = await runFfprobe(['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=has_b_frames', '-of', 'csv=p=0', file]);
+  return Number(stdout.toString().trim());
+}
+
+/** The codec and decoder config as the index readers hand them over: the MP4 sample entry's avcC/hvcC; WebM's VP8/VP9/AV1 carry none reorderDepth needs. */
+async function codecAndConfig(file: string): Promise<{ codec: string; config: Uint8Array }> {
+  if (file.endsWith('.webm')) return { codec: path.basename(file, '.webm'), config: new Uint8Array(0) };
+  const source = await openByteSource(file);
+  try {
+    const reading = await readMp4VideoTrack(source);
+    assert.ok('track' in reading, 'unsupported' in reading ? reading.unsupported : '');
+    return { codec: reading.track.codec, config: reading.track.decoderConfig };
+  } finally {
+    await source.close();
+  }
+}
+
+describe('reorderDepth against ffprobe has_b_frames', () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'framescore-reorder-'));
+  });
+  after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  for (const clip of CLIPS) {
+    it(clip.name, async () => {
+      const file = path.join(dir, clip.name);
+      await runFfmpeg(['-f', 'lavfi', '-i', `testsrc2=size=${clip.size ?? '64x64'}:rate=25:duration=1`, ...clip.args, file]);
+      const { codec, config } = await codecAndConfig(file);
+      assert.equal(reorderDepth(codec, config), await hasBFrames(file));
+    });
+  }
+});
+
+/** Writes an SPS bit by bit: u(n), ue(v), se(v); `rbsp()` adds the stop bit and pads. */
+class BitWriter {
+  private readonly out: number[] = [];
+
+  u(count: number, value: number): this {
+    for (let i = count - 1; i >= 0; i -= 1) this.out.push(Math.floor(value / 2 ** i) % 2);
+    return this;
+  }
+
+  ue(value: number): this {
+    const code = value + 1;
+    const length = Math.floor(Math.log2(code));
+    return this.u(length, 0).u(length + 1, code);
+  }
+
+  se(value: number): this {
+    return this.ue(value > 0 ? 2 * value - 1 : -2 * value);
+  }
+
+  get length(): number {
+    return this.out.length;
+  }
+
+  rbsp(): Buffer {
+    const bits = [...this.out, 1];
+    while (bits.length % 8 !== 0) bits.push(0);
+    return Buffer.from(Array.from({ length: bits.length / 8 }, (_, i) => bits.slice(8 * i, 8 * i + 8).reduce((byte, bit) => byte * 2 + bit, 0)));
+  }
+}
+
+/** Emulation prevention: 03 after two zero bytes before a byte ≤ 3. */
+function escape(rbsp: Buffer): Buffer {
+  const out: number[] = [];
+  let zeros = 0;
+  for (const byte of rbsp) {
+    if (zeros >= 2 && byte <= 3) { out.push(3); zeros = 0; }
+    out.push(byte);
+    zeros = byte === 0 ? zeros + 1 : 0;
+  }
+  return Buffer.from(out);
+}
+
+/** An avcC around one SPS NAL unit (header byte included) and a stand-in PPS. */
+function avcC(sps: Buffer): Buffer {
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(sps.length);
+  return Buffer.concat([Buffer.from([1, sps[1] ?? 0, sps[2] ?? 0, sps[3] ?? 0, 0xff, 0xe1]), length, sps, Buffer.from([1, 0, 2, 0x68, 0xce])]);
+}
+
+const HIGH_PROFILES = [100, 110, 122, 244, 44];
+
+interface SpsSpec {
+  readonly profile: number;
+  readonly constraintSet3?: boolean;
+  /** For the high profiles: 4:4:4 with all 12 scaling lists (else 4:2:0 without). */
+  readonly scalingLists?: boolean;
+  readonly pocType1?: boolean;
+  /** max_num_reorder_frames in a VUI with every optional part, or no VUI. */
+  readonly reorder?: number;
+}
+
+/** An H.264 SPS NAL unit, unescaped (rbsp) and escaped (nal); `needed` is how many RBSP bytes hold the last field read. */
+function h264Sps(spec: SpsSpec): { rbsp: Buffer; nal: Buffer; needed: number } {
+  const w = new BitWriter().u(8, 0x67).u(8, spec.profile).u(8, spec.constraintSet3 ? 0x10 : 0).u(8, 30).ue(0);
+  if (HIGH_PROFILES.includes(spec.profile)) w.ue(spec.scalingLists ? 3 : 1).u(spec.scalingLists ? 1 : 0, 0).ue(2).ue(2).u(1, 0).u(1, spec.scalingLists ? 1 : 0);
+  if (spec.scalingLists) {
+    // Lists 0-5 of 16 and 6-11 of 64; a delta that brings nextScale to 0 ends a list's deltas early.
+    for (let i = 0; i < 12; i += 1) {
+      w.u(1, i % 3 === 2 ? 0 : 1);
+      if (i % 3 === 2) continue;
+      const size = i < 6 ? 16 : 64;
+      if (i % 3 === 1) { w.se(-8); continue; } // nextScale 0: use the default list
+      for (let j = 0; j < size; j += 1) w.se(j % 2 === 0 ? 5 : -3);
+    }
+  }
+  w.ue(0); // log2_max_frame_num_minus4
+  if (spec.pocType1) w.ue(1).u(1, 0).se(-2).se(1).ue(3).se(4).se(-4).se(2);
+  else w.ue(0).ue(2);
+  w.ue(4).u(1, 0).ue(3).ue(2).u(1, 0).u(1, 1).u(1, 1).u(1, 1).ue(0).ue(2).ue(0).ue(3); // refs, size, fields + MBAFF, cropping
+  if (spec.reorder === undefined) {
+    w.u(1, 0);
+  } else {
+    w.u(1, 1).u(1, 1).u(8, 255).u(16, 0).u(16, 0); // extended SAR of zeros: the RBSP needs emulation prevention
+    w.u(1, 1).u(1, 0).u(1, 1).u(3, 5).u(1, 0).u(1, 1).u(24, 0x010101).u(1, 1).ue(1).ue(1).u(1, 1).u(32, 1).u(32, 50).u(1, 1);
+    for (const _hrd of [0, 1]) {
+      w.u(1, 1).ue(1).u(4, 0).u(4, 0);
+      for (let i = 0; i < 2; i += 1) w.ue(1000).ue(2000).u(1, i);
+      w.u(5, 23).u(5, 23).u(5, 23).u(5, 24);
+    }
+    w.u(1, 0).u(1, 1).u(1, 1).u(1, 1).ue(2).ue(1).ue(16).ue(16).ue(spec.reorder).ue(spec.reorder + 1);
+  }
+  const rbsp = w.rbsp();
+  return { rbsp, nal: escape(rbsp), needed: Math.ceil(w.length / 8) };
+}
+
+describe('reorderDepth on SPSs built here', () => {
+  it('reads max_num_reorder_frames past 4:4:4 scaling lists, POC type 1, MBAFF, cropping and a VUI with both HRDs', () => {
+    for (const reorder of [0, 1, 3, 7]) {
+      const { nal } = h264Sps({ profile: 244, scalingLists: true, pocType1: true, reorder });
+      assert.ok(nal.includes(Buffer.from([0, 0, 3])), 'the SPS needs emulation prevention');
+      assert.equal(reorderDepth('h264', avcC(nal)), reorder);
+    }
+    assert.equal(reorderDepth('h264', avcC(h264Sps({ profile: 100, reorder: 5 }).nal)), 5);
+  });
+
+  it('clamps a reorder count past a DPB to 16', () => {
+    assert.equal(reorderDepth('h264', avcC(h264Sps({ profile: 100, reorder: 40 }).nal)), MAX_REORDER_FRAMES);
+  });
+
+  it('without a bitstream restriction: 0 for Baseline and the intra profiles, 16 for the others', () => {
+    assert.equal(reorderDepth('h264', avcC(h264Sps({ profile: 66 }).nal)), 0);
+    assert.equal(reorderDepth('h264', avcC(h264Sps({ profile: 100, constraintSet3: true }).nal)), 0);
+    assert.equal(reorderDepth('h264', avcC(h264Sps({ profile: 44 }).nal)), 0);
+    assert.equal(reorderDepth('h264', avcC(h264Sps({ profile: 77 }).nal)), MAX_REORDER_FRAMES);
+    assert.equal(reorderDepth('h264', avcC(h264Sps({ profile: 100 }).nal)), MAX_REORDER_FRAMES);
+    assert.equal(reorderDepth('h264', avcC(h264Sps({ profile: 244, scalingLists: true }).nal)), MAX_REORDER_FRAMES);
+  });
+
+  it('says 16 for an SPS cut before its last field, a record cut short, garbage and nothing', () => {
+    const spec = { profile: 244, scalingLists: true, pocType1: true, reorder: 2 };
+    const { rbsp, nal, needed } = h264Sps(spec);
+    assert.equal(reorderDepth('h264', avcC(nal)), 2);
+    for (let cut = 1; cut < needed; cut += 1) assert.equal(reorderDepth('h264', avcC(escape(rbsp.subarray(0, cut)))), MAX_REORDER_FRAMES, `cut at ${cut}`);
+    const record = avcC(nal);
+    for (let cut = 0; cut < 8 + nal.length; cut += 1) assert.equal(reorderDepth('h264', record.subarray(0, cut)), MAX_REORDER_FRAMES, `record cut at ${cut}`);
+    assert.equal(reorderDepth('h264', Buffer.from('not a decoder configuration record')), MAX_REORDER_FRAMES);
+    assert.equal(reorderDepth('hevc', Buffer.from('not a decoder configuration record either')), MAX_REORDER_FRAMES);
+    assert.equal(reorderDepth('h264', new Uint8Array(0)), MAX_REORDER_FRAMES);
+    assert.equal(reorderDepth('hevc', new Uint8Array(0)), MAX_REORDER_FRAMES);
+    assert.equal(reorderDepth('mpeg4', new Uint8Array(0)), MAX_REORDER_FRAMES);
+  });
+});
