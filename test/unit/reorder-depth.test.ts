@@ -6,14 +6,15 @@
  * bit by bit for what no encoder here writes (scaling lists, POC type 1, no VUI).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MAX_REORDER_FRAMES, reorderDepth } from '../../src/media/codec/reorder.js';
 import { readMp4VideoTrack } from '../../src/media/mp4/video-track.js';
 import { openByteSource } from '../../src/media/source/byte-source.js';
-import { runFfmpeg, runFfprobe } from '../helpers/ffmpeg.js';
+import { ffmpegPath, runFfmpeg, runFfprobe } from '../helpers/ffmpeg.js';
 
 interface Clip {
   readonly name: string;
@@ -176,14 +177,83 @@ function h264Sps(spec: SpsSpec): { rbsp: Buffer; nal: Buffer; needed: number } {
   return { rbsp, nal: escape(rbsp), needed: Math.ceil(w.length / 8) };
 }
 
+/** H.264's max_num_reorder_frames, or HEVC's sps_max_num_reorder_pics of the last sub-layer, as ffmpeg's own SPS reader (the trace_headers filter) reads it from this SPS as an Annex B stream. */
+async function ffmpegReadsReorder(dir: string, codec: 'h264' | 'hevc', nal: Buffer, vps?: Buffer): Promise<number | undefined> {
+  const file = path.join(dir, `sps.${codec}`);
+  const start = Buffer.from([0, 0, 0, 1]);
+  await writeFile(file, Buffer.concat(vps === undefined ? [start, nal] : [start, vps, start, nal]));
+  // Exits non-zero (an SPS alone has nothing to mux) after tracing the SPS.
+  const { stderr } = spawnSync(ffmpegPath(), ['-hide_banner', '-nostdin', '-loglevel', 'trace', '-f', codec, '-i', file, '-c', 'copy', '-bsf:v', 'trace_headers', '-f', 'null', '-'], { encoding: 'utf8' });
+  const field = codec === 'h264' ? /max_num_reorder_frames\s+[01]+ = (\d+)/g : /sps_max_num_reorder_pics\[\d+\]\s+[01]+ = (\d+)/g;
+  const values = [...stderr.matchAll(field)].map((match) => Number(match[1]));
+  return values.at(-1);
+}
+
+/** An hvcC around one SPS NAL unit. */
+function hvcC(sps: Buffer): Buffer {
+  const head = Buffer.alloc(23);
+  head[0] = 1;
+  head[21] = 0x0f;
+  head[22] = 1;
+  const array = Buffer.from([0x80 | 33, 0, 1, sps.length >> 8, sps.length & 0xff]);
+  return Buffer.concat([head, array, sps]);
+}
+
+/** An HEVC SPS NAL unit (`complete`: else cut after its sub-layer ordering info, the last field read), with sub-layer profile and level parts and a conformance window. */
+function hevcSps(reorders: readonly number[], everySubLayer: boolean, complete = true): Buffer {
+  const subLayers = reorders.length;
+  const profile = (w: BitWriter): BitWriter => w.u(2, 0).u(1, 0).u(5, 1).u(32, 0x60000000).u(4, 9).u(43, 0).u(1, 0);
+  const w = new BitWriter().u(16, 0x4201).u(4, 0).u(3, subLayers - 1).u(1, subLayers === 1 ? 1 : 0);
+  profile(w).u(8, 93);
+  for (let i = 0; i < subLayers - 1; i += 1) w.u(1, i % 2 === 0 ? 1 : 0).u(1, i >= 1 ? 1 : 0);
+  if (subLayers > 1) w.u(2 * (9 - subLayers), 0);
+  for (let i = 0; i < subLayers - 1; i += 1) {
+    if (i % 2 === 0) profile(w);
+    if (i >= 1) w.u(8, 90);
+  }
+  w.ue(0).ue(1).ue(72).ue(40).u(1, 1).ue(0).ue(4).ue(0).ue(4).ue(0).ue(0).ue(4).u(1, everySubLayer ? 1 : 0);
+  for (const reorder of everySubLayer ? reorders : reorders.slice(-1)) w.ue(reorder + 1).ue(reorder).ue(0);
+  // The rest, for ffmpeg: 8- to 64-pixel CTBs, 4- to 32-pixel transforms, no scaling lists, PCM, RPS sets, VUI or extensions.
+  if (complete) w.ue(0).ue(3).ue(0).ue(3).ue(1).ue(1).u(4, 0b0110).ue(0).u(1, 0).u(2, 0b11).u(1, 0).u(1, 0);
+  return escape(w.rbsp());
+}
+
+/** The VPS ffmpeg wants before it reads an SPS: as many sub-layers, no sub-layer profiles. */
+function hevcVps(subLayers: number): Buffer {
+  const w = new BitWriter().u(16, 0x4001).u(4, 0).u(2, 0b11).u(6, 0).u(3, subLayers - 1).u(1, subLayers === 1 ? 1 : 0).u(16, 0xffff);
+  w.u(2, 0).u(1, 0).u(5, 1).u(32, 0x60000000).u(4, 9).u(43, 0).u(1, 0).u(8, 93);
+  for (let i = 0; i < subLayers - 1; i += 1) w.u(2, 0);
+  if (subLayers > 1) w.u(2 * (9 - subLayers), 0);
+  w.u(1, 0).ue(8).ue(7).ue(0).u(6, 0).ue(0).u(1, 0).u(1, 0);
+  return escape(w.rbsp());
+}
+
 describe('reorderDepth on SPSs built here', () => {
-  it('reads max_num_reorder_frames past 4:4:4 scaling lists, POC type 1, MBAFF, cropping and a VUI with both HRDs', () => {
-    for (const reorder of [0, 1, 3, 7]) {
-      const { nal } = h264Sps({ profile: 244, scalingLists: true, pocType1: true, reorder });
+  let dir = '';
+  before(async () => { dir = await mkdtemp(path.join(os.tmpdir(), 'framescore-reorder-sps-')); });
+  after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+  it('reads max_num_reorder_frames past 4:4:4 scaling lists, POC type 1, MBAFF, cropping and a VUI with both HRDs, as ffmpeg does', async () => {
+    const specs: SpsSpec[] = [0, 1, 3, 7].map((reorder) => ({ profile: 244, scalingLists: true, pocType1: true, reorder }));
+    for (const spec of [...specs, { profile: 100, reorder: 5 }]) {
+      const { nal } = h264Sps(spec);
       assert.ok(nal.includes(Buffer.from([0, 0, 3])), 'the SPS needs emulation prevention');
-      assert.equal(reorderDepth('h264', avcC(nal)), reorder);
+      assert.equal(await ffmpegReadsReorder(dir, 'h264', nal), spec.reorder);
+      assert.equal(reorderDepth('h264', avcC(nal)), spec.reorder);
     }
-    assert.equal(reorderDepth('h264', avcC(h264Sps({ profile: 100, reorder: 5 }).nal)), 5);
+  });
+
+  it('HEVC: reads sps_max_num_reorder_pics of the highest sub-layer past sub-layer profiles and levels, as ffmpeg does', async () => {
+    const cases: [number[], boolean][] = [[[3], true], [[0, 1, 3], true], [[1, 1, 2, 4], true], [[0, 2, 5, 5, 6, 6, 7], true], [[0, 0, 4], false], [[2, 2, 2, 2, 2, 2, 2], false]];
+    for (const [reorders, everySubLayer] of cases) {
+      const nal = hevcSps(reorders, everySubLayer);
+      const expected = reorders.at(-1);
+      assert.equal(await ffmpegReadsReorder(dir, 'hevc', nal, hevcVps(reorders.length)), expected, `ffmpeg on ${reorders.join(',')}`);
+      assert.equal(reorderDepth('hevc', hvcC(nal)), expected, reorders.join(','));
+    }
+    const nal = hevcSps([0, 1, 3], true, false);
+    assert.equal(reorderDepth('hevc', hvcC(nal)), 3);
+    for (let cut = 2; cut < nal.length - 1; cut += 1) assert.equal(reorderDepth('hevc', hvcC(nal.subarray(0, cut))), MAX_REORDER_FRAMES, `cut at ${cut}`);
   });
 
   it('clamps a reorder count past a DPB to 16', () => {
