@@ -13,6 +13,9 @@
  * The 30-minute file by default; FRAMESCORE_BENCH_MINUTES=10 for the quicker one.
  * FRAMESCORE_BENCH_LANES (default 150) is C, FRAMESCORE_BENCH_INVOCATIONS (default 6) how
  * many invocations of each container are run, FRAMESCORE_BENCH_LOCAL=0 skips local sampling.
+ * The function's GETs go through a proxy that holds each request FRAMESCORE_BENCH_GET_MS
+ * (default 20) before s3rver sees it, about an S3 GET's time to first byte in-region, so
+ * an invocation's chain of reads costs what it would in AWS.
  */
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
@@ -34,6 +37,7 @@ const ARM64 = { perGbSecond: 0.0000133334, perRequest: 0.0000002 };
 const MINUTES = Number(process.env.FRAMESCORE_BENCH_MINUTES ?? 30);
 const LANES = Number(process.env.FRAMESCORE_BENCH_LANES ?? 150);
 const SAMPLED_INVOCATIONS = Number(process.env.FRAMESCORE_BENCH_INVOCATIONS ?? 6);
+const GET_MS = Number(process.env.FRAMESCORE_BENCH_GET_MS ?? 20);
 const CONTAINERS = ['mp4', 'mkv', 'ts'] as const;
 type Container = (typeof CONTAINERS)[number];
 
@@ -63,6 +67,7 @@ const files: Record<Container, string> = { mp4: set.mp4, mkv: set.mkv, ts: set.t
 const binaries = resolveBinaries();
 const s3 = await startS3rver({ buckets: ['media'] });
 const proxy = await startCountingProxy(s3.port);
+const slowed = await startCountingProxy(s3.port, { requestDelayMs: GET_MS });
 const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB`;
 
@@ -103,7 +108,7 @@ try {
   }
 
   // The function's part: its handler, here, on the same share of each container's invocations, interleaved.
-  Object.assign(process.env, s3.env, { VIDEO_URI_PREFIXES: 's3://media/episodes/', FFMPEG_PATH: process.env.FRAMESCORE_BENCH_FFMPEG ?? binaries.ffmpeg });
+  Object.assign(process.env, s3.env, { AWS_ENDPOINT_URL_S3: slowed.endpoint, VIDEO_URI_PREFIXES: 's3://media/episodes/', FFMPEG_PATH: process.env.FRAMESCORE_BENCH_FFMPEG ?? binaries.ffmpeg });
   const { handler } = await import('../src/lambda/index.js');
   await handler({ warmup: true });
   const measured = new Map<Container, Measured[]>(CONTAINERS.map((container) => [container, []]));
@@ -128,7 +133,7 @@ try {
     serviceMs: median(runs.map((run) => run.serviceMs)), bytesRead: median(runs.map((run) => run.bytesRead)), getRequests: median(runs.map((run) => run.getRequests)),
     framesDecoded: median(runs.map((run) => run.framesDecoded)), gopWalks: median(runs.map((run) => run.gopWalks)), seeks: median(runs.map((run) => run.seeks)),
   }]));
-  console.log(`\n${length}: the function's invocations (${SAMPLED_INVOCATIONS} of each container's, interleaved; medians)`);
+  console.log(`\n${length}: the function's invocations (${SAMPLED_INVOCATIONS} of each container's, interleaved; medians; ${GET_MS} ms to each GET's first byte)`);
   for (const [container, m] of medians) {
     const frames = clients.get(container)!.work.invocations.map((invocation) => [...invocation.gops.flatMap((gop) => gop.targets), ...invocation.seeks, ...(invocation.spans ?? []).flatMap((span) => span.targets)].length);
     console.log(`  ${container.padEnd(4)} ${Math.min(...frames)}–${Math.max(...frames)} frames an invocation: service ${m.serviceMs.toFixed(0)} ms, read ${mb(m.bytesRead)} in ${m.getRequests} GETs, `
@@ -164,6 +169,7 @@ try {
   }
 } finally {
   await proxy.stop();
+  await slowed.stop();
   await s3.stop();
 }
 process.exit(0);

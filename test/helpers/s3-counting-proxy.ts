@@ -3,7 +3,10 @@
  * clients: put it in front of s3rver (or any HTTP server) to measure, on the
  * server side, how much of an object ffmpeg actually fetched. It counts what
  * left the server, headers included, so read-ahead that ffmpeg discards is
- * counted too: the honest number for "bytes served".
+ * counted too: the honest number for "bytes served". With `requestDelayMs`, what a
+ * client sends waits that long before it goes on (in order): each request's answer
+ * starts about that late, as an S3 GET's first byte does (benches; a real server, a
+ * real delay).
  */
 import { createConnection, createServer, type Socket } from 'node:net';
 import { listenOnLoopback } from './loopback.js';
@@ -19,7 +22,7 @@ export interface CountingProxy {
   stop(): Promise<void>;
 }
 
-export async function startCountingProxy(upstreamPort: number): Promise<CountingProxy> {
+export async function startCountingProxy(upstreamPort: number, { requestDelayMs = 0 } = {}): Promise<CountingProxy> {
   let served = 0;
   let connections = 0;
   const sockets = new Set<Socket>();
@@ -38,7 +41,16 @@ export async function startCountingProxy(upstreamPort: number): Promise<Counting
     upstream.on('data', (chunk: Buffer) => {
       served += chunk.length;
     });
-    client.pipe(upstream);
+    if (requestDelayMs > 0) {
+      let sent = Promise.resolve();
+      client.on('data', (chunk: Buffer) => {
+        sent = sent.then(() => new Promise<void>((resolve) => setTimeout(() => {
+          upstream.write(chunk);
+          resolve();
+        }, requestDelayMs)));
+      });
+      client.on('end', () => void sent.then(() => upstream.end()));
+    } else client.pipe(upstream);
     upstream.pipe(client);
   });
   const port = await listenOnLoopback(server);

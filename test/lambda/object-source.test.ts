@@ -1,6 +1,6 @@
 /**
  * The span jobs' object source: the bytes asked for, each block fetched once, small
- * sequential reads reading ahead, a prefetch in large GETs, and a failed GET not kept.
+ * sequential reads reading ahead, and a failed GET not kept.
  * The S3 reader is replaced by one that serves a buffer and records its GETs (what the
  * source asks of S3 is the behaviour under test; ObjectReader's own GETs are tested
  * against s3rver in fanout/sample-on-lambda). Its bounds: a read budget and the deadline,
@@ -63,15 +63,7 @@ describe('the span object source', () => {
     assert.deepEqual(scan.gets.map((get) => get.to), [384 * KB, 768 * KB], 'large reads fetch what they ask for');
   });
 
-  it('prefetches a range in 1 MB GETs that later reads take from, and does not keep a failed GET', async () => {
-    const { reader, gets } = recordingReader(bytes);
-    const source = new ObjectSource(reader, bytes.length);
-    await source.prefetch(100 * KB, 3 * 1024 * KB);
-    assert.ok(gets.length >= 3 && gets.every((get) => get.to - get.from <= 1024 * KB), JSON.stringify(gets));
-    const fetched = gets.length;
-    assert.deepEqual(await source.read(200 * KB, 2 * 1024 * KB), bytes.subarray(200 * KB, 2248 * KB));
-    assert.equal(gets.length, fetched);
-
+  it('does not keep a failed GET: the next read asks again', async () => {
     const flaky = recordingReader(bytes, 1);
     const retrying = new ObjectSource(flaky.reader, bytes.length);
     await assert.rejects(retrying.read(0, 10), (error: unknown) => error instanceof ObjectReadError && error.code === 'READ_FAILED');
@@ -89,8 +81,6 @@ describe('the span object source\'s bounds', () => {
     await assert.rejects(source.read(1024 * KB, 100 * KB), ReadBudgetError);
     assert.equal(gets.length, 1, 'the read past the budget asked S3 for nothing');
     assert.deepEqual(await source.read(10 * KB, 10 * KB), bytes.subarray(10 * KB, 20 * KB), 'what was held is still answered');
-    await source.prefetch(0, bytes.length);
-    assert.equal(gets.length, 1, 'a prefetch past the budget is not started');
   });
 
   it('fails every read after the decode deadline with DeadlineReached', async () => {
@@ -100,7 +90,6 @@ describe('the span object source\'s bounds', () => {
     await source.read(0, KB);
     deadline.abort();
     await assert.rejects(source.read(512 * KB, KB), DeadlineReached);
-    await assert.rejects(source.prefetch(0, bytes.length), DeadlineReached);
     assert.equal(gets.length, 1);
   });
 

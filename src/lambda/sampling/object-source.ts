@@ -36,8 +36,6 @@ export interface ObjectSourceLimits {
 }
 /** Blocks fetched past a small sequential read: fewer GETs, at most this much read past a walk's end. */
 const READ_AHEAD_BLOCKS = 4;
-/** A prefetch's GETs: 1 MB each. */
-const PREFETCH_BLOCKS = 32;
 
 export class ObjectSource implements ByteSource {
   private readonly blocks = new Map<number, Promise<Buffer>>();
@@ -56,32 +54,6 @@ export class ObjectSource implements ByteSource {
     const joined = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     const start = offset - first * BLOCK_BYTES;
     return joined.subarray(start, start + (end - offset));
-  }
-
-  /**
-   * Reads bytes from..to ahead of the reads that want them, in GETs of PREFETCH_BLOCKS
-   * blocks at once (as many in flight as the reader allows). A failed GET is not kept:
-   * the read that wants its bytes asks again and gets the failure.
-   */
-  async prefetch(from: number, to: number): Promise<void> {
-    if (this.limits.signal?.aborted === true) throw new DeadlineReached('the invocation\'s decode deadline was reached');
-    // A prefetch past the budget is not worth starting: the reads that want those bytes meet the budget themselves.
-    if (Math.min(to, this.size) - from > this.limits.maxBytes - this.fetched) return;
-    const first = Math.floor(from / BLOCK_BYTES);
-    const last = Math.floor((Math.min(to, this.size) - 1) / BLOCK_BYTES);
-    const pending: Array<Promise<unknown>> = [];
-    for (let block = first; block <= last;) {
-      if (this.blocks.has(block)) {
-        block += 1;
-        continue;
-      }
-      let runEnd = block;
-      while (runEnd < last && runEnd - block + 1 < PREFETCH_BLOCKS && !this.blocks.has(runEnd + 1)) runEnd += 1;
-      this.fetchRun(block, runEnd);
-      pending.push(this.blocks.get(block)!);
-      block = runEnd + 1;
-    }
-    await Promise.allSettled(pending);
   }
 
   close(): Promise<void> {

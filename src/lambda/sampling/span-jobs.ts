@@ -32,7 +32,6 @@ export async function planSpan(span: SpanJob, source: ObjectSource, request: Pic
   let reading;
   try {
     // A TS the client found continuous: its clock check is not read again (see contract-sample.ts).
-    await prefetchDenseSpan(source, times, clockContinuous);
     reading = await readVideoIndex(source, { times, duration: undefined, around: 'always', clockContinuous });
   } catch (error) {
     // The object could not be read (changed, deleted, denied): each frame fails with that cause.
@@ -47,38 +46,6 @@ export async function planSpan(span: SpanJob, source: ObjectSource, request: Pic
     return renamed(planDecodeJobs(plan, indexed.index, { startTime, keyframes }), idOf, indexed.track);
   } finally {
     await reading.index.close();
-  }
-}
-
-/**
- * Times this close on average make a dense span: most of the bytes between its first and
- * last frame are walked or decoded (at `--every 1` with 2-second GOPs, all but the frames
- * after each GOP's last target).
- */
-const DENSE_SECONDS_APART = 2;
-
-/**
- * A dense span's bytes read ahead, in a few large GETs at once: the index walks around
- * each time (a Matroska header walk, an MPEG-TS scan) read them anyway, but block by block,
- * one GET after another. Where they lie comes from the index around the span's first and
- * last times (its blocks are then the full reading's too). Measured on the 30-minute
- * 1080p bench file, a 12-time span at one a second, with 10 ms a GET: the MKV span's index
- * read in 25 GETs and 228 ms instead of 71 and 692 ms, reading 9.3 MB instead of 8.5; the
- * TS span's in 72 GETs instead of 108 (its lookups already ran 8 at once: 354 vs 332 ms).
- */
-async function prefetchDenseSpan(source: ObjectSource, times: readonly number[], clockContinuous: boolean | undefined): Promise<void> {
-  const first = Math.min(...times);
-  const last = Math.max(...times);
-  if (times.length < 3 || (last - first) / (times.length - 1) > DENSE_SECONDS_APART) return;
-  const ends = await readVideoIndex(source, { times: [first, last], duration: undefined, around: 'always', clockContinuous });
-  if (!('index' in ends)) return;
-  try {
-    const head = ends.index.frameSpans?.(0, 0);
-    const tail = ends.index.frameSpans?.(ends.index.sampleCount - 1, ends.index.sampleCount - 1);
-    if (head === undefined || tail === undefined || typeof head === 'string' || typeof tail === 'string') return;
-    await source.prefetch(head.offsets[0]!, tail.offsets[0]! + tail.sizes[0]!);
-  } finally {
-    await ends.index.close();
   }
 }
 

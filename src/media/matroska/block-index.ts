@@ -10,7 +10,9 @@
  * in large windows. Codec facts come from mediabunny's reading of the file's head;
  * files this walk cannot read (laced video, damage) go to mediabunny's demuxer.
  */
+import pLimit from 'p-limit';
 import type { ByteSource } from '../source/byte-source.js';
+import { reorderDepth } from '../codec/reorder.js';
 import { aroundNote, flattenRuns, shownByTime, type IndexCodec, type IndexReading, type IndexWire, type VideoIndex } from '../index/video-index.js';
 import { segmentFromBytes, type CodedSegment } from '../index/segment.js';
 import { WindowReader } from './ebml.js';
@@ -19,10 +21,12 @@ import { readMatroskaLayout, type CuePoint, type MatroskaLayout } from './matros
 import { matroskaTrackFacts, type MatroskaTrackFacts } from './matroska-index.js';
 
 /**
- * Frames walked past the first one shown at or after a time: a frame coded later but
- * shown earlier lies within the decoder's reordering depth (16 at most in H.264 and HEVC).
+ * A frame counts as shown after a time when it is shown this much after it: beyond the
+ * half-millisecond both ways the frame choice allows (frame-choice.ts).
  */
-const REORDER_FRAMES = 16;
+const AFTER_SECONDS = 0.001;
+/** Walks from different cues at once: each is a chain of small reads, so over S3 or HTTPS they overlap their waits. */
+const WALKS_AT_ONCE = 8;
 /** Around times: one small read per block header. A pass: large reads through the file. */
 const SPARSE_WINDOW_BYTES = 4 * 1024;
 const PASS_WINDOW_BYTES = 1024 * 1024;
@@ -38,7 +42,7 @@ export async function readMatroskaIndex(source: ByteSource, around?: readonly nu
     if (typeof layout === 'string') return { unsupported: layout };
     const clock = new TickClock(layout.timestampScale);
     const walked = sparse && layout.cues.length > 0
-      ? await framesAround(reader, facts.trackNumber, layout, clock, around)
+      ? await framesAround(source, facts.trackNumber, layout, clock, around, reorderDepth(facts.codec, facts.decoderConfig))
       : { runs: [await framesFrom(await BlockWalk.at(new WindowReader(source, PASS_WINDOW_BYTES), facts.trackNumber, layout.segmentEnd, layout.firstCluster))], partial: false };
     const { items, runs } = flattenRuns(walked.runs);
     if (items.length === 0) return { unsupported: 'no frames' };
@@ -82,26 +86,36 @@ async function framesFrom(walk: BlockWalk): Promise<BlockFrame[]> {
 }
 
 /**
- * For each time, the frames from the keyframe of the last cue at or before it to
- * REORDER_FRAMES past the first frame shown at or after it. A time whose cue the walk
- * before it has already reached continues that walk (one run); else a run starts there.
+ * For each time, the frames from the keyframe of the last cue at or before it until
+ * every frame still to come is shown after the time's frame (see walkPast). Times under
+ * one cue share a walk; the walks of different cues run at once (each a chain of small
+ * reads), and a walk that ran on into the next cue's frames is joined with that one's.
  */
-async function framesAround(reader: WindowReader, track: number, layout: MatroskaLayout, clock: TickClock, around: readonly number[]): Promise<{ runs: BlockFrame[][]; partial: boolean }> {
-  const runs: Array<{ frames: BlockFrame[]; walk: BlockWalk }> = [];
+async function framesAround(source: ByteSource, track: number, layout: MatroskaLayout, clock: TickClock, around: readonly number[], reorder: number): Promise<{ runs: BlockFrame[][]; partial: boolean }> {
+  const byCue = new Map<CuePoint | undefined, number[]>();
   for (const time of [...new Set(around)].sort((a, b) => a - b)) {
     const cue = cueAtOrBefore(layout.cues, time, clock);
-    const position = cue === undefined ? layout.firstCluster : cue.cluster + (cue.relative ?? 0);
-    let run = runs.at(-1);
-    if (run === undefined || run.walk.position < position) {
-      const walk = cue === undefined
-        ? await BlockWalk.at(reader, track, layout.segmentEnd, layout.firstCluster)
-        : await BlockWalk.at(reader, track, layout.segmentEnd, cue.cluster, cue.relative);
-      run = { frames: [], walk };
-      runs.push(run);
-    }
-    await walkPast(run, time, clock);
+    byCue.set(cue, [...(byCue.get(cue) ?? []), time]);
   }
-  return { runs: runs.map((run) => run.frames).filter((frames) => frames.length > 0), partial: true };
+  const limit = pLimit(WALKS_AT_ONCE);
+  const walked = await Promise.all([...byCue].map(([cue, times]) => limit(async () => {
+    const reader = new WindowReader(source, SPARSE_WINDOW_BYTES);
+    const walk = cue === undefined
+      ? await BlockWalk.at(reader, track, layout.segmentEnd, layout.firstCluster)
+      : await BlockWalk.at(reader, track, layout.segmentEnd, cue.cluster, cue.relative);
+    const frames: BlockFrame[] = [];
+    for (const time of times) await walkPast(frames, walk, time, clock, reorder);
+    return frames;
+  })));
+  // Every walk lists each block of the track from its first on: one that starts at or before the last block of the walk before continues it.
+  const runs: BlockFrame[][] = [];
+  for (const frames of walked.filter((run) => run.length > 0).sort((a, b) => a[0]!.offset - b[0]!.offset)) {
+    const last = runs.at(-1);
+    const lastOffset = last?.at(-1)!.offset ?? -1;
+    if (last === undefined || frames[0]!.offset > lastOffset) runs.push(frames);
+    else for (const frame of frames) if (frame.offset > lastOffset) last.push(frame);
+  }
+  return { runs, partial: true };
 }
 
 function cueAtOrBefore(cues: readonly CuePoint[], time: number, clock: TickClock): CuePoint | undefined {
@@ -118,14 +132,19 @@ function cueAtOrBefore(cues: readonly CuePoint[], time: number, clock: TickClock
   return found;
 }
 
-/** Walks on until REORDER_FRAMES frames follow the first one shown at or after `time` (or the file ends). */
-async function walkPast(run: { frames: BlockFrame[]; walk: BlockWalk }, time: number, clock: TickClock): Promise<void> {
-  let first = run.frames.findIndex((frame) => clock.seconds(frame.ticks) >= time);
-  while (first < 0 || run.frames.length - 1 - first < REORDER_FRAMES) {
-    const frame = await run.walk.next();
+/**
+ * Walks on until more than `reorder` frames shown after `time` are read (or the file
+ * ends): the stream's reordering depth bounds how many frames come before any frame in
+ * decode order and after it in output order, so no frame still to come can be the one
+ * shown at the time.
+ */
+async function walkPast(frames: BlockFrame[], walk: BlockWalk, time: number, clock: TickClock, reorder: number): Promise<void> {
+  let after = frames.filter((frame) => clock.seconds(frame.ticks) > time + AFTER_SECONDS).length;
+  while (after <= reorder) {
+    const frame = await walk.next();
     if (frame === undefined) return;
-    run.frames.push(frame);
-    if (first < 0 && clock.seconds(frame.ticks) >= time) first = run.frames.length - 1;
+    frames.push(frame);
+    if (clock.seconds(frame.ticks) > time + AFTER_SECONDS) after += 1;
   }
 }
 

@@ -14,6 +14,7 @@ import { segmentFromFrames, type CodedSegment } from '../index/segment.js';
 import { aroundNote, shownByTime, type IndexWire, type VideoIndex } from '../index/video-index.js';
 import type { VideoCodec } from '../codec/nal-units.js';
 import { annexBUnits, avcConfigFrom, hvcConfigFrom, lengthPrefixed } from '../codec/annex-b.js';
+import { reorderDepth } from '../codec/reorder.js';
 import { damageNote, PACKET, SYNC, type TsDamage } from './ts-packets.js';
 import { ContinuousTimeline } from './ts-timeline.js';
 import { PesScanner, scanFrom, videoPayloads, type PesStart, type StreamState } from './ts-pes.js';
@@ -38,9 +39,20 @@ export async function readMpegTsIndex(source: ByteSource, around?: readonly numb
   let read: TsFrames | undefined;
   // The file's first two video PES starts after the PMT bound the first frame's bytes, for the codec record.
   let firstFrames: PesStart[] = [];
+  let config: Buffer | undefined;
   if (around !== undefined && around.length > 0) {
-    if (await scanFrom(source, 0, new PesScanner(stream, (pes) => firstFrames.push(pes) < 2), SCAN_BYTES) === undefined) return undefined;
-    read = await framesAround(source, stream, around, clockContinuous);
+    // Only the first frame's start: its parameter sets come before its slices (headConfig).
+    if (await scanFrom(source, 0, new PesScanner(stream, (pes) => firstFrames.push(pes) < 1), HEAD_CHUNK_BYTES) === undefined) return undefined;
+    if (stream.videoPid === undefined || firstFrames.length === 0) return undefined;
+    config = await headConfig(source, stream, firstFrames[0]!);
+    if (config === undefined) {
+      firstFrames = [];
+      if (await scanFrom(source, 0, new PesScanner(stream, (pes) => firstFrames.push(pes) < 2), SCAN_BYTES) === undefined) return undefined;
+      config = await decoderConfig(source, stream, firstFrames);
+    }
+    // The stream's reordering depth (from its first SPS) says how far past each time to read.
+    if (config === undefined) return undefined;
+    read = await framesAround(source, stream, around, reorderDepth(stream.codec, config), clockContinuous);
   }
   if (read === undefined) {
     const frames: PesStart[] = [];
@@ -51,9 +63,9 @@ export async function readMpegTsIndex(source: ByteSource, around?: readonly numb
     firstFrames = frames.slice(0, 2);
   }
   if (stream.videoPid === undefined || read.frames.length === 0 || firstFrames.length === 0) return undefined;
-  const index = new MpegTsIndex(source, stream.videoPid, stream.codec, read, stream.damage);
-  const config = await decoderConfig(source, stream, firstFrames);
+  config ??= await decoderConfig(source, stream, firstFrames);
   if (config === undefined) return undefined;
+  const index = new MpegTsIndex(source, stream.videoPid, stream.codec, read, stream.damage);
   index.decoderConfig = config;
   return index;
 }
@@ -66,6 +78,25 @@ export function looksLikeTs(head: Buffer): boolean {
     if (syncs >= 3) return true;
   }
   return false;
+}
+
+/** Reading around times, the file's head is read in steps this large: the PAT, the PMT and the first frame's start lie near its start. */
+const HEAD_CHUNK_BYTES = PACKET * 192;
+/** The first frame's parameter sets are looked for in its first bytes: they come before its slices, and an I-frame can be hundreds of kB. */
+const PARAMETER_SET_BYTES = PACKET * 256;
+
+/**
+ * The decoder config from the parameter sets at the start of the first frame (a few kB
+ * of a frame that may be hundreds): what decoderConfig finds in the whole frame, as it
+ * takes the first of each kind and they come before the frame's slices; undefined when
+ * they are not all there (then the whole frame is read).
+ */
+async function headConfig(source: ByteSource, stream: StreamState, first: PesStart): Promise<Buffer | undefined> {
+  const bytes = await source.read(first.offset, PARAMETER_SET_BYTES);
+  const data = videoPayloads(bytes, stream.videoPid!)[0];
+  // The last unit may be cut short by the read: not used.
+  const units = data === undefined ? [] : annexBUnits(data).slice(0, bytes.length < PARAMETER_SET_BYTES ? undefined : -1);
+  return stream.codec === 'h264' ? avcConfigFrom(units) : hvcConfigFrom(units);
 }
 
 /** The first frame's parameter sets as an avcC or hvcC record (`firstFrames`: its PES start and the next one's, if any). */

@@ -49,7 +49,7 @@ export class NotBisectable extends Error {}
  * until a keyframe at or before the time turns up). Undefined when the clock goes back
  * (a looped capture): then only a full scan orders the frames as ffmpeg does.
  */
-export async function framesAround(source: ByteSource, stream: StreamState, times: readonly number[], clockContinuous = false): Promise<TsFrames | undefined> {
+export async function framesAround(source: ByteSource, stream: StreamState, times: readonly number[], reorder: number, clockContinuous = false): Promise<TsFrames | undefined> {
   const probes = new Map<number, Promise<PesStart | undefined>>();
   const probeAt = pesProber(source, stream, probes);
   // The last PES start: a few frames from the end.
@@ -96,13 +96,12 @@ export async function framesAround(source: ByteSource, stream: StreamState, time
     if (await jumpsBetween(probeAt, low * grid, Math.min(source.size, (low + 1) * grid))) throw new NotBisectable();
     return low;
   };
-  const runs: PesStart[][] = [];
-  const covered = (time: number): boolean => runs.some((run) => run[0]!.key && run[0]!.pts <= time && (run.find((pes, i) => i > 0 && pes.key)?.pts ?? Infinity) > time);
+  const runs: Run[] = [];
+  const covered = (time: number): boolean => runs.some((run) => run[0]!.key && run[0]!.pts <= time && time < run[ANSWERS_BEFORE]!);
   const aroundOne = async (time: number): Promise<void> => {
     if (covered(time)) return;
-    // Past the next grid point every frame decodes after the time, so its keyframe lies before: look back from there.
-    const key = await keyBefore(source, stream, Math.min(source.size, (await bisect(time) + 1) * grid + PROBE_STEP_BYTES), time, grid);
-    const run = await runFrom(source, stream, key ?? 0, time, grid);
+    const key = await keyBefore(source, stream, (await bisect(time)) * grid, time, grid);
+    const run = await runFrom(source, stream, key ?? 0, time, reorder);
     if (run === 'no keyframe') throw new NotBisectable();
     if (run.length > 0) runs.push(run);
   };  try {
@@ -114,22 +113,22 @@ export async function framesAround(source: ByteSource, stream: StreamState, time
     if (error instanceof NotBisectable) return undefined;
     throw error;
   }
+  // Each run holds every video PES start from its first to its end, so a run that starts before the end of the
+  // run before it (from the same keyframe, or the next one that run reached) continues it.
   runs.sort((a, b) => a[0]!.offset - b[0]!.offset);
   const joined: PesStart[][] = [];
   const ends: number[] = [];
   for (const run of runs) {
     const end = runEnd(run, source.size);
-    const last = joined[joined.length - 1];
-    const overlap = last?.findIndex((pes) => pes.offset === run[0]!.offset) ?? -1;
-    if (last === undefined || overlap < 0) {
-      if (last !== undefined && run[0]!.offset < ends[ends.length - 1]!) continue; // inside the run before: already read
+    const last = joined.at(-1);
+    if (last === undefined || run[0]!.offset >= ends.at(-1)!) {
       joined.push([...run]);
       ends.push(end);
       continue;
     }
-    last.length = overlap;
-    for (const pes of run) last.push(pes);
-    ends[ends.length - 1] = Math.max(ends[ends.length - 1]!, end);
+    const lastOffset = last.at(-1)!.offset;
+    for (const pes of run) if (pes.offset > lastOffset) last.push(pes);
+    ends[ends.length - 1] = Math.max(ends.at(-1)!, end);
   }
   const { items: frames, runs: numbers } = flattenRuns(joined);
   return { frames, runs: numbers, runEnds: ends };
@@ -208,17 +207,34 @@ export function pesProber(source: ByteSource, stream: StreamState, probes = new 
 
 /** Looking back further than this for a keyframe gives up on reading around times. */
 const MAX_KEY_SEARCH_BYTES = 32 * 1024 * 1024;
+/**
+ * Scans forward from a known place read this much at a time: the bytes wanted end a few
+ * frames past a time, and what a read takes past them is read for nothing.
+ */
+const FORWARD_CHUNK_BYTES = PACKET * 348;
 
 /**
- * The offset of the last keyframe before byte `end` shown at or before `time`, reading
- * back from `end` a chunk (half a second of the stream) at a time; undefined when there is none (decode from the start).
+ * The offset of the last keyframe shown at or before `time`, from `gridPoint` (a packet
+ * boundary whose first frame decodes at or before the time): forward from it to the first
+ * frame decoded after the time (a keyframe shown at or before the time decodes before
+ * it), then back from it half a grid step (`gridBytes`) at a time; undefined when there is
+ * none (decode from the start). Reading back in small steps keeps what is read before the
+ * keyframe small; the forward scan reads nothing past the time.
  */
-async function keyBefore(source: ByteSource, stream: StreamState, end: number, time: number, chunkBytes: number): Promise<number | undefined> {
-  for (let to = end; to > 0;) {
+async function keyBefore(source: ByteSource, stream: StreamState, gridPoint: number, time: number, gridBytes: number): Promise<number | undefined> {
+  let found: number | undefined;
+  const forward = new PesScanner({ ...stream, damage: [] }, (pes) => {
+    if (pes.dts > time) return false;
+    if (pes.key && pes.pts <= time) found = pes.offset;
+    return true;
+  });
+  if (await scanFrom(source, gridPoint, forward, FORWARD_CHUNK_BYTES) === undefined) throw new NotBisectable();
+  if (found !== undefined) return found;
+  const stepBytes = Math.max(MIN_GRID_BYTES, Math.floor(gridBytes / 2 / PACKET) * PACKET);
+  for (let to = gridPoint; to > 0;) {
     // A stream whose muxer flags no keyframes (or GOPs this long) would be read back to its start for every time: one pass instead.
-    if (end - to > MAX_KEY_SEARCH_BYTES) throw new NotBisectable();
-    const from = Math.max(0, to - chunkBytes);
-    let found: number | undefined;
+    if (gridPoint - to > MAX_KEY_SEARCH_BYTES) throw new NotBisectable();
+    const from = Math.max(0, to - stepBytes);
     // Read a little past `to` so a PES starting just before it is classified by its first slice.
     const scanner = new PesScanner({ ...stream, damage: [] }, (pes) => {
       if (pes.offset < to && pes.key && pes.pts <= time) found = pes.offset;
@@ -233,25 +249,40 @@ async function keyBefore(source: ByteSource, stream: StreamState, end: number, t
 
 /** Where a run read by runFrom ends: recorded on its array as the offset of the first PES start it left out. */
 const RUN_END = Symbol('runEnd');
-type Run = PesStart[] & { [RUN_END]?: number };
+/** The times a run answers: from its keyframe's up to (not including) this one. */
+const ANSWERS_BEFORE = Symbol('answersBefore');
+type Run = PesStart[] & { [RUN_END]?: number; [ANSWERS_BEFORE]?: number };
 const runEnd = (run: Run, size: number): number => run[RUN_END] ?? size;
+/**
+ * A frame counts as shown after a time when it is shown this much after it: beyond the
+ * half-millisecond both ways the frame choice allows (frame-choice.ts), so a frame it
+ * could still choose is never counted.
+ */
+const AFTER_SECONDS = 0.001;
 
 /**
  * From `offset`, the frames from the last keyframe shown at or before `time` (in decode
- * order, before the first keyframe after it) through that next keyframe and its leading
- * pictures; 'no keyframe' when none at or before the time lies between `offset` and it.
+ * order, before the first keyframe after it) up to the point where every frame still to
+ * come is shown after the time's frame: the next keyframe's leading pictures read, or
+ * `reorder` + 1 frames shown after the time read (the stream's reordering depth: at most
+ * that many frames come before any frame in decode order and after it in output order,
+ * so no later frame can be the one shown at the time, nor a keyframe shown before it).
+ * 'no keyframe' when none at or before the time lies between `offset` and the next one.
  */
-async function runFrom(source: ByteSource, stream: StreamState, offset: number, time: number, chunkBytes: number): Promise<Run | 'no keyframe'> {
+async function runFrom(source: ByteSource, stream: StreamState, offset: number, time: number, reorder: number): Promise<Run | 'no keyframe'> {
   const seen: PesStart[] = [];
   let start = -1;
   let next: PesStart | undefined;
   let stop: PesStart | undefined;
   let lastDts = -Infinity;
   let missed = false;
+  let shownAfter = 0;
+  let leadingRead = false;
   const outcome = await scanFrom(source, offset, new PesScanner({ ...stream }, (pes) => {
     if (pes.dts < lastDts - BACKWARDS_SECONDS || (lastDts > -Infinity && pes.dts > lastDts + DTS_JUMP_SECONDS)) throw new NotBisectable();
     lastDts = Math.max(lastDts, pes.dts);
-    if (next !== undefined && pes.pts >= next.pts) {
+    leadingRead = next !== undefined && pes.pts >= next.pts;
+    if (leadingRead || (start >= 0 && shownAfter > reorder)) {
       stop = pes;
       return false;
     }
@@ -264,12 +295,26 @@ async function runFrom(source: ByteSource, stream: StreamState, offset: number, 
       } else next = pes;
     }
     seen.push(pes);
+    if (pes.pts > time + AFTER_SECONDS) shownAfter += 1;
     return true;
-  }), chunkBytes);
+  }), FORWARD_CHUNK_BYTES);
   if (outcome === undefined) throw new NotBisectable();
   if (missed || (start < 0 && offset > 0)) return 'no keyframe';
   start = Math.max(0, start);
   const run: Run = seen.slice(start);
   if (stop !== undefined) run[RUN_END] = (stop as PesStart).offset;
+  run[ANSWERS_BEFORE] = answersBefore(run, leadingRead ? next : undefined, reorder);
   return run;
+}
+
+/**
+ * The time up to which a run answers every time from its keyframe's on: the end of the
+ * file's, all of them; the next keyframe's, when its leading pictures were read; else
+ * while more than `reorder` of its frames are shown after the time.
+ */
+function answersBefore(run: Run, nextKey: PesStart | undefined, reorder: number): number {
+  if (run[RUN_END] === undefined) return Infinity;
+  const shown = run.map((pes) => pes.pts).sort((a, b) => b - a);
+  const byReorder = shown.length > reorder ? shown[reorder]! - AFTER_SECONDS : -Infinity;
+  return Math.max(byReorder, nextKey?.pts ?? -Infinity);
 }
