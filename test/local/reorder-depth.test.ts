@@ -45,7 +45,6 @@ const CLIPS: readonly Clip[] = [
   x265('x265-cropped', 'bframes=2', '72x40'),
   { name: 'vp9.webm', args: ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-auto-alt-ref', '1', '-lag-in-frames', '16'] },
   { name: 'vp8.webm', args: ['-c:v', 'libvpx', '-auto-alt-ref', '1', '-lag-in-frames', '16'] },
-  { name: 'av1.webm', args: ['-c:v', 'libaom-av1', '-cpu-used', '8'] },
 ];
 
 async function hasBFrames(file: string): Promise<number> {
