@@ -26,7 +26,7 @@ import { matroskaTrackFacts, type MatroskaTrackFacts } from './matroska-index.js
  */
 const AFTER_SECONDS = 0.001;
 /** Walks from different cues at once: each is a chain of small reads, so over S3 or HTTPS they overlap their waits. */
-const WALKS_AT_ONCE = 8;
+const WALKS_AT_ONCE = 16;
 /** Around times: one small read per block header. A pass: large reads through the file. */
 const SPARSE_WINDOW_BYTES = 4 * 1024;
 const PASS_WINDOW_BYTES = 1024 * 1024;

@@ -35,7 +35,7 @@ const PROBE_BYTES = PACKET * 4_096;
 const PROBE_STEP_BYTES = PACKET * 192;
 /** Reads while scanning around a time: a few range requests a GOP. */
 export const SCAN_BYTES = PACKET * 2_048;
-const LOOKUPS_AT_ONCE = 8;
+const LOOKUPS_AT_ONCE = 16;
 /** A decode time this much below an earlier one is a clock that went back: bisection cannot work, so the whole file is scanned. */
 const BACKWARDS_SECONDS = 1;
 
