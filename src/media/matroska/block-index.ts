@@ -25,6 +25,10 @@ import { matroskaTrackFacts, type MatroskaTrackFacts } from './matroska-index.js
  * half-millisecond both ways the frame choice allows (frame-choice.ts).
  */
 const AFTER_SECONDS = 0.001;
+/** A walk's first read goes this share of its GOP past its last time (see bytesAhead). */
+const WALK_SHARE_EXTRA = 0.15;
+/** ...and is not made when it would be larger than this (cues far apart). */
+const MAX_AHEAD_BYTES = 8 * 1024 * 1024;
 /** Walks from different cues at once: each is a chain of small reads, so over S3 or HTTPS they overlap their waits. */
 const WALKS_AT_ONCE = 16;
 /** Around times: one small read per block header. A pass: large reads through the file. */
@@ -99,12 +103,16 @@ async function framesAround(source: ByteSource, track: number, layout: MatroskaL
   }
   const limit = pLimit(WALKS_AT_ONCE);
   const walked = await Promise.all([...byCue].map(([cue, times]) => limit(async () => {
+    const ahead = cue === undefined ? undefined : bytesAhead(layout.cues, cue, times.at(-1)!, clock);
+    // Read at once (its result is the source's to keep); a failure is the walk's own read's to report.
+    const warm = ahead === undefined ? undefined : source.read(ahead.from, ahead.to - ahead.from).catch(() => undefined);
     const reader = new WindowReader(source, SPARSE_WINDOW_BYTES);
     const walk = cue === undefined
       ? await BlockWalk.at(reader, track, layout.segmentEnd, layout.firstCluster)
       : await BlockWalk.at(reader, track, layout.segmentEnd, cue.cluster, cue.relative);
     const frames: BlockFrame[] = [];
     for (const time of times) await walkPast(frames, walk, time, clock, reorder);
+    await warm;
     return frames;
   })));
   // Every walk lists each block of the track from its first on: one that starts at or before the last block of the walk before continues it.
@@ -116,6 +124,25 @@ async function framesAround(source: ByteSource, track: number, layout: MatroskaL
     else for (const frame of frames) if (frame.offset > lastOffset) last.push(frame);
   }
   return { runs, partial: true };
+}
+
+/**
+ * The bytes a walk from `cue` to `last` (its last time) will cross, estimated from where
+ * the next cue lies: that share of the way by time, and WALK_SHARE_EXTRA more (a GOP's
+ * keyframe, first, is its largest frame). Read in one request, over S3 or HTTPS they replace
+ * a walk's chain of small reads (a block's header each, read ahead a few blocks at a time)
+ * with one or two. Undefined after the last cue, or when the share is too large to guess.
+ */
+function bytesAhead(cues: readonly CuePoint[], cue: CuePoint, last: number, clock: TickClock): { from: number; to: number } | undefined {
+  const next = cues[cues.indexOf(cue) + 1];
+  if (next === undefined) return undefined;
+  const from = cue.cluster;
+  const until = next.cluster + (next.relative ?? 0);
+  const seconds = clock.seconds(next.time) - clock.seconds(cue.time);
+  if (!(seconds > 0) || until <= from) return undefined;
+  const share = Math.min(1, (last - clock.seconds(cue.time)) / seconds + WALK_SHARE_EXTRA);
+  const to = from + Math.round((until - from) * share);
+  return to - from > MAX_AHEAD_BYTES ? undefined : { from, to };
 }
 
 function cueAtOrBefore(cues: readonly CuePoint[], time: number, clock: TickClock): CuePoint | undefined {

@@ -42,7 +42,7 @@ export async function readMpegTsIndex(source: ByteSource, around?: readonly numb
   let config: Buffer | undefined;
   if (around !== undefined && around.length > 0) {
     // Only the first frame's start: its parameter sets come before its slices (headConfig).
-    if (await scanFrom(source, 0, new PesScanner(stream, (pes) => firstFrames.push(pes) < 1), HEAD_CHUNK_BYTES) === undefined) return undefined;
+    if (await scanFrom(source, 0, new PesScanner(stream, (pes) => firstFrames.push(pes) < 1), HEAD_CHUNK) === undefined) return undefined;
     if (stream.videoPid === undefined || firstFrames.length === 0) return undefined;
     config = await headConfig(source, stream, firstFrames[0]!);
     if (config === undefined) {
@@ -80,10 +80,14 @@ export function looksLikeTs(head: Buffer): boolean {
   return false;
 }
 
-/** Reading around times, the file's head is read in steps this large: the PAT, the PMT and the first frame's start lie near its start. */
-const HEAD_CHUNK_BYTES = PACKET * 192;
-/** The first frame's parameter sets are looked for in its first bytes: they come before its slices, and an I-frame can be hundreds of kB. */
-const PARAMETER_SET_BYTES = PACKET * 256;
+/**
+ * Reading around times, the file's head is read from 24 kB (the PAT, the PMT and the first
+ * frame's start lie near the start), doubling: over S3 the first read and the check that
+ * this is a TS share one 32 kB block.
+ */
+const HEAD_CHUNK = { first: PACKET * 128, max: SCAN_BYTES };
+/** The first frame's parameter sets are looked for in its first 12 kB: they come before its slices, and an I-frame can be hundreds of kB. */
+const PARAMETER_SET_BYTES = PACKET * 64;
 
 /**
  * The decoder config from the parameter sets at the start of the first frame (a few kB

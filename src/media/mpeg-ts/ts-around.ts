@@ -31,7 +31,7 @@ const MIN_GRID_BYTES = PACKET * 348;
 const MAX_GRID_BYTES = PACKET * 5_600;
 /** A probe reads at most this much to find a video PES start (a 1080p I-frame can span several hundred kB). */
 const PROBE_BYTES = PACKET * 4_096;
-/** ...read this much at a time: usually the first read finds one. */
+/** ...read this much first (usually it finds one), then twice as much each time (a probe inside a large keyframe). */
 const PROBE_STEP_BYTES = PACKET * 192;
 /** Reads while scanning around a time: a few range requests a GOP. */
 export const SCAN_BYTES = PACKET * 2_048;
@@ -98,13 +98,28 @@ export async function framesAround(source: ByteSource, stream: StreamState, time
   };
   const runs: Run[] = [];
   const covered = (time: number): boolean => runs.some((run) => run[0]!.key && run[0]!.pts <= time && time < run[ANSWERS_BEFORE]!);
+  /**
+   * Where the frames decoded about `time` lie, between the probes of grid points `low` and
+   * the one after (the bytes between grow about evenly with time), and a little further:
+   * how far the scan forward from `low` reads, in one request.
+   */
+  const forwardEnd = async (low: number, time: number): Promise<number | undefined> => {
+    if (low + 1 >= points) return undefined;
+    const [from, to] = await Promise.all([probe(low), probe(low + 1)]);
+    if (from === undefined || to === undefined || !(to.dts > from.dts) || to.offset <= from.offset) return undefined;
+    const cell = to.offset - from.offset;
+    const at = from.offset + ((time - from.dts) / (to.dts - from.dts)) * cell;
+    return Math.min(to.offset, Math.round(at + FORWARD_EXTRA_SHARE * cell)) + LOOKAHEAD_BYTES;
+  };
   const aroundOne = async (time: number): Promise<void> => {
     if (covered(time)) return;
-    const key = await keyBefore(source, stream, (await bisect(time)) * grid, time, grid);
+    const low = await bisect(time);
+    const key = await keyBefore(source, stream, low * grid, time, grid, await forwardEnd(low, time));
     const run = await runFrom(source, stream, key ?? 0, time, reorder);
     if (run === 'no keyframe') throw new NotBisectable();
     if (run.length > 0) runs.push(run);
-  };  try {
+  };
+  try {
     const limit = pLimit(LOOKUPS_AT_ONCE);
     await Promise.all([...new Set(times)].sort((a, b) => a - b).map((time) => limit(() => aroundOne(time))));
     const probed = (await Promise.all([...probes].sort(([a], [b]) => a - b).map(([, pes]) => pes))).filter((pes) => pes !== undefined);
@@ -196,7 +211,7 @@ export function pesProber(source: ByteSource, stream: StreamState, probes = new 
         let pes: PesStart | undefined;
         // A probe may start inside a packet (after damage shifted the cadence): not damage to report.
         const scanner = new PesScanner({ ...stream, damage: [] }, (start) => { pes = start; return false; });
-        if (await scanFrom(source, from, scanner, PROBE_STEP_BYTES, Math.min(from + PROBE_BYTES, source.size)) === undefined) throw new NotBisectable();
+        if (await scanFrom(source, from, scanner, { first: PROBE_STEP_BYTES, max: PROBE_BYTES }, Math.min(from + PROBE_BYTES, source.size)) === undefined) throw new NotBisectable();
         return pes;
       })();
       probes.set(from, found);
@@ -212,6 +227,8 @@ const MAX_KEY_SEARCH_BYTES = 32 * 1024 * 1024;
  * frames past a time, and what a read takes past them is read for nothing.
  */
 const FORWARD_CHUNK_BYTES = PACKET * 348;
+/** The forward scan's first request goes this share of a grid step past where the time's frames should lie. */
+const FORWARD_EXTRA_SHARE = 0.1;
 
 /**
  * The offset of the last keyframe shown at or before `time`, from `gridPoint` (a packet
@@ -221,14 +238,18 @@ const FORWARD_CHUNK_BYTES = PACKET * 348;
  * none (decode from the start). Reading back in small steps keeps what is read before the
  * keyframe small; the forward scan reads nothing past the time.
  */
-async function keyBefore(source: ByteSource, stream: StreamState, gridPoint: number, time: number, gridBytes: number): Promise<number | undefined> {
+async function keyBefore(source: ByteSource, stream: StreamState, gridPoint: number, time: number, gridBytes: number, forwardEnd?: number): Promise<number | undefined> {
+  // The scan's first bytes in one request, not a chain of small ones (its reads then find them held, over S3).
+  const warm = forwardEnd === undefined || forwardEnd <= gridPoint ? undefined : source.read(gridPoint, forwardEnd - gridPoint).catch(() => undefined);
   let found: number | undefined;
   const forward = new PesScanner({ ...stream, damage: [] }, (pes) => {
     if (pes.dts > time) return false;
     if (pes.key && pes.pts <= time) found = pes.offset;
     return true;
   });
-  if (await scanFrom(source, gridPoint, forward, FORWARD_CHUNK_BYTES) === undefined) throw new NotBisectable();
+  const scanned = await scanFrom(source, gridPoint, forward, FORWARD_CHUNK_BYTES);
+  await warm;
+  if (scanned === undefined) throw new NotBisectable();
   if (found !== undefined) return found;
   const stepBytes = Math.max(MIN_GRID_BYTES, Math.floor(gridBytes / 2 / PACKET) * PACKET);
   for (let to = gridPoint; to > 0;) {

@@ -101,14 +101,22 @@ export class PesScanner {
   }
 }
 
+/** Reads that start small and double up to `max`: a scan that usually stops soon, and sometimes crosses a large frame. */
+export interface ChunkGrowth {
+  readonly first: number;
+  readonly max: number;
+}
+
 /**
  * Scans from `offset` to `end` or until the scanner's `onPes` returns false ('stopped');
  * undefined when this TS cannot be indexed. The scanner's stream gains the video PID and
  * codec when the scan passes the PAT and PMT.
  */
-export async function scanFrom(source: ByteSource, offset: number, scanner: PesScanner, chunkBytes = PACKET * CHUNK_PACKETS, end = source.size): Promise<'ok' | 'stopped' | undefined> {
+export async function scanFrom(source: ByteSource, offset: number, scanner: PesScanner, chunkBytes: number | ChunkGrowth = PACKET * CHUNK_PACKETS, end = source.size): Promise<'ok' | 'stopped' | undefined> {
+  let size = typeof chunkBytes === 'number' ? chunkBytes : chunkBytes.first;
   for (let at = offset; at < end;) {
-    const chunk = await source.read(at, Math.min(chunkBytes, end - at));
+    const chunk = await source.read(at, Math.min(size, end - at));
+    if (typeof chunkBytes !== 'number') size = Math.min(size * 2, chunkBytes.max);
     const { outcome, next } = scanner.scan(chunk, at);
     if (outcome === 'unsupported') return undefined;
     if (outcome === 'stopped') return 'stopped';
