@@ -17,7 +17,7 @@ import { fixture } from '../helpers/videos.js';
 
 const KB = 1024;
 
-function recordingReader(bytes: Buffer, failFirst = 0): { reader: ObjectReader; gets: ByteRange[] } {
+function recordingReader(bytes: Buffer, failFirst = 0): { reader: Pick<ObjectReader, 'readRange'>; gets: ByteRange[] } {
   const gets: ByteRange[] = [];
   let failures = failFirst;
   const readRange = (range: ByteRange): Promise<Buffer> => {
@@ -28,7 +28,7 @@ function recordingReader(bytes: Buffer, failFirst = 0): { reader: ObjectReader; 
     }
     return Promise.resolve(bytes.subarray(range.from, range.to));
   };
-  return { reader: { readRange } as unknown as ObjectReader, gets };
+  return { reader: { readRange }, gets };
 }
 
 describe('the span object source', () => {
@@ -61,6 +61,20 @@ describe('the span object source', () => {
     await scanning.read(0, 384 * KB);
     await scanning.read(384 * KB, 384 * KB);
     assert.deepEqual(scan.gets.map((get) => get.to), [384 * KB, 768 * KB], 'large reads fetch what they ask for');
+  });
+
+  it('reads a range ahead in one GET that the small reads after it take from, and not past its budget', async () => {
+    const { reader, gets } = recordingReader(bytes);
+    const source = new ObjectSource(reader, bytes.length);
+    source.readAhead(100 * KB, 900 * KB);
+    assert.deepEqual(gets, [{ from: 96 * KB, to: 928 * KB }], 'the blocks the range touches, in one GET');
+    for (let at = 100 * KB; at < 900 * KB; at += 30 * KB) assert.deepEqual(await source.read(at, 4 * KB), bytes.subarray(at, at + 4 * KB));
+    assert.equal(gets.length, 1, 'the walk\'s small reads found every block held');
+
+    const bounded = recordingReader(bytes);
+    const budgeted = new ObjectSource(bounded.reader, bytes.length, { maxBytes: 256 * KB });
+    budgeted.readAhead(0, 512 * KB);
+    assert.equal(bounded.gets.length, 0, 'a read-ahead past the budget is not made');
   });
 
   it('does not keep a failed GET: the next read asks again', async () => {

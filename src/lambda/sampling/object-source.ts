@@ -41,7 +41,7 @@ export class ObjectSource implements ByteSource {
   private readonly blocks = new Map<number, Promise<Buffer>>();
   private fetched = 0;
 
-  constructor(private readonly reader: ObjectReader, readonly size: number, private readonly limits: ObjectSourceLimits = { maxBytes: Number.POSITIVE_INFINITY }) {}
+  constructor(private readonly reader: Pick<ObjectReader, 'readRange'>, readonly size: number, private readonly limits: ObjectSourceLimits = { maxBytes: Number.POSITIVE_INFINITY }) {}
 
   async read(offset: number, length: number): Promise<Buffer> {
     const end = Math.min(this.size, offset + length);
@@ -54,6 +54,17 @@ export class ObjectSource implements ByteSource {
     const joined = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     const start = offset - first * BLOCK_BYTES;
     return joined.subarray(start, start + (end - offset));
+  }
+
+  /**
+   * Fetches bytes from..to now, in one GET per run of blocks not held (a Matroska walk's
+   * or an MPEG-TS scan's bytes, estimated by the index reader), for the reads that follow.
+   * Not past the budget or the deadline: the reads that want those bytes meet them.
+   */
+  readAhead(from: number, to: number): void {
+    const end = Math.min(to, this.size);
+    if (end <= from || this.limits.signal?.aborted === true || end - from > this.limits.maxBytes - this.fetched) return;
+    this.fetchMissing(Math.floor(from / BLOCK_BYTES), Math.floor((end - 1) / BLOCK_BYTES), false);
   }
 
   close(): Promise<void> {

@@ -103,16 +103,14 @@ async function framesAround(source: ByteSource, track: number, layout: MatroskaL
   }
   const limit = pLimit(WALKS_AT_ONCE);
   const walked = await Promise.all([...byCue].map(([cue, times]) => limit(async () => {
-    const ahead = cue === undefined ? undefined : bytesAhead(layout.cues, cue, times.at(-1)!, clock);
-    // Read at once (its result is the source's to keep); a failure is the walk's own read's to report.
-    const warm = ahead === undefined ? undefined : source.read(ahead.from, ahead.to - ahead.from).catch(() => undefined);
+    const ahead = cue === undefined || source.readAhead === undefined ? undefined : bytesAhead(layout.cues, cue, times.at(-1)!, clock);
+    if (ahead !== undefined) source.readAhead!(ahead.from, ahead.to);
     const reader = new WindowReader(source, SPARSE_WINDOW_BYTES);
     const walk = cue === undefined
       ? await BlockWalk.at(reader, track, layout.segmentEnd, layout.firstCluster)
       : await BlockWalk.at(reader, track, layout.segmentEnd, cue.cluster, cue.relative);
     const frames: BlockFrame[] = [];
     for (const time of times) await walkPast(frames, walk, time, clock, reorder);
-    await warm;
     return frames;
   })));
   // Every walk lists each block of the track from its first on: one that starts at or before the last block of the walk before continues it.
@@ -129,9 +127,10 @@ async function framesAround(source: ByteSource, track: number, layout: MatroskaL
 /**
  * The bytes a walk from `cue` to `last` (its last time) will cross, estimated from where
  * the next cue lies: that share of the way by time, and WALK_SHARE_EXTRA more (a GOP's
- * keyframe, first, is its largest frame). Read in one request, over S3 or HTTPS they replace
- * a walk's chain of small reads (a block's header each, read ahead a few blocks at a time)
- * with one or two. Undefined after the last cue, or when the share is too large to guess.
+ * keyframe, first, is its largest frame). Read ahead in one request (by a source where each
+ * read is a round trip: the function's), they replace a walk's chain of small reads (a
+ * block's header each) with one or two. Undefined after the last cue, or when the share
+ * is too large to guess.
  */
 function bytesAhead(cues: readonly CuePoint[], cue: CuePoint, last: number, clock: TickClock): { from: number; to: number } | undefined {
   const next = cues[cues.indexOf(cue) + 1];

@@ -239,17 +239,15 @@ const FORWARD_EXTRA_SHARE = 0.1;
  * keyframe small; the forward scan reads nothing past the time.
  */
 async function keyBefore(source: ByteSource, stream: StreamState, gridPoint: number, time: number, gridBytes: number, forwardEnd?: number): Promise<number | undefined> {
-  // The scan's first bytes in one request, not a chain of small ones (its reads then find them held, over S3).
-  const warm = forwardEnd === undefined || forwardEnd <= gridPoint ? undefined : source.read(gridPoint, forwardEnd - gridPoint).catch(() => undefined);
+  // The scan's first bytes in one request, not a chain of small ones (where each read is a round trip).
+  if (forwardEnd !== undefined && forwardEnd > gridPoint) source.readAhead?.(gridPoint, forwardEnd);
   let found: number | undefined;
   const forward = new PesScanner({ ...stream, damage: [] }, (pes) => {
     if (pes.dts > time) return false;
     if (pes.key && pes.pts <= time) found = pes.offset;
     return true;
   });
-  const scanned = await scanFrom(source, gridPoint, forward, FORWARD_CHUNK_BYTES);
-  await warm;
-  if (scanned === undefined) throw new NotBisectable();
+  if (await scanFrom(source, gridPoint, forward, FORWARD_CHUNK_BYTES) === undefined) throw new NotBisectable();
   if (found !== undefined) return found;
   const stepBytes = Math.max(MIN_GRID_BYTES, Math.floor(gridBytes / 2 / PACKET) * PACKET);
   for (let to = gridPoint; to > 0;) {

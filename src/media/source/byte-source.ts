@@ -6,6 +6,12 @@ export interface ByteSource {
   readonly size: number;
   /** Exactly `length` bytes from `offset`, or fewer only at the end of the source. */
   read(offset: number, length: number): Promise<Buffer>;
+  /**
+   * Bytes from..to are about to be read in many small reads: a source where each read is a
+   * round trip (the function's S3 object source) fetches them at once. Only a hint: a
+   * file, read when asked, has none.
+   */
+  readAhead?(from: number, to: number): void;
   close(): Promise<void>;
 }
 
