@@ -7,7 +7,8 @@
  * file would read far more than the span. Nothing is read ahead of the index: a dense
  * span read whole (as it once was, in 1 MB GETs) takes each GOP's tail past its last
  * target, which no walk decodes (30-minute bench file, 12 times a second apart: 1.49×
- * the MP4's bytes for MKV and 1.75× for TS, against 1.09× and 1.30× read around the times).
+ * the MP4's bytes for MKV and 1.75× for TS, against 1.06× and 1.30× read around the times
+ * to the stream's reordering depth, `npm run bench -- function-sampling`).
  */
 import type { GopJob, SampleRequest, SampleTrack, SeekTarget, SpanJob } from '../../core/contract-sample.js';
 import type { PlannedFrame } from '../../core/sampling-plan.js';
