@@ -54,6 +54,9 @@ const RECIPES = {
     '-filter_complex', '[0:v]settb=1/1000,setsar=1[a];[1:v]settb=1/1000,setsar=1[b];[a][b]concat=n=2:v=1:a=0[v]',
     '-map', '[v]', '-vsync', 'vfr', '-enc_time_base', '1/1000', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-pix_fmt', 'yuv420p',
   ],
+  /** The two halves of `spliced.ts`: 4 s of Baseline (no B-frames, so its SPS says no reordering), then 4 s of High with B-frames whose clock continues it. */
+  'splice-head.ts': ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=30:duration=4`, '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'baseline', '-g', '30', '-pix_fmt', 'yuv420p', '-muxdelay', '0', '-muxpreload', '0'],
+  'splice-tail.ts': ['-f', 'lavfi', '-i', `smptebars=size=${SIZE}:rate=30:duration=4`, '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-bf', '3', '-g', '30', '-pix_fmt', 'yuv420p', '-muxdelay', '0', '-muxpreload', '0', '-output_ts_offset', '4'],
   'audio-only.m4a': ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=3', '-c:a', 'aac'],
   /** MPEG-TS: starts at a non-zero timestamp (1.4 s), which reports must subtract. */
   'h264.ts': ['-f', 'lavfi', '-i', `testsrc2=size=${SIZE}:rate=25:duration=12`, '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-bf', '2', '-pix_fmt', 'yuv420p'],
@@ -61,7 +64,7 @@ const RECIPES = {
   'still.jpg': ['-f', 'lavfi', '-i', 'smptebars=size=300x200', '-frames:v', '1', '-q:v', '3'],
 } as const;
 
-export type Fixture = keyof typeof RECIPES | 'h264-copy.mkv' | 'hevc.mkv' | 'hevc.ts' | 'open-gop-hevc.ts' | 'h264-copy.ts' | 'discontinuity.ts' | 'looped.ts' | 'open-gop.mkv' | 'sample.mp4' | 'rotated.mov' | 'vfr.mp4' | 'cut.mp4' | 'truncated.mp4' | 'corrupt-middle.mp4' | 'empty.mp4' | 'not-a-video.mp4' | 'live.webm';
+export type Fixture = keyof typeof RECIPES | 'spliced.ts' | 'spliced.mkv' | 'h264-copy.mkv' | 'hevc.mkv' | 'hevc.ts' | 'open-gop-hevc.ts' | 'h264-copy.ts' | 'discontinuity.ts' | 'looped.ts' | 'open-gop.mkv' | 'sample.mp4' | 'rotated.mov' | 'vfr.mp4' | 'cut.mp4' | 'truncated.mp4' | 'corrupt-middle.mp4' | 'empty.mp4' | 'not-a-video.mp4' | 'live.webm';
 
 export async function fixture(name: Fixture): Promise<string> {
   await mkdir(cacheDir, { recursive: true });
@@ -103,6 +106,16 @@ export async function fixture(name: Fixture): Promise<string> {
       await writeFile(temp, Buffer.concat(parts));
       break;
     }
+    case 'spliced.ts': {
+      // An encoder change on a running clock (an ad break spliced in): the first SPS says no reordering, the second half's frames reorder.
+      const parts = await Promise.all([readFile(await fixture('splice-head.ts')), readFile(await fixture('splice-tail.ts'))]);
+      await writeFile(temp, Buffer.concat(parts));
+      break;
+    }
+    case 'spliced.mkv':
+      // Its stream copied: the codec record is the first half's SPS; the second half's keyframes carry theirs in band.
+      await encode(ffmpeg, ['-i', await fixture('spliced.ts'), '-c', 'copy'], temp);
+      break;
     case 'discontinuity.ts': {
       // Two TS files joined with cat: the timestamps jump from 13.5 s to 21.4 s, the continuity counters restart.
       const parts = await Promise.all([readFile(await fixture('h264.ts')), readFile(await fixture('late-start.ts'))]);

@@ -75,6 +75,12 @@ describe('the span object source', () => {
     const budgeted = new ObjectSource(bounded.reader, bytes.length, { maxBytes: 256 * KB });
     budgeted.readAhead(0, 512 * KB);
     assert.equal(bounded.gets.length, 0, 'a read-ahead past the budget is not made');
+    // 100,000 bytes fit the budget, the four whole blocks they touch (131,072) do not: not made, and reads within the budget still work.
+    const tight = recordingReader(bytes);
+    const edge = new ObjectSource(tight.reader, bytes.length, { maxBytes: 100_000 });
+    edge.readAhead(10, 100_000);
+    assert.equal(tight.gets.length, 0);
+    assert.deepEqual(await edge.read(0, 1000), bytes.subarray(0, 1000));
   });
 
   it('does not keep a failed GET: the next read asks again', async () => {

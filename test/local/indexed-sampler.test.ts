@@ -30,6 +30,7 @@ import type { SampledFrame } from '../../src/core/results.js';
 import { frameBytes } from '../helpers/frames.js';
 import type { PlannedFrame } from '../../src/core/sampling-plan.js';
 import { runCli } from '../helpers/cli.js';
+import { expectedFrame, fullDecode } from '../helpers/full-decode.js';
 import { fixture, type Fixture } from '../helpers/videos.js';
 
 const { ffmpeg, ffprobe } = resolveBinaries();
@@ -207,6 +208,31 @@ describe('indexed sampling (real ffmpeg)', () => {
         assert.doesNotMatch(keyframes.notes.join('\n'), /took the per-frame seek/);
         assert.deepEqual(outcome(keyframes.frames), outcome((await sample(name, sparse, 'indexed', { media, keyframes: true })).frames));
       }
+    });
+  }
+
+  for (const name of ['spliced.ts', 'spliced.mkv'] as const) {
+    it(`reads ${name}, spliced from two encodes, around sparse times with the reordering of the part each time is in, not the first SPS's`, async () => {
+      const file = await fixture(name);
+      const media = await probeMedia(ffprobe, file, file);
+      // Times in the B-frame half where stopping one frame past the time (the Baseline SPS's depth, 0) picks a later frame.
+      const sparse = [0.5, 2.2, 4.49, 4.5, 6.05, 7.29, 7.3];
+      const around = await sample(name, sparse, 'indexed', { media: { ...media, duration: 1000 } });
+      assert.match(around.notes.join('\n'), /in \d+ stretch(es)? around the requested times/);
+      assert.doesNotMatch(around.notes.join('\n'), /took the per-frame seek/);
+      // The oracle: one ffmpeg decoding the whole file (ffmpeg's seek into the splice fails a frame).
+      const decode = await fullDecode(file, 32, 24);
+      for (const keyframes of [false, true]) {
+        const frames = keyframes ? (await sample(name, sparse, 'indexed', { media: { ...media, duration: 1000 }, keyframes: true })).frames : around.frames;
+        for (const [n, time] of sparse.entries()) {
+          const expected = expectedFrame(decode, time, { keyframes, damagedEnd: false });
+          const frame = frames[n]!;
+          assert.ok(expected.kind === 'frame' && frame.status === 'sampled', `${time}${keyframes ? ' (keyframes)' : ''}: ${frame.status}`);
+          assert.ok(Math.abs((frame.actualTime ?? NaN) - expected.frame.time) < 1e-3, `${time}${keyframes ? ' (keyframes)' : ''}: framescore gave the frame at ${frame.actualTime}, a full decode shows ${expected.frame.time}`);
+        }
+      }
+      // And the same pictures as a pass over the whole index.
+      assert.deepEqual(outcome(around.frames), outcome((await sample(name, sparse, 'indexed', { media: { ...media, duration: 1 } })).frames));
     });
   }
 

@@ -63,8 +63,14 @@ export class ObjectSource implements ByteSource {
    */
   readAhead(from: number, to: number): void {
     const end = Math.min(to, this.size);
-    if (end <= from || this.limits.signal?.aborted === true || end - from > this.limits.maxBytes - this.fetched) return;
-    this.fetchMissing(Math.floor(from / BLOCK_BYTES), Math.floor((end - 1) / BLOCK_BYTES), false);
+    if (end <= from || this.limits.signal?.aborted === true) return;
+    const first = Math.floor(from / BLOCK_BYTES);
+    const last = Math.floor((end - 1) / BLOCK_BYTES);
+    // What it would fetch: whole blocks, those not held.
+    let missing = 0;
+    for (let block = first; block <= last; block += 1) if (!this.blocks.has(block)) missing += Math.min(this.size, (block + 1) * BLOCK_BYTES) - block * BLOCK_BYTES;
+    if (missing > this.limits.maxBytes - this.fetched) return;
+    this.fetchMissing(first, last, false);
   }
 
   close(): Promise<void> {

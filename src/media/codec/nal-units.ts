@@ -18,6 +18,26 @@ const HEVC_IDR_W_RADL = 19;
 const HEVC_IDR_N_LP = 20;
 /** Sub-layer non-reference picture types are the even ones below 16 (TRAIL_N, TSA_N, STSA_N, RADL_N, RASL_N, reserved). */
 const HEVC_LAST_SUB_LAYER_TYPE = 14;
+const H264_SPS = 7;
+const HEVC_SPS = 33;
+
+/**
+ * The SPS NAL unit a length-prefixed sample carries in band before its first slice, if the
+ * bytes given (a sample's start) hold it whole: a stream remuxed from a broadcast's repeats
+ * its parameter sets at each keyframe, and a splice of two encodes changes them there.
+ */
+export function inBandSps(sample: Buffer, nalLengthSize: number, codec: VideoCodec): Buffer | undefined {
+  for (let offset = 0; offset + nalLengthSize < sample.length;) {
+    const length = sample.readUIntBE(offset, nalLengthSize);
+    const at = offset + nalLengthSize;
+    offset = at + length;
+    if (length === 0 || offset > sample.length) return undefined;
+    const type = codec === 'h264' ? sample[at]! & 0x1f : (sample[at]! >> 1) & 0x3f;
+    if (codec === 'h264' ? type === H264_SLICE || type === H264_IDR_SLICE : type < HEVC_FIRST_NON_VCL) return undefined;
+    if (type === (codec === 'h264' ? H264_SPS : HEVC_SPS)) return sample.subarray(at, offset);
+  }
+  return undefined;
+}
 
 /** Reads the NAL headers of one sample; undefined when the length prefixes do not add up or there is no slice. */
 export function accessUnitFacts(sample: Buffer, nalLengthSize: number, codec: VideoCodec): AccessUnitFacts | undefined {

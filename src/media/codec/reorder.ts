@@ -18,9 +18,18 @@ const NO_REORDERING = new Set(['vp8', 'vp9', 'av1']);
 export function reorderDepth(codec: string, decoderConfig: Uint8Array): number {
   if (NO_REORDERING.has(codec)) return 0;
   if (codec !== 'h264' && codec !== 'hevc') return MAX_REORDER_FRAMES;
+  let sps: Uint8Array | undefined;
   try {
-    const sps = firstSps(codec, decoderConfig);
-    if (sps === undefined) return MAX_REORDER_FRAMES;
+    sps = firstSps(codec, decoderConfig);
+  } catch {
+    return MAX_REORDER_FRAMES;
+  }
+  return sps === undefined ? MAX_REORDER_FRAMES : spsReorderDepth(codec, sps);
+}
+
+/** The same from one SPS NAL unit (with its NAL header, still escaped), as an Annex B stream carries it in band. Never throws. */
+export function spsReorderDepth(codec: 'h264' | 'hevc', sps: Uint8Array): number {
+  try {
     const rbsp = unescapeRbsp(Buffer.from(sps.buffer, sps.byteOffset, sps.byteLength));
     const depth = codec === 'h264' ? h264ReorderFrames(rbsp) : hevcReorderPics(rbsp);
     return Math.min(Math.max(depth, 0), MAX_REORDER_FRAMES);

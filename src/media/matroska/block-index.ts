@@ -12,7 +12,8 @@
  */
 import pLimit from 'p-limit';
 import type { ByteSource } from '../source/byte-source.js';
-import { reorderDepth } from '../codec/reorder.js';
+import { reorderDepth, spsReorderDepth } from '../codec/reorder.js';
+import { inBandSps } from '../codec/nal-units.js';
 import { aroundNote, flattenRuns, shownByTime, type IndexCodec, type IndexReading, type IndexWire, type VideoIndex } from '../index/video-index.js';
 import { segmentFromBytes, type CodedSegment } from '../index/segment.js';
 import { WindowReader } from './ebml.js';
@@ -46,7 +47,7 @@ export async function readMatroskaIndex(source: ByteSource, around?: readonly nu
     if (typeof layout === 'string') return { unsupported: layout };
     const clock = new TickClock(layout.timestampScale);
     const walked = sparse && layout.cues.length > 0
-      ? await framesAround(source, facts.trackNumber, layout, clock, around, reorderDepth(facts.codec, facts.decoderConfig))
+      ? await framesAround(source, facts, layout, clock, around)
       : { runs: [await framesFrom(await BlockWalk.at(new WindowReader(source, PASS_WINDOW_BYTES), facts.trackNumber, layout.segmentEnd, layout.firstCluster))], partial: false };
     const { items, runs } = flattenRuns(walked.runs);
     if (items.length === 0) return { unsupported: 'no frames' };
@@ -95,22 +96,36 @@ async function framesFrom(walk: BlockWalk): Promise<BlockFrame[]> {
  * one cue share a walk; the walks of different cues run at once (each a chain of small
  * reads), and a walk that ran on into the next cue's frames is joined with that one's.
  */
-async function framesAround(source: ByteSource, track: number, layout: MatroskaLayout, clock: TickClock, around: readonly number[], reorder: number): Promise<{ runs: BlockFrame[][]; partial: boolean }> {
+async function framesAround(source: ByteSource, facts: MatroskaTrackFacts, layout: MatroskaLayout, clock: TickClock, around: readonly number[]): Promise<{ runs: BlockFrame[][]; partial: boolean }> {
+  const track = facts.trackNumber;
+  const recorded = reorderDepth(facts.codec, facts.decoderConfig);
   const byCue = new Map<CuePoint | undefined, number[]>();
   for (const time of [...new Set(around)].sort((a, b) => a - b)) {
     const cue = cueAtOrBefore(layout.cues, time, clock);
     byCue.set(cue, [...(byCue.get(cue) ?? []), time]);
   }
   const limit = pLimit(WALKS_AT_ONCE);
+  // One walk that fails fails the index: the others stop at their next block.
+  let failed = false;
   const walked = await Promise.all([...byCue].map(([cue, times]) => limit(async () => {
+    if (failed) return [];
     const ahead = cue === undefined || source.readAhead === undefined ? undefined : bytesAhead(layout.cues, cue, times.at(-1)!, clock);
     if (ahead !== undefined) source.readAhead!(ahead.from, ahead.to);
     const reader = new WindowReader(source, SPARSE_WINDOW_BYTES);
-    const walk = cue === undefined
-      ? await BlockWalk.at(reader, track, layout.segmentEnd, layout.firstCluster)
-      : await BlockWalk.at(reader, track, layout.segmentEnd, cue.cluster, cue.relative);
     const frames: BlockFrame[] = [];
-    for (const time of times) await walkPast(frames, walk, time, clock, reorder);
+    try {
+      const walk = cue === undefined
+        ? await BlockWalk.at(reader, track, layout.segmentEnd, layout.firstCluster)
+        : await BlockWalk.at(reader, track, layout.segmentEnd, cue.cluster, cue.relative);
+      const first = await walk.next();
+      if (first === undefined) return frames;
+      frames.push(first);
+      const reorder = await walkReorder(reader, first, facts, recorded);
+      for (const time of times) await walkPast(frames, walk, time, clock, reorder, () => failed);
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
     return frames;
   })));
   // Every walk lists each block of the track from its first on: one that starts at or before the last block of the walk before continues it.
@@ -144,6 +159,19 @@ function bytesAhead(cues: readonly CuePoint[], cue: CuePoint, last: number, cloc
   return to - from > MAX_AHEAD_BYTES ? undefined : { from, to };
 }
 
+/** Where an SPS in band is looked for: the first bytes of the keyframe a walk starts from. */
+const IN_BAND_SPS_BYTES = 4 * 1024;
+
+/**
+ * How deep the frames a walk crosses reorder: what the SPS in band at its keyframe says
+ * (the one in force), else the track's codec record's.
+ */
+async function walkReorder(reader: WindowReader, first: BlockFrame, facts: MatroskaTrackFacts, recorded: number): Promise<number> {
+  if (facts.codec !== 'h264' && facts.codec !== 'hevc') return recorded;
+  const sps = inBandSps(await reader.peek(first.offset, Math.min(first.size, IN_BAND_SPS_BYTES)), facts.nalLengthSize, facts.codec);
+  return sps === undefined ? recorded : spsReorderDepth(facts.codec, sps);
+}
+
 function cueAtOrBefore(cues: readonly CuePoint[], time: number, clock: TickClock): CuePoint | undefined {
   let low = 0;
   let high = cues.length - 1;
@@ -164,9 +192,9 @@ function cueAtOrBefore(cues: readonly CuePoint[], time: number, clock: TickClock
  * decode order and after it in output order, so no frame still to come can be the one
  * shown at the time.
  */
-async function walkPast(frames: BlockFrame[], walk: BlockWalk, time: number, clock: TickClock, reorder: number): Promise<void> {
+async function walkPast(frames: BlockFrame[], walk: BlockWalk, time: number, clock: TickClock, reorder: number, halted: () => boolean): Promise<void> {
   let after = frames.filter((frame) => clock.seconds(frame.ticks) > time + AFTER_SECONDS).length;
-  while (after <= reorder) {
+  while (after <= reorder && !halted()) {
     const frame = await walk.next();
     if (frame === undefined) return;
     frames.push(frame);

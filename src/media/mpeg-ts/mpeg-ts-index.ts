@@ -14,7 +14,6 @@ import { segmentFromFrames, type CodedSegment } from '../index/segment.js';
 import { aroundNote, shownByTime, type IndexWire, type VideoIndex } from '../index/video-index.js';
 import type { VideoCodec } from '../codec/nal-units.js';
 import { annexBUnits, avcConfigFrom, hvcConfigFrom, lengthPrefixed } from '../codec/annex-b.js';
-import { reorderDepth } from '../codec/reorder.js';
 import { damageNote, PACKET, SYNC, type TsDamage } from './ts-packets.js';
 import { ContinuousTimeline } from './ts-timeline.js';
 import { PesScanner, scanFrom, videoPayloads, type PesStart, type StreamState } from './ts-pes.js';
@@ -50,9 +49,8 @@ export async function readMpegTsIndex(source: ByteSource, around?: readonly numb
       if (await scanFrom(source, 0, new PesScanner(stream, (pes) => firstFrames.push(pes) < 2), SCAN_BYTES) === undefined) return undefined;
       config = await decoderConfig(source, stream, firstFrames);
     }
-    // The stream's reordering depth (from its first SPS) says how far past each time to read.
     if (config === undefined) return undefined;
-    read = await framesAround(source, stream, around, reorderDepth(stream.codec, config), clockContinuous);
+    read = await framesAround(source, stream, around, clockContinuous);
   }
   if (read === undefined) {
     const frames: PesStart[] = [];

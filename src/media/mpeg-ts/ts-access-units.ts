@@ -57,6 +57,30 @@ export function accessUnitKind(data: Buffer, codec: VideoCodec, whole = false): 
   return whole ? NO_SLICE : undefined;
 }
 
+const H264_SPS = 7;
+const HEVC_SPS = 33;
+
+/**
+ * The SPS NAL unit (header included, still escaped) this access unit carries before its
+ * first slice, if any: a stream that repeats its parameter sets at each keyframe (a
+ * broadcast's, or ffmpeg's stream copy into TS) says there what the pictures that follow
+ * use, whatever came before (a splice of two encodes).
+ */
+export function parameterSetSps(data: Buffer, codec: VideoCodec): Buffer | undefined {
+  for (let start = nextUnit(data, 0); start >= 0;) {
+    const following = nextStartCode(data, start);
+    const header = data[start];
+    if (header === undefined) return undefined;
+    const type = codec === 'hevc' ? (header >> 1) & 0x3f : header & 0x1f;
+    if (codec === 'hevc' ? type < HEVC_FIRST_NON_VCL : type >= H264_NON_IDR && type <= H264_IDR) return undefined;
+    // Complete only when another unit follows it.
+    if (type === (codec === 'hevc' ? HEVC_SPS : H264_SPS)) return following < 0 ? undefined : data.subarray(start, following);
+    if (following < 0) return undefined;
+    start = nextUnit(data, following);
+  }
+  return undefined;
+}
+
 /** The first NAL unit's first byte at or after `from` (after a start code), or -1. */
 function nextUnit(data: Buffer, from: number): number {
   const code = nextStartCode(data, from);

@@ -10,6 +10,7 @@ import { flattenRuns } from '../index/video-index.js';
 import { PACKET } from './ts-packets.js';
 import { DTS_JUMP_SECONDS } from './ts-timeline.js';
 import { PesScanner, scanFrom, type PesStart, type StreamState } from './ts-pes.js';
+import { MAX_REORDER_FRAMES } from '../codec/reorder.js';
 
 export interface TsFrames {
   readonly frames: readonly PesStart[];
@@ -54,7 +55,7 @@ export class NotBisectable extends Error {}
  * until a keyframe at or before the time turns up). Undefined when the clock goes back
  * (a looped capture): then only a full scan orders the frames as ffmpeg does.
  */
-export async function framesAround(source: ByteSource, stream: StreamState, times: readonly number[], reorder: number, clockContinuous = false): Promise<TsFrames | undefined> {
+export async function framesAround(source: ByteSource, stream: StreamState, times: readonly number[], clockContinuous = false): Promise<TsFrames | undefined> {
   const probes = new Map<number, Promise<PesStart | undefined>>();
   const probeAt = pesProber(source, stream, probes);
   // The last PES start: a few frames from the end.
@@ -120,7 +121,7 @@ export async function framesAround(source: ByteSource, stream: StreamState, time
     if (covered(time)) return;
     const low = await bisect(time);
     const key = await keyBefore(source, stream, low * grid, time, grid, await forwardEnd(low, time));
-    const run = await runFrom(source, stream, key ?? 0, time, reorder);
+    const run = await runFrom(source, stream, key ?? 0, time);
     if (run === 'no keyframe') throw new NotBisectable();
     if (run.length > 0) runs.push(run);
   };
@@ -288,12 +289,15 @@ const AFTER_SECONDS = 0.001;
  * From `offset`, the frames from the last keyframe shown at or before `time` (in decode
  * order, before the first keyframe after it) up to the point where every frame still to
  * come is shown after the time's frame: the next keyframe's leading pictures read, or
- * `reorder` + 1 frames shown after the time read (the stream's reordering depth: at most
- * that many frames come before any frame in decode order and after it in output order,
- * so no later frame can be the one shown at the time, nor a keyframe shown before it).
+ * one more frame shown after the time read than the stream reorders (at most that many
+ * frames come before any frame in decode order and after it in output order, so no later
+ * frame can be the one shown at the time, nor a keyframe shown before it). The depth is
+ * the one in the SPS the start keyframe carries (a stream spliced from two encodes
+ * changes it there), raised by any keyframe after it; a keyframe without its SPS leaves
+ * it at the most a stream can reorder, 16: the file's first SPS may not be the one in force.
  * 'no keyframe' when none at or before the time lies between `offset` and the next one.
  */
-async function runFrom(source: ByteSource, stream: StreamState, offset: number, time: number, reorder: number): Promise<Run | 'no keyframe'> {
+async function runFrom(source: ByteSource, stream: StreamState, offset: number, time: number): Promise<Run | 'no keyframe'> {
   const seen: PesStart[] = [];
   let start = -1;
   let next: PesStart | undefined;
@@ -302,6 +306,8 @@ async function runFrom(source: ByteSource, stream: StreamState, offset: number, 
   let missed = false;
   let shownAfter = 0;
   let leadingRead = false;
+  // The reordering depth of the pictures from the start keyframe on, from the SPS it carries; keyframes after it may raise it.
+  let reorder = MAX_REORDER_FRAMES;
   const outcome = await scanFrom(source, offset, new PesScanner({ ...stream }, (pes) => {
     if (pes.dts < lastDts - BACKWARDS_SECONDS || (lastDts > -Infinity && pes.dts > lastDts + DTS_JUMP_SECONDS)) throw new NotBisectable();
     lastDts = Math.max(lastDts, pes.dts);
@@ -310,13 +316,17 @@ async function runFrom(source: ByteSource, stream: StreamState, offset: number, 
       stop = pes;
       return false;
     }
-    if (next === undefined && pes.key) {
-      if (pes.pts <= time) start = seen.length;
-      else if (start < 0 && offset > 0) {
+    if (next === undefined && pes.key && pes.pts <= time) {
+      start = seen.length;
+      reorder = pes.reorder ?? MAX_REORDER_FRAMES;
+    } else if (pes.key) {
+      if (next === undefined && start < 0 && offset > 0) {
         // Started after the keyframe this time decodes from: step back.
         missed = true;
         return false;
-      } else next = pes;
+      }
+      next ??= pes;
+      reorder = Math.max(reorder, pes.reorder ?? reorder);
     }
     seen.push(pes);
     if (pes.pts > time + AFTER_SECONDS) shownAfter += 1;

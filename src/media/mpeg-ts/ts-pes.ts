@@ -6,7 +6,8 @@
  */
 import type { ByteSource } from '../source/byte-source.js';
 import type { VideoCodec } from '../codec/nal-units.js';
-import { accessUnitKind, NO_SLICE } from './ts-access-units.js';
+import { accessUnitKind, NO_SLICE, parameterSetSps } from './ts-access-units.js';
+import { spsReorderDepth } from '../codec/reorder.js';
 import { PACKET, walkPackets, type TsDamage } from './ts-packets.js';
 import type { ContinuousTimeline } from './ts-timeline.js';
 
@@ -26,6 +27,8 @@ export interface PesStart {
    * picture (from the bitstream; the muxer's random-access flag when that says nothing).
    */
   readonly key: boolean;
+  /** A keyframe that carries its SPS: that SPS's reordering depth (codec/reorder.ts). */
+  readonly reorder?: number;
 }
 
 export interface StreamState {
@@ -90,13 +93,16 @@ export class PesScanner {
     const pending = this.pending;
     if (pending === undefined) return !this.stopped;
     const last = whole || pending.bytes > MAX_HEAD_BYTES;
-    const kind = accessUnitKind(pending.parts.length === 1 ? pending.parts[0]! : Buffer.concat(pending.parts), this.stream.codec, last);
+    const data = pending.parts.length === 1 ? pending.parts[0]! : Buffer.concat(pending.parts);
+    const kind = accessUnitKind(data, this.stream.codec, last);
     if (kind === undefined) return true;
     this.pending = undefined;
     // Nothing in the bitstream (a damaged or foreign frame): the muxer's flag.
     const key = kind === NO_SLICE ? pending.randomAccess : kind === 'key';
     const times = this.timeline?.place(pending.pts, pending.dts) ?? pending;
-    if (!this.onPes({ offset: pending.offset, pts: times.pts, dts: times.dts, key })) this.stopped = true;
+    const sps = key ? parameterSetSps(data, this.stream.codec) : undefined;
+    const start = { offset: pending.offset, pts: times.pts, dts: times.dts, key };
+    if (!this.onPes(sps === undefined ? start : { ...start, reorder: spsReorderDepth(this.stream.codec, sps) })) this.stopped = true;
     return !this.stopped;
   }
 }
