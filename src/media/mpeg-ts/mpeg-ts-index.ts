@@ -56,7 +56,7 @@ export async function readMpegTsIndex(source: ByteSource, around?: readonly numb
     const frames: PesStart[] = [];
     // The whole file in one pass: its times placed as a full decode places them (a clock that jumps is closed up).
     const timeline = new ContinuousTimeline();
-    if (await scanFrom(source, 0, new PesScanner(stream, (pes) => frames.push(pes) > 0, timeline)) === undefined) return undefined;
+    if (await scanFrom(source, 0, new PesScanner(stream, (pes) => frames.push(pes) > 0, { timeline })) === undefined) return undefined;
     read = { frames, runs: undefined, runEnds: undefined, jumps: timeline.jumps };
     firstFrames = frames.slice(0, 2);
   }

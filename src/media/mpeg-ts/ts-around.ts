@@ -331,7 +331,7 @@ async function runFrom(source: ByteSource, stream: StreamState, offset: number, 
     seen.push(pes);
     if (pes.pts > time + AFTER_SECONDS) shownAfter += 1;
     return true;
-  }), FORWARD_CHUNK_BYTES);
+  }, { reorder: true }), FORWARD_CHUNK_BYTES);
   if (outcome === undefined) throw new NotBisectable();
   if (missed || (start < 0 && offset > 0)) return 'no keyframe';
   start = Math.max(0, start);

@@ -50,7 +50,16 @@ export class PesScanner {
   private pending: { offset: number; pts: number; dts: number; randomAccess: boolean; parts: Buffer[]; bytes: number } | undefined;
   private stopped = false;
 
-  constructor(private readonly stream: StreamState, private readonly onPes: (pes: PesStart) => boolean, private readonly timeline?: ContinuousTimeline) {}
+  /**
+   * `timeline`: the times placed on ffmpeg's continuous timeline (a whole-file scan).
+   * `reorder`: a keyframe's PesStart says the reordering depth of the SPS it carries (the
+   * scans that stop at it); else no keyframe's parameter sets are read.
+   */
+  constructor(
+    private readonly stream: StreamState,
+    private readonly onPes: (pes: PesStart) => boolean,
+    private readonly options: { readonly timeline?: ContinuousTimeline; readonly reorder?: boolean } = {},
+  ) {}
 
   /** Scans `chunk` (file offset `at`); `next` is where the following read should start. */
   scan(chunk: Buffer, at: number): { outcome: ScanOutcome; next: number } {
@@ -99,8 +108,8 @@ export class PesScanner {
     this.pending = undefined;
     // Nothing in the bitstream (a damaged or foreign frame): the muxer's flag.
     const key = kind === NO_SLICE ? pending.randomAccess : kind === 'key';
-    const times = this.timeline?.place(pending.pts, pending.dts) ?? pending;
-    const sps = key ? parameterSetSps(data, this.stream.codec) : undefined;
+    const times = this.options.timeline?.place(pending.pts, pending.dts) ?? pending;
+    const sps = key && this.options.reorder === true ? parameterSetSps(data, this.stream.codec) : undefined;
     const start = { offset: pending.offset, pts: times.pts, dts: times.dts, key };
     if (!this.onPes(sps === undefined ? start : { ...start, reorder: spsReorderDepth(this.stream.codec, sps) })) this.stopped = true;
     return !this.stopped;
