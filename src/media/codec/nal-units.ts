@@ -18,8 +18,17 @@ const HEVC_IDR_W_RADL = 19;
 const HEVC_IDR_N_LP = 20;
 /** Sub-layer non-reference picture types are the even ones below 16 (TRAIL_N, TSA_N, STSA_N, RADL_N, RASL_N, reserved). */
 const HEVC_LAST_SUB_LAYER_TYPE = 14;
+/** H.264 slice types: non-IDR, data partitions A–C, IDR. */
+const H264_LAST_SLICE = 5;
 const H264_SPS = 7;
 const HEVC_SPS = 33;
+
+/** A NAL unit's type, from its header's first byte. */
+export const nalType = (codec: VideoCodec, header: number): number => (codec === 'h264' ? header & 0x1f : (header >> 1) & 0x3f);
+/** Whether a NAL unit of this type carries a slice of a picture (VCL). */
+export const isSlice = (codec: VideoCodec, type: number): boolean => (codec === 'h264' ? type >= H264_SLICE && type <= H264_LAST_SLICE : type < HEVC_FIRST_NON_VCL);
+/** Whether a NAL unit of this type is a sequence parameter set. */
+export const isSps = (codec: VideoCodec, type: number): boolean => type === (codec === 'h264' ? H264_SPS : HEVC_SPS);
 
 /**
  * The SPS NAL unit a length-prefixed sample carries in band before its first slice, if the
@@ -32,9 +41,9 @@ export function inBandSps(sample: Buffer, nalLengthSize: number, codec: VideoCod
     const at = offset + nalLengthSize;
     offset = at + length;
     if (length === 0 || offset > sample.length) return undefined;
-    const type = codec === 'h264' ? sample[at]! & 0x1f : (sample[at]! >> 1) & 0x3f;
-    if (codec === 'h264' ? type === H264_SLICE || type === H264_IDR_SLICE : type < HEVC_FIRST_NON_VCL) return undefined;
-    if (type === (codec === 'h264' ? H264_SPS : HEVC_SPS)) return sample.subarray(at, offset);
+    const type = nalType(codec, sample[at]!);
+    if (isSlice(codec, type)) return undefined;
+    if (isSps(codec, type)) return sample.subarray(at, offset);
   }
   return undefined;
 }

@@ -7,6 +7,7 @@
  */
 import { unescapeRbsp } from './annex-b.js';
 import { BitReader } from './bit-reader.js';
+import { isSps, nalType } from './nal-units.js';
 
 /** The most a conforming H.264 or HEVC stream can reorder (a DPB holds at most 16 frames); the answer when the config does not say. */
 export const MAX_REORDER_FRAMES = 16;
@@ -38,8 +39,6 @@ export function spsReorderDepth(codec: 'h264' | 'hevc', sps: Uint8Array): number
   }
 }
 
-const H264_SPS = 7;
-const HEVC_SPS = 33;
 /** avcC: version, profile, compatibility, level, lengthSizeMinusOne, then the SPS count. */
 const AVCC_SPS_COUNT_AT = 5;
 /** hvcC: 22 bytes of profile, format and timing fields, then the number of NAL unit arrays. */
@@ -60,7 +59,7 @@ export function firstSps(codec: 'h264' | 'hevc', record: Uint8Array): Uint8Array
   if (codec === 'h264') {
     const count = (record[AVCC_SPS_COUNT_AT] ?? 0) & 0x1f;
     const sps = count > 0 ? unit(AVCC_SPS_COUNT_AT + 1) : undefined;
-    return sps !== undefined && ((sps[0] ?? 0) & 0x1f) === H264_SPS ? sps : undefined;
+    return sps !== undefined && isSps(codec, nalType(codec, sps[0] ?? 0)) ? sps : undefined;
   }
   const arrays = record[HVCC_ARRAYS_AT] ?? 0;
   let at = HVCC_ARRAYS_AT + 1;
@@ -72,7 +71,7 @@ export function firstSps(codec: 'h264' | 'hevc', record: Uint8Array): Uint8Array
     for (let i = 0; i < count; i += 1) {
       const nal = unit(at);
       if (nal === undefined) return undefined;
-      if (type === HEVC_SPS && ((nal[0] ?? 0) >> 1) === HEVC_SPS) return nal;
+      if (isSps(codec, type) && isSps(codec, nalType(codec, nal[0] ?? 0))) return nal;
       at += 2 + nal.length;
     }
   }
@@ -90,7 +89,7 @@ const EXTENDED_SAR = 255;
 /** max_num_reorder_frames of an H.264 SPS (RBSP, NAL header first); when the VUI does not say, 0 for profiles that cannot reorder. */
 function h264ReorderFrames(rbsp: Uint8Array): number {
   const bits = new BitReader(rbsp);
-  if ((bits.bits(8) & 0x1f) !== H264_SPS) throw new RangeError('not an SPS');
+  if (!isSps('h264', nalType('h264', bits.bits(8)))) throw new RangeError('not an SPS');
   const profile = bits.bits(8);
   const constraintSet3 = (bits.bits(8) & 0x10) !== 0;
   bits.skip(8); // level_idc
@@ -184,7 +183,9 @@ const HEVC_MAX_SUB_LAYERS = 8;
 /** sps_max_num_reorder_pics of the highest sub-layer of an HEVC SPS (RBSP, NAL header first). */
 function hevcReorderPics(rbsp: Uint8Array): number {
   const bits = new BitReader(rbsp);
-  if (bits.bits(16) >> 9 !== HEVC_SPS) throw new RangeError('not an SPS');
+  const header = bits.bits(16);
+  // forbidden_zero_bit, then the type.
+  if (header >> 15 !== 0 || !isSps('hevc', nalType('hevc', header >> 8))) throw new RangeError('not an SPS');
   bits.skip(4); // sps_video_parameter_set_id
   const maxSubLayersMinus1 = bits.bits(3);
   bits.skip(1); // sps_temporal_id_nesting_flag

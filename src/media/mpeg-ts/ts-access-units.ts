@@ -8,7 +8,7 @@
  * and decoding from it does not give a full decode's picture (measured with 4.1). So a
  * keyframe is also where decoding can start and give the picture a full decode gives.
  */
-import type { VideoCodec } from '../codec/nal-units.js';
+import { isSlice, isSps, nalType, type VideoCodec } from '../codec/nal-units.js';
 import { unescapeRbsp } from '../codec/annex-b.js';
 import { BitReader } from '../codec/bit-reader.js';
 
@@ -57,9 +57,6 @@ export function accessUnitKind(data: Buffer, codec: VideoCodec, whole = false): 
   return whole ? NO_SLICE : undefined;
 }
 
-const H264_SPS = 7;
-const HEVC_SPS = 33;
-
 /**
  * The SPS NAL unit (header included, still escaped) this access unit carries before its
  * first slice, if any: a stream that repeats its parameter sets at each keyframe (a
@@ -71,10 +68,10 @@ export function parameterSetSps(data: Buffer, codec: VideoCodec): Buffer | undef
     const following = nextStartCode(data, start);
     const header = data[start];
     if (header === undefined) return undefined;
-    const type = codec === 'hevc' ? (header >> 1) & 0x3f : header & 0x1f;
-    if (codec === 'hevc' ? type < HEVC_FIRST_NON_VCL : type >= H264_NON_IDR && type <= H264_IDR) return undefined;
+    const type = nalType(codec, header);
+    if (isSlice(codec, type)) return undefined;
     // Complete only when another unit follows it.
-    if (type === (codec === 'hevc' ? HEVC_SPS : H264_SPS)) return following < 0 ? undefined : data.subarray(start, following);
+    if (isSps(codec, type)) return following < 0 ? undefined : data.subarray(start, following);
     if (following < 0) return undefined;
     start = nextUnit(data, following);
   }
