@@ -36,7 +36,7 @@ export async function readMpegTsIndex(source: ByteSource, around?: readonly numb
   if (!looksLikeTs(await source.read(0, PACKET * 4))) return undefined;
   const stream: StreamState = { codec: 'h264', damage: [] };
   let read: TsFrames | undefined;
-  // The file's first two video PES starts after the PMT bound the first frame's bytes, for the codec record.
+  // The file's first video PES start (and the next, which bounds the first frame's bytes, when its head is not enough), for the codec record.
   let firstFrames: PesStart[] = [];
   let config: Buffer | undefined;
   if (around !== undefined && around.length > 0) {
